@@ -1,0 +1,41 @@
+/*
+ * composure/report.h - findings: what a run decided or noticed, each with a
+ * level, a place and a stable rule id. Library code adds findings; the CLI
+ * prints them as "file:line:col: level: message [rule]".
+ */
+#ifndef COMPOSURE_REPORT_H
+#define COMPOSURE_REPORT_H
+
+#include "composure/base.h"
+
+enum cz_level { CZ_LEVEL_INFO, CZ_LEVEL_WARNING, CZ_LEVEL_ERROR };
+
+struct cz_finding {
+    enum cz_level level;
+    char *path;          /* NULL when the finding has no file */
+    unsigned line, col;  /* 1-based; 0 when it has no place */
+    const char *rule;    /* static id, such as "volumes.bind" */
+    char *msg;
+};
+
+struct cz_report {
+    struct cz_finding *items;
+    size_t n, cap;
+};
+
+/* Adds a finding at byte offset at of src (CZ_NOPOS: no place). Returns
+ * CZ_OK or CZ_ENOMEM. */
+CZ_API int cz_report_add(struct cz_report *rep, enum cz_level level,
+                         struct cz_source *src, uint32_t at, const char *rule,
+                         const char *fmt, ...) CZ_PRINTF(6, 7);
+/* Adds an error as a finding of level error. */
+CZ_API int cz_report_add_error(struct cz_report *rep,
+                               const struct cz_error *err);
+CZ_API size_t cz_report_count(const struct cz_report *rep,
+                              enum cz_level level);
+/* "file:line:col: level: message [rule]" into out (never NULL-terminated
+ * short of size). */
+CZ_API void cz_finding_format(const struct cz_finding *f, struct cz_buf *out);
+CZ_API void cz_report_release(struct cz_report *rep);
+
+#endif

@@ -1,0 +1,190 @@
+/*
+ * composure/yaml.h - the round-trip YAML document.
+ *
+ * A document keeps its source text and a tree of nodes; every node parsed
+ * from the source knows its byte span, style, anchor and tag. Edits change
+ * the tree (set a scalar, insert or remove a mapping key, insert, replace or
+ * remove a sequence item); new values are small trees built with the
+ * cz_node_new_* constructors, never pasted YAML text. Rendering copies every
+ * byte the edits did not touch verbatim and writes new nodes in the style the
+ * file already uses, then parses its output again and checks that it equals
+ * the edited tree.
+ *
+ * Ownership: a document borrows its cz_source (which must outlive it); every
+ * node and string reachable from a document belongs to the document's arena
+ * and lives until cz_doc_free. Aliases are never expanded.
+ */
+#ifndef COMPOSURE_YAML_H
+#define COMPOSURE_YAML_H
+
+#include "composure/base.h"
+
+enum cz_node_kind {
+    CZ_NODE_SCALAR,
+    CZ_NODE_MAPPING,
+    CZ_NODE_SEQUENCE,
+    CZ_NODE_ALIAS
+};
+
+enum cz_node_style {
+    CZ_STYLE_PLAIN,   /* scalars */
+    CZ_STYLE_SINGLE,
+    CZ_STYLE_DOUBLE,
+    CZ_STYLE_LITERAL,
+    CZ_STYLE_FOLDED,
+    CZ_STYLE_BLOCK,   /* collections */
+    CZ_STYLE_FLOW
+};
+
+/* How a new scalar's text is meant: a string, quoted whenever a YAML 1.1 or
+ * 1.2 reader would take it for something else, or a plain token written as
+ * given (numbers, booleans, durations such as 30s). */
+enum cz_scalar_type {
+    CZ_SCALAR_STR,
+    CZ_SCALAR_PLAIN
+};
+
+enum cz_node_flags {
+    CZ_NODE_FRESH = 1 << 0,   /* made by an edit, not parsed */
+    CZ_NODE_DIRTY = 1 << 1,   /* it or something below it was edited */
+    CZ_NODE_CHANGED = 1 << 2, /* a scalar whose value was set */
+    CZ_NODE_COPIED = 1 << 3,  /* items no longer shares orig's array */
+    CZ_NODE_ATTACHED = 1 << 4 /* a fresh node already placed in the tree */
+};
+
+struct cz_node {
+    uint8_t kind;             /* enum cz_node_kind */
+    uint8_t style;            /* enum cz_node_style */
+    uint8_t flags;            /* enum cz_node_flags */
+    uint8_t scalar_type;      /* enum cz_scalar_type, for fresh scalars */
+    uint32_t index;           /* position among the parent's parsed entries */
+    struct cz_span span;      /* parsed text with anchor and tag */
+    struct cz_span content;   /* parsed text without anchor and tag */
+    const char *anchor;       /* "name" without '&', or NULL */
+    const char *tag;          /* as libyaml reports it ("!reset"), or NULL */
+    struct cz_node *parent;
+
+    const char *value;        /* scalar: decoded, NUL-terminated */
+    uint32_t len;
+    struct cz_node *target;   /* alias: the anchored node (NULL if unknown) */
+
+    /* Collections. A mapping holds key, value, key, value...; n counts
+     * nodes, so a mapping has n / 2 entries. orig is what the source had,
+     * kept for rendering once edits change items. */
+    struct cz_node **items;
+    uint32_t n, cap;
+    struct cz_node **orig;
+    uint32_t norig;
+};
+
+/* What the document's own text looks like; new nodes are written the same
+ * way. */
+struct cz_doc_style {
+    unsigned indent;          /* spaces per nesting level (default 2) */
+    unsigned seq_indented;    /* "- " items indented under their key */
+    unsigned crlf;            /* lines end with "\r\n" */
+    unsigned final_newline;   /* the text ends with a line break */
+    unsigned bom;             /* starts with a UTF-8 byte order mark */
+    char quote;               /* '"' or '\'' for strings that need quotes */
+};
+
+struct cz_doc;
+
+/*
+ * Parses src into a new document (*out, freed with cz_doc_free). A source
+ * with no document gives a document whose root is NULL. Errors (CZ_EINPUT):
+ * a NUL byte ("input.binary"), invalid YAML ("yaml.syntax"), more than one
+ * document ("yaml.multidoc"), nesting deeper than 1000 ("yaml.depth").
+ */
+CZ_API int cz_doc_parse(struct cz_source *src, struct cz_doc **out,
+                        struct cz_error *err);
+CZ_API void cz_doc_free(struct cz_doc *doc);
+/* The version of libyaml in use, for --version. */
+CZ_API const char *cz_yaml_version(void);
+CZ_API struct cz_node *cz_doc_root(const struct cz_doc *doc);
+CZ_API struct cz_source *cz_doc_source(const struct cz_doc *doc);
+CZ_API const struct cz_doc_style *cz_doc_style(const struct cz_doc *doc);
+CZ_API int cz_doc_is_dirty(const struct cz_doc *doc);
+
+/*
+ * Renders the edited document into out (appending). Without edits this is
+ * the source, byte for byte. With edits the output is parsed again and
+ * compared with the edited tree; a mismatch is CZ_EINTERNAL ("yaml.verify")
+ * and out is left as it was.
+ */
+CZ_API int cz_doc_render(struct cz_doc *doc, struct cz_buf *out,
+                         struct cz_error *err);
+
+/* ---- reading ------------------------------------------------------------ */
+
+static inline size_t cz_map_len(const struct cz_node *map)
+{
+    return map->n / 2;
+}
+static inline struct cz_node *cz_map_key(const struct cz_node *map, size_t i)
+{
+    return map->items[2 * i];
+}
+static inline struct cz_node *cz_map_value(const struct cz_node *map,
+                                           size_t i)
+{
+    return map->items[2 * i + 1];
+}
+
+/* 1 when node is a scalar whose value is s. */
+CZ_API int cz_scalar_is(const struct cz_node *node, const char *s);
+/* The index of key in map, or -1. Merge keys are not followed. */
+CZ_API long cz_map_find(const struct cz_node *map, const char *key);
+/* The value of key in map, or NULL. Merge keys are not followed. */
+CZ_API struct cz_node *cz_map_get(const struct cz_node *map, const char *key);
+/* Follows an alias to its anchored node (NULL when unknown). */
+CZ_API struct cz_node *cz_node_resolve(struct cz_node *node);
+
+/* ---- building new values ------------------------------------------------ */
+
+/* Each returns a fresh node in doc's arena, or NULL on ENOMEM. */
+CZ_API struct cz_node *cz_node_new_map(struct cz_doc *doc);
+CZ_API struct cz_node *cz_node_new_seq(struct cz_doc *doc);
+CZ_API struct cz_node *cz_node_new_scalar(struct cz_doc *doc, const char *s,
+                                          size_t len,
+                                          enum cz_scalar_type type);
+CZ_API struct cz_node *cz_node_new_str(struct cz_doc *doc, const char *s);
+CZ_API struct cz_node *cz_node_new_plain(struct cz_doc *doc, const char *s);
+/* Asks for flow style ({a: 1}, [a, b]) for a fresh collection. */
+CZ_API void cz_node_set_flow(struct cz_node *node);
+
+/* ---- editing ------------------------------------------------------------
+ * Every edit returns CZ_OK, CZ_ENOMEM, or CZ_EINTERNAL ("yaml.edit") for a
+ * misuse: a value that is not fresh or already placed, a key that exists, an
+ * index out of range. A node replaced or removed keeps no anchor of its own
+ * that aliases still use: a replacement takes over the old node's anchor
+ * and tag unless it has its own.
+ */
+CZ_API int cz_map_insert(struct cz_doc *doc, struct cz_node *map,
+                         size_t index, struct cz_node *key,
+                         struct cz_node *value, struct cz_error *err);
+/* Appends key: value, or replaces the value when key exists. */
+CZ_API int cz_map_set(struct cz_doc *doc, struct cz_node *map,
+                      const char *key, struct cz_node *value,
+                      struct cz_error *err);
+CZ_API int cz_map_replace(struct cz_doc *doc, struct cz_node *map,
+                          size_t index, struct cz_node *value,
+                          struct cz_error *err);
+CZ_API int cz_map_remove(struct cz_doc *doc, struct cz_node *map,
+                         size_t index, struct cz_error *err);
+CZ_API int cz_seq_insert(struct cz_doc *doc, struct cz_node *seq,
+                         size_t index, struct cz_node *item,
+                         struct cz_error *err);
+CZ_API int cz_seq_append(struct cz_doc *doc, struct cz_node *seq,
+                         struct cz_node *item, struct cz_error *err);
+CZ_API int cz_seq_replace(struct cz_doc *doc, struct cz_node *seq,
+                          size_t index, struct cz_node *item,
+                          struct cz_error *err);
+CZ_API int cz_seq_remove(struct cz_doc *doc, struct cz_node *seq,
+                         size_t index, struct cz_error *err);
+/* Gives a scalar a new value; anchor, tag and (where it can) quoting stay. */
+CZ_API int cz_scalar_set(struct cz_doc *doc, struct cz_node *node,
+                         const char *s, size_t len, enum cz_scalar_type type,
+                         struct cz_error *err);
+
+#endif

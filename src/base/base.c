@@ -1,0 +1,369 @@
+/*
+ * base.c - errors, sources with their line table, the arena and the buffer.
+ */
+#include "composure/base.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- sources ------------------------------------------------------------ */
+
+struct cz_source *cz_source_new_take(char *path, char *bytes, size_t len)
+{
+    struct cz_source *src = calloc(1, sizeof(*src));
+
+    if (!src) {
+        free(path);
+        free(bytes);
+        return NULL;
+    }
+    src->path = path;
+    src->bytes = bytes;
+    src->len = len;
+    return src;
+}
+
+struct cz_source *cz_source_new(const char *path, const char *bytes,
+                                size_t len)
+{
+    char *p = strdup(path ? path : "<input>");
+    char *b = malloc(len + 1);
+
+    if (!p || !b) {
+        free(p);
+        free(b);
+        return NULL;
+    }
+    memcpy(b, bytes, len);
+    b[len] = '\0';
+    return cz_source_new_take(p, b, len);
+}
+
+void cz_source_free(struct cz_source *src)
+{
+    if (!src)
+        return;
+    free(src->path);
+    free(src->bytes);
+    free(src->lines);
+    free(src);
+}
+
+/* Lines break at LF and at CR not followed by LF, as YAML counts them. */
+static int source_build_lines(struct cz_source *src)
+{
+    size_t n = 1, i;
+    uint32_t *lines;
+
+    for (i = 0; i < src->len; i++)
+        if (src->bytes[i] == '\n' ||
+            (src->bytes[i] == '\r' && (i + 1 >= src->len ||
+                                       src->bytes[i + 1] != '\n')))
+            n++;
+    lines = malloc(n * sizeof(*lines));
+    if (!lines)
+        return CZ_ENOMEM;
+    lines[0] = 0;
+    n = 1;
+    for (i = 0; i < src->len; i++)
+        if (src->bytes[i] == '\n' ||
+            (src->bytes[i] == '\r' && (i + 1 >= src->len ||
+                                       src->bytes[i + 1] != '\n')))
+            lines[n++] = (uint32_t)(i + 1);
+    src->lines = lines;
+    src->nlines = n;
+    return CZ_OK;
+}
+
+void cz_source_locate(struct cz_source *src, uint32_t off, unsigned *line,
+                      unsigned *col)
+{
+    size_t lo = 0, hi, i;
+    unsigned c = 1;
+
+    *line = 0;
+    *col = 0;
+    if (!src || (!src->lines && source_build_lines(src)))
+        return;
+    if (off > src->len)
+        off = (uint32_t)src->len;
+    hi = src->nlines;
+    while (hi - lo > 1) {   /* last line start <= off */
+        size_t mid = lo + (hi - lo) / 2;
+        if (src->lines[mid] <= off)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    /* Columns count characters: skip UTF-8 continuation bytes and a BOM. */
+    for (i = src->lines[lo]; i < off; i++) {
+        unsigned char ch = (unsigned char)src->bytes[i];
+        if ((ch & 0xC0) == 0x80)
+            continue;
+        if (i == 0 && off >= 3 && memcmp(src->bytes, "\xEF\xBB\xBF", 3) == 0) {
+            i = 2;
+            continue;
+        }
+        c++;
+    }
+    *line = (unsigned)lo + 1;
+    *col = c;
+}
+
+/* ---- errors ------------------------------------------------------------- */
+
+int cz_error_set(struct cz_error *err, int code, const char *rule,
+                 struct cz_source *src, uint32_t at, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!err)
+        return code;
+    err->code = code;
+    err->rule = rule;
+    err->path = src ? src->path : NULL;
+    err->line = err->col = 0;
+    if (src && at != CZ_NOPOS)
+        cz_source_locate(src, at, &err->line, &err->col);
+    va_start(ap, fmt);
+    vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+void cz_error_format(const struct cz_error *err, char *out, size_t size)
+{
+    size_t n = 0;
+
+    out[0] = '\0';
+    if (err->path && err->line)
+        n = (size_t)snprintf(out, size, "%s:%u:%u: ", err->path, err->line,
+                             err->col);
+    else if (err->path)
+        n = (size_t)snprintf(out, size, "%s: ", err->path);
+    if (n >= size)
+        return;
+    n += (size_t)snprintf(out + n, size - n, "error: %s", err->msg);
+    if (n < size && err->rule)
+        snprintf(out + n, size - n, " [%s]", err->rule);
+}
+
+void cz_bug(const char *file, int line, const char *msg)
+{
+    fprintf(stderr, "composure: BUG: %s:%d: %s\n", file, line, msg);
+    exit(CZ_EINTERNAL);
+}
+
+/* ---- arena -------------------------------------------------------------- */
+
+struct cz_arena_block {
+    struct cz_arena_block *next;
+    size_t size;
+    _Alignas(16) unsigned char data[];
+};
+
+#define ARENA_BLOCK 65536
+
+void cz_arena_init(struct cz_arena *ar)
+{
+    memset(ar, 0, sizeof(*ar));
+}
+
+void cz_arena_release(struct cz_arena *ar)
+{
+    struct cz_arena_block *b = ar->head, *next;
+
+    for (; b; b = next) {
+        next = b->next;
+        free(b);
+    }
+    cz_arena_init(ar);
+}
+
+#ifdef CZ_ARENA_DEBUG
+/* One malloc per allocation, chained, so ASan sees every overflow. */
+void *cz_arena_alloc(struct cz_arena *ar, size_t size)
+{
+    struct cz_arena_block *b = calloc(1, sizeof(*b) + size);
+
+    if (!b)
+        return NULL;
+    b->size = size;
+    b->next = ar->head;
+    ar->head = b;
+    ar->total += size;
+    return b->data;
+}
+#else
+void *cz_arena_alloc(struct cz_arena *ar, size_t size)
+{
+    struct cz_arena_block *b = ar->head;
+    void *p;
+
+    size = (size + 15) & ~(size_t)15;
+    if (!b || ar->used + size > b->size) {
+        size_t bsize = size > ARENA_BLOCK / 4 ? size : ARENA_BLOCK;
+        b = malloc(sizeof(*b) + bsize);
+        if (!b)
+            return NULL;
+        b->size = bsize;
+        if (bsize == size && ar->head) {
+            /* A big allocation gets its own block behind the head, so the
+             * head's free space stays usable. */
+            b->next = ar->head->next;
+            ar->head->next = b;
+            ar->total += bsize;
+            memset(b->data, 0, size);
+            return b->data;
+        }
+        b->next = ar->head;
+        ar->head = b;
+        ar->used = 0;
+        ar->total += bsize;
+    }
+    p = b->data + ar->used;
+    ar->used += size;
+    memset(p, 0, size);
+    return p;
+}
+#endif
+
+char *cz_arena_strndup(struct cz_arena *ar, const char *s, size_t len)
+{
+    char *p = cz_arena_alloc(ar, len + 1);
+
+    if (!p)
+        return NULL;
+    if (len)
+        memcpy(p, s, len);
+    p[len] = '\0';
+    return p;
+}
+
+/* ---- buffer ------------------------------------------------------------- */
+
+void cz_buf_init(struct cz_buf *b)
+{
+    b->buf = (char *)"";
+    b->len = b->cap = 0;
+}
+
+void cz_buf_release(struct cz_buf *b)
+{
+    if (b->cap)
+        free(b->buf);
+    cz_buf_init(b);
+}
+
+int cz_buf_grow(struct cz_buf *b, size_t extra)
+{
+    size_t want = b->len + extra + 1, cap = b->cap ? b->cap : 64;
+    char *p;
+
+    if (want <= b->cap)
+        return CZ_OK;
+    while (cap < want)
+        cap *= 2;
+    p = b->cap ? realloc(b->buf, cap) : malloc(cap);
+    if (!p)
+        return CZ_ENOMEM;
+    if (!b->cap)
+        p[0] = '\0';
+    b->buf = p;
+    b->cap = cap;
+    return CZ_OK;
+}
+
+int cz_buf_add(struct cz_buf *b, const void *data, size_t len)
+{
+    if (cz_buf_grow(b, len))
+        return CZ_ENOMEM;
+    if (len)
+        memcpy(b->buf + b->len, data, len);
+    b->len += len;
+    b->buf[b->len] = '\0';
+    return CZ_OK;
+}
+
+int cz_buf_adds(struct cz_buf *b, const char *s)
+{
+    return cz_buf_add(b, s, strlen(s));
+}
+
+int cz_buf_addc(struct cz_buf *b, char c)
+{
+    return cz_buf_add(b, &c, 1);
+}
+
+int cz_buf_addf(struct cz_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0 || cz_buf_grow(b, (size_t)n))
+        return CZ_ENOMEM;
+    va_start(ap, fmt);
+    vsnprintf(b->buf + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+    return CZ_OK;
+}
+
+char *cz_buf_detach(struct cz_buf *b, size_t *len)
+{
+    char *p;
+
+    if (!b->cap && cz_buf_grow(b, 0))
+        return NULL;
+    p = b->buf;
+    if (len)
+        *len = b->len;
+    cz_buf_init(b);
+    return p;
+}
+
+/* ---- string lists ------------------------------------------------------- */
+
+int cz_strlist_add(struct cz_strlist *l, const char *s)
+{
+    char *copy;
+
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 8;
+        char **items = realloc(l->items, cap * sizeof(*items));
+        if (!items)
+            return CZ_ENOMEM;
+        l->items = items;
+        l->cap = cap;
+    }
+    copy = strdup(s);
+    if (!copy)
+        return CZ_ENOMEM;
+    l->items[l->n++] = copy;
+    return CZ_OK;
+}
+
+static int strlist_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void cz_strlist_sort(struct cz_strlist *l)
+{
+    if (l->n > 1)
+        qsort(l->items, l->n, sizeof(*l->items), strlist_cmp);
+}
+
+void cz_strlist_release(struct cz_strlist *l)
+{
+    size_t i;
+
+    for (i = 0; i < l->n; i++)
+        free(l->items[i]);
+    free(l->items);
+    memset(l, 0, sizeof(*l));
+}

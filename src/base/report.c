@@ -1,0 +1,105 @@
+/*
+ * report.c - the list of findings a run collects.
+ */
+#include "composure/report.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int report_push(struct cz_report *rep, enum cz_level level,
+                       const char *path, unsigned line, unsigned col,
+                       const char *rule, char *msg)
+{
+    struct cz_finding *f;
+
+    if (!msg)
+        return CZ_ENOMEM;
+    if (rep->n == rep->cap) {
+        size_t cap = rep->cap ? rep->cap * 2 : 16;
+        f = realloc(rep->items, cap * sizeof(*f));
+        if (!f) {
+            free(msg);
+            return CZ_ENOMEM;
+        }
+        rep->items = f;
+        rep->cap = cap;
+    }
+    f = &rep->items[rep->n];
+    f->path = path ? strdup(path) : NULL;
+    if (path && !f->path) {
+        free(msg);
+        return CZ_ENOMEM;
+    }
+    f->level = level;
+    f->line = line;
+    f->col = col;
+    f->rule = rule;
+    f->msg = msg;
+    rep->n++;
+    return CZ_OK;
+}
+
+int cz_report_add(struct cz_report *rep, enum cz_level level,
+                  struct cz_source *src, uint32_t at, const char *rule,
+                  const char *fmt, ...)
+{
+    struct cz_buf msg = CZ_BUF_INIT;
+    unsigned line = 0, col = 0;
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0 || cz_buf_grow(&msg, (size_t)n))
+        return CZ_ENOMEM;
+    va_start(ap, fmt);
+    vsnprintf(msg.buf, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    msg.len = (size_t)n;
+    if (src && at != CZ_NOPOS)
+        cz_source_locate(src, at, &line, &col);
+    return report_push(rep, level, src ? src->path : NULL, line, col, rule,
+                       cz_buf_detach(&msg, NULL));
+}
+
+int cz_report_add_error(struct cz_report *rep, const struct cz_error *err)
+{
+    return report_push(rep, CZ_LEVEL_ERROR, err->path, err->line, err->col,
+                       err->rule, strdup(err->msg));
+}
+
+size_t cz_report_count(const struct cz_report *rep, enum cz_level level)
+{
+    size_t i, n = 0;
+
+    for (i = 0; i < rep->n; i++)
+        n += rep->items[i].level == level;
+    return n;
+}
+
+void cz_finding_format(const struct cz_finding *f, struct cz_buf *out)
+{
+    static const char *const names[] = {"info", "warning", "error"};
+
+    if (f->path && f->line)
+        cz_buf_addf(out, "%s:%u:%u: ", f->path, f->line, f->col);
+    else if (f->path)
+        cz_buf_addf(out, "%s: ", f->path);
+    cz_buf_addf(out, "%s: %s", names[f->level], f->msg);
+    if (f->rule)
+        cz_buf_addf(out, " [%s]", f->rule);
+}
+
+void cz_report_release(struct cz_report *rep)
+{
+    size_t i;
+
+    for (i = 0; i < rep->n; i++) {
+        free(rep->items[i].path);
+        free(rep->items[i].msg);
+    }
+    free(rep->items);
+    memset(rep, 0, sizeof(*rep));
+}

@@ -1,0 +1,176 @@
+/*
+ * main.c - composure's entry point: global options and the subcommand
+ * table. Everything else lives in the library; see DESIGN.md.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "composure/yaml.h"
+
+struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+};
+
+static const struct command commands[] = {
+    {"migrate", cz_cmd_migrate,
+     "show (or apply) the changes that make a compose project production-"
+     "ready"},
+    {"transforms", cz_cmd_transforms, "list the transforms, in pipeline "
+                                      "order"},
+    {NULL, NULL, NULL},
+};
+
+static void print_help(void)
+{
+    const struct command *c;
+
+    printf("usage: composure [--version] [--help] <command> [<args>]\n\n"
+           "Migrates legacy Docker Compose projects to production-ready "
+           "ones.\n\ncommands:\n");
+    for (c = commands; c->name; c++)
+        printf("  %-12s %s\n", c->name, c->summary);
+    printf("\nSee 'composure <command> --help' for a command's options.\n"
+           "\nexit status: 0 nothing to do or done; 1 changes needed "
+           "(--check);\n2 usage error; 3 input error; 4 resolution error; "
+           "70 internal error.\n");
+}
+
+int cz_cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("composure: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\ntry 'composure%s%s --help'\n", cmd ? " " : "",
+            cmd ? cmd : "");
+    return CZ_EUSAGE;
+}
+
+int cz_cli_exit_status(int code)
+{
+    switch (code) {
+    case CZ_OK:
+    case CZ_ECHANGED:
+    case CZ_EUSAGE:
+    case CZ_EINPUT:
+    case CZ_ERESOLVE:
+        return code;
+    case CZ_EIO:
+        return CZ_EINPUT;
+    default:
+        return CZ_EINTERNAL;
+    }
+}
+
+int cz_cli_worse(int a, int b)
+{
+    static const int order[] = {0, 1, 2, 3, 4, 70};
+    int ra = 0, rb = 0, i;
+
+    for (i = 0; i < 6; i++) {
+        if (order[i] == a)
+            ra = i;
+        if (order[i] == b)
+            rb = i;
+    }
+    return ra >= rb ? a : b;
+}
+
+int cz_cli_parse_color(const char *arg)
+{
+    if (strcmp(arg, "auto") == 0)
+        return CZ_COLOR_AUTO;
+    if (strcmp(arg, "always") == 0)
+        return CZ_COLOR_ALWAYS;
+    if (strcmp(arg, "never") == 0)
+        return CZ_COLOR_NEVER;
+    return -1;
+}
+
+int cz_cli_use_color(enum cz_color when, FILE *stream)
+{
+    const char *no_color = getenv("NO_COLOR");
+
+    if (when != CZ_COLOR_AUTO)
+        return when == CZ_COLOR_ALWAYS;
+    return isatty(fileno(stream)) && !(no_color && *no_color);
+}
+
+void cz_cli_print_report(const struct cz_report *rep, int quiet)
+{
+    struct cz_buf line = CZ_BUF_INIT;
+    size_t i;
+
+    for (i = 0; i < rep->n; i++) {
+        if (quiet && rep->items[i].level == CZ_LEVEL_INFO)
+            continue;
+        line.len = 0;
+        cz_finding_format(&rep->items[i], &line);
+        fprintf(stderr, "%s\n", line.buf);
+    }
+    cz_buf_release(&line);
+}
+
+char *cz_cli_display_path(const char *path)
+{
+    char cwd[4096];
+    size_t n;
+
+    if (path[0] == '/' && getcwd(cwd, sizeof(cwd))) {
+        n = strlen(cwd);
+        if (strncmp(path, cwd, n) == 0 && path[n] == '/')
+            path += n + 1;
+    }
+    while (path[0] == '.' && path[1] == '/')
+        for (path += 2; *path == '/'; path++)
+            ;
+    return strdup(path);
+}
+
+/* stdout may be a full disk or a closed pipe: that is an error too. */
+static int close_stdout(int status)
+{
+    if (fflush(stdout) != 0 || ferror(stdout) || fclose(stdout) != 0) {
+        perror("composure: cannot write to standard output");
+        return cz_cli_worse(status, CZ_EINPUT);
+    }
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    const struct command *c;
+
+    if (argc < 2)
+        return cz_cli_usage_error(NULL, "no command given");
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        if (argc > 2 && strcmp(argv[1], "help") == 0) {
+            char *sub[] = {argv[2], (char *)"--help", NULL};
+            for (c = commands; c->name; c++)
+                if (strcmp(c->name, argv[2]) == 0)
+                    return close_stdout(c->run(2, sub));
+            return cz_cli_usage_error(NULL, "unknown command '%s'", argv[2]);
+        }
+        print_help();
+        return close_stdout(0);
+    }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+        printf("composure %s (libyaml %s)\n", CZ_VERSION,
+               cz_yaml_version());
+        return close_stdout(0);
+    }
+    for (c = commands; c->name; c++)
+        if (strcmp(c->name, argv[1]) == 0)
+            return close_stdout(c->run(argc - 1, argv + 1));
+    if (argv[1][0] == '-')
+        return cz_cli_usage_error(NULL, "unknown option '%s'", argv[1]);
+    return cz_cli_usage_error(NULL, "unknown command '%s'", argv[1]);
+}

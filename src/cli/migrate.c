@@ -1,0 +1,375 @@
+/*
+ * migrate.c - `composure migrate`: discover compose files, run the
+ * pipeline on each, then show the unified diff (default), list the files
+ * that would change (--check), or write them (--write).
+ *
+ * Nothing is written unless every file was read, parsed, transformed and
+ * rendered without an error: a batch is written whole or not at all.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "composure/diff.h"
+#include "composure/io.h"
+#include "composure/transform.h"
+
+enum { OPT_CHECK = 256, OPT_ONLY, OPT_SKIP, OPT_BACKUP, OPT_COLOR };
+
+static const struct option migrate_options[] = {
+    {"write", no_argument, NULL, 'w'},
+    {"check", no_argument, NULL, OPT_CHECK},
+    {"only", required_argument, NULL, OPT_ONLY},
+    {"skip", required_argument, NULL, OPT_SKIP},
+    {"recursive", no_argument, NULL, 'r'},
+    {"backup", optional_argument, NULL, OPT_BACKUP},
+    {"color", required_argument, NULL, OPT_COLOR},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+struct migrate_opts {
+    int write, check, recursive, quiet;
+    const char *backup;           /* suffix, or NULL */
+    enum cz_color color;
+    unsigned char selected[64];   /* per cz_transforms[] entry */
+};
+
+static void migrate_help(void)
+{
+    printf(
+        "usage: composure migrate [options] [PATH...]\n\n"
+        "Runs the transforms on the compose files that PATH names (a file, "
+        "or a\nfolder holding compose.yaml, docker-compose.yml and their "
+        "override files;\ndefault: the current folder) and prints the "
+        "unified diff of every file\nthat would change. Apply it with "
+        "'git apply' or with --write.\n\n"
+        "  -w, --write          change the files in place (atomically)\n"
+        "      --backup[=SUF]   with --write, keep the original as FILE"
+        "SUF (default .orig)\n"
+        "      --check          print the files that would change; exit 1 "
+        "if any\n"
+        "      --only LIST      run only these transforms (comma-separated;"
+        " 'none'\n"
+        "                       runs none: a pure round trip)\n"
+        "      --skip LIST      run all transforms but these\n"
+        "  -r, --recursive      look for compose files in subfolders too\n"
+        "      --color WHEN     colour the diff: auto, always, never "
+        "(default auto;\n"
+        "                       auto honours NO_COLOR)\n"
+        "  -q, --quiet          do not print info findings\n"
+        "  -h, --help           show this help\n\n"
+        "Findings go to stderr as 'file:line:col: level: message [rule]'.\n"
+        "exit status: 0 done or nothing to do; 1 changes needed (--check);"
+        "\n2 usage error; 3 input error (nothing is written); 70 internal "
+        "error.\n");
+}
+
+/* Marks the transforms named in a comma-separated list; `none` selects
+ * nothing. Returns 0, or CZ_EUSAGE after printing the unknown name. */
+static int select_list(struct migrate_opts *o, const char *list, int on)
+{
+    char *copy = strdup(list), *name, *save = NULL;
+    int rc = CZ_OK;
+    size_t i;
+
+    if (!copy)
+        return CZ_ENOMEM;
+    for (name = strtok_r(copy, ",", &save); name && !rc;
+         name = strtok_r(NULL, ",", &save)) {
+        if (strcmp(name, "none") == 0)
+            continue;
+        for (i = 0; cz_transforms[i]; i++)
+            if (strcmp(cz_transforms[i]->name, name) == 0)
+                break;
+        if (!cz_transforms[i])
+            rc = cz_cli_usage_error("migrate", "unknown transform '%s'",
+                                    name);
+        else
+            o->selected[i] = (unsigned char)on;
+    }
+    free(copy);
+    return rc;
+}
+
+static int parse_options(struct migrate_opts *o, int argc, char **argv)
+{
+    const char *only = NULL, *skip = NULL;
+    size_t i;
+    int c, color;
+
+    memset(o, 0, sizeof(*o));
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "wrqh", migrate_options, NULL)) !=
+           -1) {
+        switch (c) {
+        case 'w':
+            o->write = 1;
+            break;
+        case OPT_CHECK:
+            o->check = 1;
+            break;
+        case OPT_ONLY:
+            only = optarg;
+            break;
+        case OPT_SKIP:
+            skip = optarg;
+            break;
+        case 'r':
+            o->recursive = 1;
+            break;
+        case OPT_BACKUP:
+            o->backup = optarg && *optarg ? optarg : ".orig";
+            break;
+        case OPT_COLOR:
+            color = cz_cli_parse_color(optarg);
+            if (color < 0)
+                return cz_cli_usage_error("migrate", "--color takes auto, "
+                                          "always or never, not '%s'",
+                                          optarg);
+            o->color = (enum cz_color)color;
+            break;
+        case 'q':
+            o->quiet = 1;
+            break;
+        case 'h':
+            migrate_help();
+            return -1;
+        default:
+            return cz_cli_usage_error("migrate", "bad option");
+        }
+    }
+    if (o->write && o->check)
+        return cz_cli_usage_error("migrate", "--write and --check do not go "
+                                  "together");
+    if (o->backup && !o->write)
+        return cz_cli_usage_error("migrate", "--backup goes with --write");
+    if (only && skip)
+        return cz_cli_usage_error("migrate", "--only and --skip do not go "
+                                  "together");
+    for (i = 0; cz_transforms[i]; i++)
+        o->selected[i] = only == NULL;
+    if (only)
+        return select_list(o, only, 1);
+    if (skip)
+        return select_list(o, skip, 0);
+    return CZ_OK;
+}
+
+/* One compose file on its way through the pipeline. */
+struct job {
+    char *path;              /* as discovered */
+    char *shown;             /* as diff headers show it */
+    struct cz_source *src;
+    struct cz_buf out;       /* the rendered result */
+    int changed;
+};
+
+static int run_pipeline(const struct migrate_opts *o, struct job *job,
+                        struct cz_report *rep, struct cz_error *err)
+{
+    struct cz_doc *doc = NULL;
+    struct cz_model model;
+    struct cz_run run = {0};
+    char *dir = strdup(job->path), *slash;
+    size_t i;
+    int rc;
+
+    if (!dir)
+        return cz_error_set(err, CZ_ENOMEM, NULL, NULL, CZ_NOPOS,
+                            "out of memory");
+    slash = strrchr(dir, '/');
+    if (slash)
+        slash[slash == dir] = '\0';
+    run.dir = slash ? dir : ".";
+    rc = cz_io_read(job->path, CZ_IO_MAX_FILE, &job->src, err);
+    if (!rc)
+        rc = cz_doc_parse(job->src, &doc, err);
+    if (!rc)
+        rc = cz_model_load(&model, doc, err);
+    for (i = 0; !rc && cz_transforms[i]; i++)
+        if (o->selected[i])
+            rc = cz_transforms[i]->apply(&run, &model, rep, err);
+    if (!rc)
+        rc = cz_doc_render(doc, &job->out, err);
+    if (!rc)
+        job->changed = job->out.len != job->src->len ||
+                       memcmp(job->out.buf, job->src->bytes,
+                              job->src->len) != 0;
+    cz_doc_free(doc);
+    free(dir);
+    return rc;
+}
+
+struct printer {
+    int color;
+};
+
+static int print_diff_line(void *ctx, enum cz_diff_symbol sym,
+                           const char *text, size_t len)
+{
+    static const char *const colors[] = {
+        [CZ_DIFF_HEADER] = "\033[1m", [CZ_DIFF_HUNK] = "\033[36m",
+        [CZ_DIFF_CONTEXT] = "", [CZ_DIFF_DEL] = "\033[31m",
+        [CZ_DIFF_ADD] = "\033[32m", [CZ_DIFF_NONEWLINE] = "",
+    };
+    const struct printer *p = ctx;
+    size_t body = len;
+
+    if (!p->color || !*colors[sym]) {
+        fwrite(text, 1, len, stdout);
+        return CZ_OK;
+    }
+    while (body && (text[body - 1] == '\n' || text[body - 1] == '\r'))
+        body--;
+    fputs(colors[sym], stdout);
+    fwrite(text, 1, body, stdout);
+    fputs("\033[m", stdout);
+    fwrite(text + body, 1, len - body, stdout);
+    return CZ_OK;
+}
+
+static int show_diff(const struct job *job, int color)
+{
+    struct printer p = {color};
+    struct cz_buf a = CZ_BUF_INIT, b = CZ_BUF_INIT;
+    int rc;
+
+    if (cz_buf_addf(&a, "a/%s", job->shown) ||
+        cz_buf_addf(&b, "b/%s", job->shown))
+        rc = CZ_ENOMEM;
+    else
+        rc = cz_diff_unified(job->src->bytes, job->src->len, job->out.buf,
+                             job->out.len, a.buf, b.buf, 3, print_diff_line,
+                             &p);
+    cz_buf_release(&a);
+    cz_buf_release(&b);
+    return rc;
+}
+
+static int discover_all(const struct migrate_opts *o, int argc, char **argv,
+                        struct cz_strlist *files, struct cz_report *rep)
+{
+    struct cz_error err = {0};
+    int status = CZ_OK, i;
+    char *dot[] = {(char *)".", NULL};
+
+    if (argc == 0) {
+        argv = dot;
+        argc = 1;
+    }
+    for (i = 0; i < argc; i++) {
+        if (cz_io_discover(argv[i], o->recursive ? CZ_DISCOVER_RECURSIVE : 0,
+                           files, &err)) {
+            if (cz_report_add_error(rep, &err))
+                return CZ_ENOMEM;
+            status = cz_cli_worse(status, cz_cli_exit_status(err.code));
+        }
+    }
+    return status;
+}
+
+static int write_all(const struct migrate_opts *o, struct job *jobs,
+                     size_t n, struct cz_report *rep)
+{
+    struct cz_error err = {0};
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        if (!jobs[i].changed)
+            continue;
+        if (cz_io_write_atomic(jobs[i].path, jobs[i].out.buf, jobs[i].out.len,
+                               o->backup, &err)) {
+            cz_report_add_error(rep, &err);
+            return cz_cli_exit_status(err.code);
+        }
+    }
+    return CZ_OK;
+}
+
+int cz_cmd_migrate(int argc, char **argv)
+{
+    struct migrate_opts o;
+    struct cz_strlist files = {0};
+    struct cz_report rep = {0};
+    struct job *jobs = NULL;
+    int status, rc, color;
+    size_t i, j;
+
+    rc = parse_options(&o, argc, argv);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    status = discover_all(&o, argc - optind, argv + optind, &files, &rep);
+    if (status == CZ_ENOMEM)
+        goto out;
+    jobs = calloc(files.n ? files.n : 1, sizeof(*jobs));
+    if (!jobs) {
+        status = CZ_EINTERNAL;
+        goto out;
+    }
+    for (i = 0; i < files.n; i++) {
+        struct cz_error err = {0};
+        for (j = 0; j < i; j++)    /* a file named twice runs once */
+            if (strcmp(files.items[j], files.items[i]) == 0)
+                break;
+        if (j < i)
+            continue;
+        jobs[i].path = files.items[i];
+        jobs[i].shown = cz_cli_display_path(files.items[i]);
+        cz_buf_init(&jobs[i].out);
+        if (!jobs[i].shown) {
+            status = CZ_EINTERNAL;
+            goto out;
+        }
+        rc = run_pipeline(&o, &jobs[i], &rep, &err);
+        if (rc) {
+            cz_report_add_error(&rep, &err);
+            status = cz_cli_worse(status, cz_cli_exit_status(rc));
+        }
+    }
+    color = cz_cli_use_color(o.color, stdout);
+    for (i = 0; i < files.n; i++) {
+        if (!jobs[i].changed)
+            continue;
+        if (o.check) {
+            printf("%s\n", jobs[i].shown);
+            status = cz_cli_worse(status, CZ_ECHANGED);
+        } else if (!o.write && show_diff(&jobs[i], color)) {
+            status = CZ_EINTERNAL;
+        }
+    }
+    if (o.write && status == CZ_OK)
+        status = write_all(&o, jobs, files.n, &rep);
+out:
+    cz_cli_print_report(&rep, o.quiet);
+    for (i = 0; jobs && i < files.n; i++) {
+        cz_source_free(jobs[i].src);
+        cz_buf_release(&jobs[i].out);
+        free(jobs[i].shown);
+    }
+    free(jobs);
+    cz_strlist_release(&files);
+    cz_report_release(&rep);
+    return status;
+}
+
+int cz_cmd_transforms(int argc, char **argv)
+{
+    size_t i;
+
+    if (argc > 1 && (strcmp(argv[1], "--help") == 0 ||
+                     strcmp(argv[1], "-h") == 0)) {
+        printf("usage: composure transforms\n\nLists the transforms in "
+               "pipeline order: name and summary.\n");
+        return 0;
+    }
+    if (argc > 1)
+        return cz_cli_usage_error("transforms", "unexpected argument '%s'",
+                                  argv[1]);
+    for (i = 0; cz_transforms[i]; i++)
+        printf("%-14s %s\n", cz_transforms[i]->name,
+               cz_transforms[i]->summary);
+    return 0;
+}

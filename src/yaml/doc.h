@@ -1,0 +1,33 @@
+/*
+ * src/yaml/doc.h - the document's private parts, shared by parse.c, edit.c
+ * and render.c only.
+ */
+#ifndef CZ_YAML_DOC_H
+#define CZ_YAML_DOC_H
+
+#include "composure/yaml.h"
+
+#define CZ_YAML_MAX_DEPTH 1000
+
+struct cz_doc {
+    struct cz_source *src;    /* borrowed */
+    struct cz_arena ar;
+    struct cz_node *root;
+    struct cz_doc_style style;
+    unsigned dirty;           /* any edit at all */
+};
+
+/* Parses src into doc (whose arena and src are set), filling root and
+ * style. Shared by cz_doc_parse and the re-parse check of the renderer. */
+int cz_yaml_load(struct cz_doc *doc, struct cz_error *err);
+
+/* Offset of the start of the line that holds off. */
+uint32_t cz_yaml_line_start(const struct cz_source *src, uint32_t off);
+
+#ifdef CZ_TESTING
+/* render.c's scalar rules, reachable from tests/test_yaml.c */
+int looks_typed(const char *s);
+int plain_safe(const char *s, size_t len, int flow);
+#endif
+
+#endif

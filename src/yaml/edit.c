@@ -1,0 +1,364 @@
+/*
+ * edit.c - the document's lifetime, lookups, new nodes and edits.
+ *
+ * Edits change the tree only; render.c later turns the difference between
+ * each collection's orig (what was parsed) and items (what it holds now)
+ * into text. A parsed collection shares one array for both until its first
+ * edit copies items (CZ_NODE_COPIED). Parsed children never move: an edit
+ * can insert fresh nodes around them, replace or remove them, so the parsed
+ * children left in items are always in their original order.
+ */
+#include "doc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int cz_doc_parse(struct cz_source *src, struct cz_doc **out,
+                 struct cz_error *err)
+{
+    struct cz_doc *doc = calloc(1, sizeof(*doc));
+    int rc;
+
+    *out = NULL;
+    if (!doc)
+        return cz_error_set(err, CZ_ENOMEM, NULL, NULL, CZ_NOPOS,
+                            "out of memory");
+    doc->src = src;
+    cz_arena_init(&doc->ar);
+    rc = cz_yaml_load(doc, err);
+    if (rc) {
+        cz_doc_free(doc);
+        return rc;
+    }
+    *out = doc;
+    return CZ_OK;
+}
+
+void cz_doc_free(struct cz_doc *doc)
+{
+    if (!doc)
+        return;
+    cz_arena_release(&doc->ar);
+    free(doc);
+}
+
+struct cz_node *cz_doc_root(const struct cz_doc *doc)
+{
+    return doc->root;
+}
+
+struct cz_source *cz_doc_source(const struct cz_doc *doc)
+{
+    return doc->src;
+}
+
+const struct cz_doc_style *cz_doc_style(const struct cz_doc *doc)
+{
+    return &doc->style;
+}
+
+int cz_doc_is_dirty(const struct cz_doc *doc)
+{
+    return doc->dirty != 0;
+}
+
+/* ---- reading ------------------------------------------------------------ */
+
+int cz_scalar_is(const struct cz_node *node, const char *s)
+{
+    return node && node->kind == CZ_NODE_SCALAR && strcmp(node->value, s) == 0;
+}
+
+long cz_map_find(const struct cz_node *map, const char *key)
+{
+    size_t i;
+
+    if (!map || map->kind != CZ_NODE_MAPPING)
+        return -1;
+    for (i = 0; i < cz_map_len(map); i++)
+        if (cz_scalar_is(cz_map_key(map, i), key))
+            return (long)i;
+    return -1;
+}
+
+struct cz_node *cz_map_get(const struct cz_node *map, const char *key)
+{
+    long i = cz_map_find(map, key);
+
+    return i < 0 ? NULL : cz_map_value(map, (size_t)i);
+}
+
+struct cz_node *cz_node_resolve(struct cz_node *node)
+{
+    return node && node->kind == CZ_NODE_ALIAS ? node->target : node;
+}
+
+/* ---- new nodes ---------------------------------------------------------- */
+
+static struct cz_node *fresh(struct cz_doc *doc, enum cz_node_kind kind)
+{
+    struct cz_node *node = cz_arena_alloc(&doc->ar, sizeof(*node));
+
+    if (!node)
+        return NULL;
+    node->kind = (uint8_t)kind;
+    node->flags = CZ_NODE_FRESH | CZ_NODE_COPIED;
+    node->style = kind == CZ_NODE_SCALAR ? CZ_STYLE_PLAIN : CZ_STYLE_BLOCK;
+    node->span = node->content = CZ_NOSPAN;
+    return node;
+}
+
+struct cz_node *cz_node_new_map(struct cz_doc *doc)
+{
+    return fresh(doc, CZ_NODE_MAPPING);
+}
+
+struct cz_node *cz_node_new_seq(struct cz_doc *doc)
+{
+    return fresh(doc, CZ_NODE_SEQUENCE);
+}
+
+struct cz_node *cz_node_new_scalar(struct cz_doc *doc, const char *s,
+                                   size_t len, enum cz_scalar_type type)
+{
+    struct cz_node *node = fresh(doc, CZ_NODE_SCALAR);
+
+    if (!node || !(node->value = cz_arena_strndup(&doc->ar, s, len)))
+        return NULL;
+    node->len = (uint32_t)len;
+    node->scalar_type = (uint8_t)type;
+    return node;
+}
+
+struct cz_node *cz_node_new_str(struct cz_doc *doc, const char *s)
+{
+    return cz_node_new_scalar(doc, s, strlen(s), CZ_SCALAR_STR);
+}
+
+struct cz_node *cz_node_new_plain(struct cz_doc *doc, const char *s)
+{
+    return cz_node_new_scalar(doc, s, strlen(s), CZ_SCALAR_PLAIN);
+}
+
+void cz_node_set_flow(struct cz_node *node)
+{
+    if (node->flags & CZ_NODE_FRESH && node->kind != CZ_NODE_SCALAR)
+        node->style = CZ_STYLE_FLOW;
+}
+
+/* ---- edits -------------------------------------------------------------- */
+
+static int misuse(struct cz_error *err, const char *what)
+{
+    return cz_error_set(err, CZ_EINTERNAL, "yaml.edit", NULL, CZ_NOPOS,
+                        "invalid edit: %s", what);
+}
+
+static int oom(struct cz_error *err)
+{
+    return cz_error_set(err, CZ_ENOMEM, NULL, NULL, CZ_NOPOS,
+                        "out of memory");
+}
+
+static void mark_dirty(struct cz_doc *doc, struct cz_node *node)
+{
+    doc->dirty = 1;
+    for (; node && !(node->flags & CZ_NODE_DIRTY); node = node->parent)
+        node->flags |= CZ_NODE_DIRTY;
+}
+
+static int check_fresh(struct cz_node *node, struct cz_error *err)
+{
+    if (!node)
+        return oom(err);
+    if (!(node->flags & CZ_NODE_FRESH) || node->flags & CZ_NODE_ATTACHED)
+        return misuse(err, "the new value is not a fresh, unplaced node");
+    return CZ_OK;
+}
+
+static void adopt(struct cz_node *parent, struct cz_node *child)
+{
+    child->parent = parent;
+    child->flags |= CZ_NODE_ATTACHED;
+}
+
+/* Makes room for `count` more nodes at items[at]. */
+static int make_room(struct cz_doc *doc, struct cz_node *coll, size_t at,
+                     size_t count)
+{
+    if (!(coll->flags & CZ_NODE_COPIED) || coll->n + count > coll->cap) {
+        uint32_t cap = coll->cap ? coll->cap : 4;
+        struct cz_node **items;
+        while (cap < coll->n + count)
+            cap *= 2;
+        items = cz_arena_alloc(&doc->ar, cap * sizeof(*items));
+        if (!items)
+            return CZ_ENOMEM;
+        if (coll->n)
+            memcpy(items, coll->items, coll->n * sizeof(*items));
+        coll->items = items;
+        coll->cap = cap;
+        coll->flags |= CZ_NODE_COPIED;
+    }
+    memmove(coll->items + at + count, coll->items + at,
+            (coll->n - at) * sizeof(*coll->items));
+    coll->n += (uint32_t)count;
+    return CZ_OK;
+}
+
+static int remove_at(struct cz_doc *doc, struct cz_node *coll, size_t at,
+                     size_t count)
+{
+    if (make_room(doc, coll, coll->n, 0))
+        return CZ_ENOMEM;
+    memmove(coll->items + at, coll->items + at + count,
+            (coll->n - at - count) * sizeof(*coll->items));
+    coll->n -= (uint32_t)count;
+    mark_dirty(doc, coll);
+    return CZ_OK;
+}
+
+/* A replacement keeps the anchor aliases may point at, and the tag. */
+static void inherit_properties(struct cz_node *value, const struct cz_node *old)
+{
+    if (!value->anchor)
+        value->anchor = old->anchor;
+    if (!value->tag)
+        value->tag = old->tag;
+}
+
+int cz_map_insert(struct cz_doc *doc, struct cz_node *map, size_t index,
+                  struct cz_node *key, struct cz_node *value,
+                  struct cz_error *err)
+{
+    int rc;
+
+    if (!map || map->kind != CZ_NODE_MAPPING || index > cz_map_len(map))
+        return misuse(err, "no such mapping position");
+    if ((rc = check_fresh(key, err)) || (rc = check_fresh(value, err)))
+        return rc;
+    if (key->kind != CZ_NODE_SCALAR)
+        return misuse(err, "a mapping key must be a scalar");
+    if (cz_map_find(map, key->value) >= 0)
+        return misuse(err, "the key exists already");
+    if (make_room(doc, map, 2 * index, 2))
+        return oom(err);
+    map->items[2 * index] = key;
+    map->items[2 * index + 1] = value;
+    adopt(map, key);
+    adopt(map, value);
+    mark_dirty(doc, map);
+    return CZ_OK;
+}
+
+int cz_map_replace(struct cz_doc *doc, struct cz_node *map, size_t index,
+                   struct cz_node *value, struct cz_error *err)
+{
+    int rc;
+
+    if (!map || map->kind != CZ_NODE_MAPPING || index >= cz_map_len(map))
+        return misuse(err, "no such mapping entry");
+    if ((rc = check_fresh(value, err)))
+        return rc;
+    if (make_room(doc, map, map->n, 0))
+        return oom(err);
+    inherit_properties(value, map->items[2 * index + 1]);
+    map->items[2 * index + 1] = value;
+    adopt(map, value);
+    mark_dirty(doc, map);
+    return CZ_OK;
+}
+
+int cz_map_set(struct cz_doc *doc, struct cz_node *map, const char *key,
+               struct cz_node *value, struct cz_error *err)
+{
+    long i = cz_map_find(map, key);
+
+    if (i >= 0)
+        return cz_map_replace(doc, map, (size_t)i, value, err);
+    if (!map || map->kind != CZ_NODE_MAPPING)
+        return misuse(err, "not a mapping");
+    return cz_map_insert(doc, map, cz_map_len(map), cz_node_new_str(doc, key),
+                         value, err);
+}
+
+int cz_map_remove(struct cz_doc *doc, struct cz_node *map, size_t index,
+                  struct cz_error *err)
+{
+    if (!map || map->kind != CZ_NODE_MAPPING || index >= cz_map_len(map))
+        return misuse(err, "no such mapping entry");
+    if (remove_at(doc, map, 2 * index, 2))
+        return oom(err);
+    return CZ_OK;
+}
+
+int cz_seq_insert(struct cz_doc *doc, struct cz_node *seq, size_t index,
+                  struct cz_node *item, struct cz_error *err)
+{
+    int rc;
+
+    if (!seq || seq->kind != CZ_NODE_SEQUENCE || index > seq->n)
+        return misuse(err, "no such sequence position");
+    if ((rc = check_fresh(item, err)))
+        return rc;
+    if (make_room(doc, seq, index, 1))
+        return oom(err);
+    seq->items[index] = item;
+    adopt(seq, item);
+    mark_dirty(doc, seq);
+    return CZ_OK;
+}
+
+int cz_seq_append(struct cz_doc *doc, struct cz_node *seq,
+                  struct cz_node *item, struct cz_error *err)
+{
+    return cz_seq_insert(doc, seq, seq ? seq->n : 0, item, err);
+}
+
+int cz_seq_replace(struct cz_doc *doc, struct cz_node *seq, size_t index,
+                   struct cz_node *item, struct cz_error *err)
+{
+    int rc;
+
+    if (!seq || seq->kind != CZ_NODE_SEQUENCE || index >= seq->n)
+        return misuse(err, "no such sequence item");
+    if ((rc = check_fresh(item, err)))
+        return rc;
+    if (make_room(doc, seq, seq->n, 0))
+        return oom(err);
+    inherit_properties(item, seq->items[index]);
+    seq->items[index] = item;
+    adopt(seq, item);
+    mark_dirty(doc, seq);
+    return CZ_OK;
+}
+
+int cz_seq_remove(struct cz_doc *doc, struct cz_node *seq, size_t index,
+                  struct cz_error *err)
+{
+    if (!seq || seq->kind != CZ_NODE_SEQUENCE || index >= seq->n)
+        return misuse(err, "no such sequence item");
+    if (remove_at(doc, seq, index, 1))
+        return oom(err);
+    return CZ_OK;
+}
+
+int cz_scalar_set(struct cz_doc *doc, struct cz_node *node, const char *s,
+                  size_t len, enum cz_scalar_type type, struct cz_error *err)
+{
+    char *value;
+
+    if (!node || node->kind != CZ_NODE_SCALAR)
+        return misuse(err, "not a scalar");
+    if (node->len == len && memcmp(node->value, s, len) == 0)
+        return CZ_OK;
+    value = cz_arena_strndup(&doc->ar, s, len);
+    if (!value)
+        return oom(err);
+    node->value = value;
+    node->len = (uint32_t)len;
+    node->scalar_type = (uint8_t)type;
+    node->flags |= CZ_NODE_CHANGED;
+    mark_dirty(doc, node);
+    return CZ_OK;
+}

@@ -1,0 +1,516 @@
+/*
+ * parse.c - libyaml events to the document tree. The only file that sees
+ * yaml_* and libyaml's 1-on-success convention.
+ *
+ * Two measured facts about libyaml 0.2.5 shape this file (DESIGN.md):
+ *  - yaml_mark_t.index counts characters, not bytes, and does not count a
+ *    BOM; struct markmap turns it into a byte offset with a cursor that
+ *    moves along the text (marks arrive almost in order, so the walk is
+ *    linear in the file's size);
+ *  - the end mark of a block collection is the start of the next token,
+ *    after comments and blank lines; a block collection here ends where its
+ *    last child ends, so those comments stay outside it.
+ * Block scalars end after their trailing blank lines; their span is cut
+ * back to the end of their last non-blank line for the same reason.
+ *
+ * Children are collected on one scratch stack and copied into an exact-size
+ * arena array when their collection ends.
+ */
+#include "doc.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+struct markmap {
+    const unsigned char *s;
+    size_t len;
+    size_t bom;       /* bytes of BOM, which libyaml does not count */
+    int ascii;        /* then characters are bytes */
+    size_t ci, bi;    /* cursor: character ci starts at byte bi */
+};
+
+static void markmap_init(struct markmap *mm, const char *s, size_t len)
+{
+    size_t i;
+
+    mm->s = (const unsigned char *)s;
+    mm->len = len;
+    mm->bom = len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    mm->ascii = 1;
+    for (i = mm->bom; i < len; i++)
+        if (mm->s[i] & 0x80) {
+            mm->ascii = 0;
+            break;
+        }
+    mm->ci = 0;
+    mm->bi = mm->bom;
+}
+
+static uint32_t markmap_byte(struct markmap *mm, size_t ci)
+{
+    if (mm->ascii)
+        return (uint32_t)(ci + mm->bom > mm->len ? mm->len : ci + mm->bom);
+    while (mm->ci < ci && mm->bi < mm->len) {
+        mm->bi++;
+        while (mm->bi < mm->len && (mm->s[mm->bi] & 0xC0) == 0x80)
+            mm->bi++;
+        mm->ci++;
+    }
+    while (mm->ci > ci && mm->bi > mm->bom) {
+        mm->bi--;
+        while (mm->bi > mm->bom && (mm->s[mm->bi] & 0xC0) == 0x80)
+            mm->bi--;
+        mm->ci--;
+    }
+    return (uint32_t)mm->bi;
+}
+
+uint32_t cz_yaml_line_start(const struct cz_source *src, uint32_t off)
+{
+    while (off > 0 && src->bytes[off - 1] != '\n' && src->bytes[off - 1] != '\r')
+        off--;
+    return off;
+}
+
+const char *cz_yaml_version(void)
+{
+    return yaml_get_version_string();
+}
+
+/* ---- anchors ------------------------------------------------------------ */
+
+#define ANCHOR_BUCKETS 256
+
+struct anchor {
+    struct anchor *next;
+    const char *name;
+    struct cz_node *node;
+};
+
+static unsigned anchor_hash(const char *s)
+{
+    unsigned h = 2166136261u;
+
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h % ANCHOR_BUCKETS;
+}
+
+/* ---- the loader --------------------------------------------------------- */
+
+struct frame {
+    struct cz_node *node;
+    size_t base;          /* where its children start on the scratch stack */
+};
+
+struct loader {
+    struct cz_doc *doc;
+    struct cz_source *src;
+    struct markmap mm;
+    struct cz_node **stack;   /* children of all open collections */
+    size_t nstack, capstack;
+    struct frame frames[CZ_YAML_MAX_DEPTH];
+    size_t depth;
+    struct anchor *anchors[ANCHOR_BUCKETS];
+    unsigned docs;
+    unsigned indent_votes[9];
+    unsigned seq_in, seq_out, quote_single, quote_double;
+    struct cz_error *err;
+};
+
+static int push_child(struct loader *ld, struct cz_node *node)
+{
+    if (ld->nstack == ld->capstack) {
+        size_t cap = ld->capstack ? ld->capstack * 2 : 256;
+        struct cz_node **p = realloc(ld->stack, cap * sizeof(*p));
+        if (!p)
+            return CZ_ENOMEM;
+        ld->stack = p;
+        ld->capstack = cap;
+    }
+    ld->stack[ld->nstack++] = node;
+    return CZ_OK;
+}
+
+/* Skips anchor, tag, blanks and comments in front of a node's content. */
+static uint32_t skip_properties(const struct cz_source *src, uint32_t off,
+                                uint32_t end)
+{
+    const char *s = src->bytes;
+
+    while (off < end) {
+        char c = s[off];
+        if (c == '&' || c == '!') {
+            while (off < end && !strchr(" \t\r\n,[]{}", s[off]))
+                off++;
+        } else if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+            off++;
+        } else if (c == '#') {
+            while (off < end && s[off] != '\n')
+                off++;
+        } else {
+            break;
+        }
+    }
+    return off;
+}
+
+/* A block scalar's span ends after its last non-blank line. */
+static uint32_t trim_block_scalar(const struct cz_source *src,
+                                  uint32_t start, uint32_t end)
+{
+    const char *s = src->bytes;
+
+    while (end > start && (s[end - 1] == '\n' || s[end - 1] == '\r')) {
+        uint32_t eol = end - 1, ls;
+        if (s[eol] == '\n' && eol > start && s[eol - 1] == '\r')
+            eol--;
+        ls = cz_yaml_line_start(src, eol);
+        if (ls <= start)
+            break;
+        uint32_t i = ls;
+        while (i < eol && (s[i] == ' ' || s[i] == '\t'))
+            i++;
+        if (i < eol)
+            break;            /* the line before end has content */
+        end = ls;
+    }
+    return end;
+}
+
+static char *copy_str(struct loader *ld, const unsigned char *s)
+{
+    return s ? cz_arena_strndup(&ld->doc->ar, (const char *)s,
+                                strlen((const char *)s)) : NULL;
+}
+
+static struct cz_node *node_new(struct loader *ld, enum cz_node_kind kind,
+                                const yaml_event_t *ev)
+{
+    struct cz_node *node = cz_arena_alloc(&ld->doc->ar, sizeof(*node));
+
+    if (!node)
+        return NULL;
+    node->kind = (uint8_t)kind;
+    node->span.start = markmap_byte(&ld->mm, ev->start_mark.index);
+    node->span.end = markmap_byte(&ld->mm, ev->end_mark.index);
+    node->content = node->span;
+    return node;
+}
+
+/* Records an anchor; a later definition of the same name wins, as in YAML. */
+static int anchor_define(struct loader *ld, struct cz_node *node)
+{
+    struct anchor *a;
+    unsigned h;
+
+    if (!node->anchor)
+        return CZ_OK;
+    a = cz_arena_alloc(&ld->doc->ar, sizeof(*a));
+    if (!a)
+        return CZ_ENOMEM;
+    h = anchor_hash(node->anchor);
+    a->name = node->anchor;
+    a->node = node;
+    a->next = ld->anchors[h];
+    ld->anchors[h] = a;
+    return CZ_OK;
+}
+
+static struct cz_node *anchor_lookup(struct loader *ld, const char *name)
+{
+    struct anchor *a = ld->anchors[anchor_hash(name)];
+
+    for (; a; a = a->next)
+        if (strcmp(a->name, name) == 0)
+            return a->node;
+    return NULL;
+}
+
+static unsigned column(const struct cz_source *src, uint32_t off)
+{
+    return off - cz_yaml_line_start(src, off);
+}
+
+/* A block collection that is the value of a block mapping key tells how
+ * this file indents. */
+static void vote_style(struct loader *ld, struct cz_node *node)
+{
+    struct frame *parent;
+    struct cz_node *key;
+    unsigned kc, nc;
+
+    if (!ld->depth || node->style != CZ_STYLE_BLOCK)
+        return;
+    parent = &ld->frames[ld->depth - 1];
+    if (parent->node->kind != CZ_NODE_MAPPING ||
+        parent->node->style != CZ_STYLE_BLOCK ||
+        (ld->nstack - parent->base) % 2 == 0)
+        return;
+    key = ld->stack[ld->nstack - 1];
+    kc = column(ld->src, key->span.start);
+    nc = column(ld->src, node->content.start);
+    if (node->kind == CZ_NODE_MAPPING && nc > kc && nc - kc <= 8)
+        ld->indent_votes[nc - kc]++;
+    else if (node->kind == CZ_NODE_SEQUENCE)
+        *(nc > kc ? &ld->seq_in : &ld->seq_out) += 1;
+}
+
+static int attach(struct loader *ld, struct cz_node *node)
+{
+    if (ld->depth == 0) {
+        ld->doc->root = node;
+        return CZ_OK;
+    }
+    struct frame *f = &ld->frames[ld->depth - 1];
+    size_t pos = ld->nstack - f->base;
+    node->parent = f->node;
+    node->index = (uint32_t)(f->node->kind == CZ_NODE_MAPPING ? pos / 2 : pos);
+    return push_child(ld, node);
+}
+
+static int on_scalar(struct loader *ld, const yaml_event_t *ev)
+{
+    struct cz_node *node = node_new(ld, CZ_NODE_SCALAR, ev);
+    const struct cz_source *src = ld->src;
+
+    if (!node)
+        return CZ_ENOMEM;
+    switch (ev->data.scalar.style) {
+    case YAML_SINGLE_QUOTED_SCALAR_STYLE:
+        node->style = CZ_STYLE_SINGLE;
+        ld->quote_single++;
+        break;
+    case YAML_DOUBLE_QUOTED_SCALAR_STYLE:
+        node->style = CZ_STYLE_DOUBLE;
+        ld->quote_double++;
+        break;
+    case YAML_LITERAL_SCALAR_STYLE:
+        node->style = CZ_STYLE_LITERAL;
+        break;
+    case YAML_FOLDED_SCALAR_STYLE:
+        node->style = CZ_STYLE_FOLDED;
+        break;
+    default:
+        node->style = CZ_STYLE_PLAIN;
+    }
+    node->value = cz_arena_strndup(&ld->doc->ar,
+                                   (const char *)ev->data.scalar.value,
+                                   ev->data.scalar.length);
+    node->len = (uint32_t)ev->data.scalar.length;
+    node->anchor = copy_str(ld, ev->data.scalar.anchor);
+    node->tag = copy_str(ld, ev->data.scalar.tag);
+    if (!node->value || (ev->data.scalar.anchor && !node->anchor) ||
+        (ev->data.scalar.tag && !node->tag))
+        return CZ_ENOMEM;
+    if (node->anchor || node->tag)
+        node->content.start = skip_properties(src, node->span.start,
+                                              node->span.end);
+    if (node->style == CZ_STYLE_LITERAL || node->style == CZ_STYLE_FOLDED) {
+        node->span.end = trim_block_scalar(src, node->content.start,
+                                           node->span.end);
+        node->content.end = node->span.end;
+    }
+    if (anchor_define(ld, node))
+        return CZ_ENOMEM;
+    return attach(ld, node);
+}
+
+static int on_alias(struct loader *ld, const yaml_event_t *ev)
+{
+    struct cz_node *node = node_new(ld, CZ_NODE_ALIAS, ev);
+
+    if (!node)
+        return CZ_ENOMEM;
+    node->value = copy_str(ld, ev->data.alias.anchor);
+    if (!node->value)
+        return CZ_ENOMEM;
+    node->len = (uint32_t)strlen(node->value);
+    node->target = anchor_lookup(ld, node->value);
+    return attach(ld, node);
+}
+
+static int on_start(struct loader *ld, const yaml_event_t *ev,
+                    enum cz_node_kind kind)
+{
+    struct cz_node *node = node_new(ld, kind, ev);
+    const unsigned char *anchor, *tag;
+    int flow;
+
+    if (!node)
+        return CZ_ENOMEM;
+    if (ld->depth == CZ_YAML_MAX_DEPTH)
+        return cz_error_set(ld->err, CZ_EINPUT, "yaml.depth", ld->src,
+                            node->span.start,
+                            "nesting deeper than %d levels",
+                            CZ_YAML_MAX_DEPTH);
+    if (kind == CZ_NODE_MAPPING) {
+        anchor = ev->data.mapping_start.anchor;
+        tag = ev->data.mapping_start.tag;
+        flow = ev->data.mapping_start.style == YAML_FLOW_MAPPING_STYLE;
+    } else {
+        anchor = ev->data.sequence_start.anchor;
+        tag = ev->data.sequence_start.tag;
+        flow = ev->data.sequence_start.style == YAML_FLOW_SEQUENCE_STYLE;
+    }
+    node->style = flow ? CZ_STYLE_FLOW : CZ_STYLE_BLOCK;
+    node->anchor = copy_str(ld, anchor);
+    node->tag = copy_str(ld, tag);
+    if ((anchor && !node->anchor) || (tag && !node->tag))
+        return CZ_ENOMEM;
+    if (node->anchor || node->tag)
+        node->content.start = skip_properties(ld->src, node->span.start,
+                                              (uint32_t)ld->src->len);
+    vote_style(ld, node);
+    if (anchor_define(ld, node) || attach(ld, node))
+        return CZ_ENOMEM;
+    ld->frames[ld->depth].node = node;
+    ld->frames[ld->depth].base = ld->nstack;
+    ld->depth++;
+    return CZ_OK;
+}
+
+static int on_end(struct loader *ld, const yaml_event_t *ev)
+{
+    struct frame *f = &ld->frames[--ld->depth];
+    struct cz_node *node = f->node;
+    size_t n = ld->nstack - f->base;
+
+    if (n) {
+        node->items = cz_arena_alloc(&ld->doc->ar, n * sizeof(*node->items));
+        if (!node->items)
+            return CZ_ENOMEM;
+        memcpy(node->items, ld->stack + f->base, n * sizeof(*node->items));
+    }
+    node->n = node->cap = node->norig = (uint32_t)n;
+    node->orig = node->items;
+    ld->nstack = f->base;
+    if (node->style == CZ_STYLE_FLOW || n == 0)
+        node->span.end = markmap_byte(&ld->mm, ev->end_mark.index);
+    else
+        node->span.end = node->items[n - 1]->span.end;
+    node->content.end = node->span.end;
+    return CZ_OK;
+}
+
+static int error_from_libyaml(struct loader *ld, const yaml_parser_t *parser)
+{
+    uint32_t at;
+    const char *problem = parser->problem ? parser->problem : "unknown error";
+
+    if (parser->error == YAML_MEMORY_ERROR)
+        return cz_error_set(ld->err, CZ_ENOMEM, NULL, NULL, CZ_NOPOS,
+                            "out of memory");
+    if (parser->error == YAML_READER_ERROR) {
+        at = (uint32_t)parser->problem_offset;
+        return cz_error_set(ld->err, CZ_EINPUT, "yaml.encoding", ld->src, at,
+                            "%s", problem);
+    }
+    at = markmap_byte(&ld->mm, parser->problem_mark.index);
+    if (parser->context)
+        return cz_error_set(ld->err, CZ_EINPUT, "yaml.syntax", ld->src, at,
+                            "%s %s", problem, parser->context);
+    return cz_error_set(ld->err, CZ_EINPUT, "yaml.syntax", ld->src, at, "%s",
+                        problem);
+}
+
+static void decide_style(struct loader *ld)
+{
+    struct cz_doc_style *st = &ld->doc->style;
+    const char *s = ld->src->bytes;
+    size_t len = ld->src->len, i;
+    const char *nl = memchr(s, '\n', len);
+    unsigned best = 0;
+
+    st->indent = 2;
+    for (i = 1; i < 9; i++)
+        if (ld->indent_votes[i] > best) {
+            best = ld->indent_votes[i];
+            st->indent = (unsigned)i;
+        }
+    st->seq_indented = ld->seq_in >= ld->seq_out;
+    st->crlf = nl && nl > s && nl[-1] == '\r';
+    st->final_newline = len == 0 || s[len - 1] == '\n' || s[len - 1] == '\r';
+    st->bom = ld->mm.bom != 0;
+    st->quote = ld->quote_single > ld->quote_double ? '\'' : '"';
+}
+
+static int load_event(struct loader *ld, const yaml_event_t *ev)
+{
+    switch (ev->type) {
+    case YAML_DOCUMENT_START_EVENT:
+        if (++ld->docs > 1)
+            return cz_error_set(ld->err, CZ_EINPUT, "yaml.multidoc",
+                                ld->src,
+                                markmap_byte(&ld->mm, ev->start_mark.index),
+                                "more than one YAML document; a compose "
+                                "file holds one");
+        return CZ_OK;
+    case YAML_SCALAR_EVENT:
+        return on_scalar(ld, ev);
+    case YAML_ALIAS_EVENT:
+        return on_alias(ld, ev);
+    case YAML_SEQUENCE_START_EVENT:
+        return on_start(ld, ev, CZ_NODE_SEQUENCE);
+    case YAML_MAPPING_START_EVENT:
+        return on_start(ld, ev, CZ_NODE_MAPPING);
+    case YAML_SEQUENCE_END_EVENT:
+    case YAML_MAPPING_END_EVENT:
+        return on_end(ld, ev);
+    default:
+        return CZ_OK;
+    }
+}
+
+int cz_yaml_load(struct cz_doc *doc, struct cz_error *err)
+{
+    struct loader *ld;
+    yaml_parser_t parser;
+    yaml_event_t ev;
+    const char *nul;
+    int rc = CZ_OK, done = 0;
+
+    nul = memchr(doc->src->bytes, '\0', doc->src->len);
+    if (nul)
+        return cz_error_set(err, CZ_EINPUT, "input.binary", doc->src,
+                            (uint32_t)(nul - doc->src->bytes),
+                            "binary file (a NUL byte), not YAML");
+    if (doc->src->len > UINT32_MAX / 2)
+        return cz_error_set(err, CZ_EINPUT, "io.too-large", doc->src,
+                            CZ_NOPOS, "file too large");
+    ld = calloc(1, sizeof(*ld));
+    if (!ld)
+        return cz_error_set(err, CZ_ENOMEM, NULL, NULL, CZ_NOPOS,
+                            "out of memory");
+    ld->doc = doc;
+    ld->src = doc->src;
+    ld->err = err;
+    markmap_init(&ld->mm, doc->src->bytes, doc->src->len);
+    if (!yaml_parser_initialize(&parser)) {
+        free(ld);
+        return cz_error_set(err, CZ_ENOMEM, NULL, NULL, CZ_NOPOS,
+                            "out of memory");
+    }
+    yaml_parser_set_input_string(&parser,
+                                 (const unsigned char *)doc->src->bytes,
+                                 doc->src->len);
+    while (!rc && !done) {
+        if (!yaml_parser_parse(&parser, &ev)) {
+            rc = error_from_libyaml(ld, &parser);
+            break;
+        }
+        rc = load_event(ld, &ev);
+        if (rc == CZ_ENOMEM)
+            cz_error_set(err, CZ_ENOMEM, NULL, NULL, CZ_NOPOS,
+                         "out of memory");
+        done = ev.type == YAML_STREAM_END_EVENT;
+        yaml_event_delete(&ev);
+    }
+    if (!rc)
+        decide_style(ld);
+    yaml_parser_delete(&parser);
+    free(ld->stack);
+    free(ld);
+    return rc;
+}

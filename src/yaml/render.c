@@ -1,0 +1,791 @@
+/*
+ * render.c - the edited document back to text, and the re-parse check.
+ *
+ * A cursor (pos) walks the source. Parsed nodes that no edit touched are
+ * never visited: the bytes between edits are copied verbatim by
+ * emit_until(). A dirty parsed collection is walked entry by entry, in
+ * source order, comparing what it holds now (items) with what it was
+ * parsed with (orig):
+ *   - a parsed entry gone from items is cut out with its line;
+ *   - a fresh entry goes after the last line of the parsed entry before it
+ *     (so before the comments and blank lines that belong to the next one),
+ *     or in front of the first entry;
+ *   - a parsed entry whose value is a new node gets the new node in the
+ *     place of the old value.
+ * New nodes are written in the document's style (struct cz_doc_style):
+ * its indent width, sequence indentation, preferred quote and line ending.
+ *
+ * Then the output is parsed again and compared with the edited tree; a
+ * difference is a bug in this file, reported as an error so that nothing
+ * wrong is ever written.
+ */
+#include "doc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct render {
+    struct cz_doc *doc;
+    const char *s;        /* the source text */
+    uint32_t len;
+    uint32_t pos;         /* source bytes before pos are already handled */
+    struct cz_buf *out;
+    const char *eol;
+    int rc;               /* first ENOMEM */
+};
+
+/* ---- output primitives -------------------------------------------------- */
+
+static void put(struct render *r, const char *p, size_t n)
+{
+    if (!r->rc && cz_buf_add(r->out, p, n))
+        r->rc = CZ_ENOMEM;
+}
+
+static void puts_(struct render *r, const char *p)
+{
+    put(r, p, strlen(p));
+}
+
+static void spaces(struct render *r, unsigned n)
+{
+    static const char sp[] = "                                ";
+
+    while (n) {
+        unsigned k = n < sizeof(sp) - 1 ? n : (unsigned)sizeof(sp) - 1;
+        put(r, sp, k);
+        n -= k;
+    }
+}
+
+static void newline(struct render *r, unsigned indent)
+{
+    puts_(r, r->eol);
+    spaces(r, indent);
+}
+
+static void emit_until(struct render *r, uint32_t off)
+{
+    if (off > r->pos) {
+        put(r, r->s + r->pos, off - r->pos);
+        r->pos = off;
+    }
+}
+
+static void skip_to(struct render *r, uint32_t off)
+{
+    if (off > r->pos)
+        r->pos = off;
+}
+
+/* ---- scalars ------------------------------------------------------------ */
+
+static int is_one_of(const char *s, const char *const *words)
+{
+    for (; *words; words++)
+        if (strcmp(s, *words) == 0)
+            return 1;
+    return 0;
+}
+
+/* True when a YAML 1.1 or 1.2 reader would take plain s for a null, a
+ * boolean or a number (compose files are read by both kinds). Numbers are
+ * judged broadly: anything that starts like one and holds only number
+ * characters, which also catches 1.1's sexagesimal "8000:80". */
+CZ_TESTABLE int looks_typed(const char *s)
+{
+    static const char *const words[] = {
+        "~", "null", "Null", "NULL", "y", "Y", "yes", "Yes", "YES", "n",
+        "N", "no", "No", "NO", "true", "True", "TRUE", "false", "False",
+        "FALSE", "on", "On", "ON", "off", "Off", "OFF", ".inf", ".Inf",
+        ".INF", "-.inf", "-.Inf", "-.INF", "+.inf", ".nan", ".NaN", ".NAN",
+        "<<", "=", NULL};
+    const char *p = s;
+
+    if (is_one_of(s, words))
+        return 1;
+    if (*p == '+' || *p == '-')
+        p++;
+    if (!((*p >= '0' && *p <= '9') || (*p == '.' && p[1] >= '0' &&
+                                        p[1] <= '9')))
+        return 0;
+    for (; *p; p++)
+        if (!strchr("0123456789abcdefABCDEFxXoO._:+-", *p))
+            return 0;
+    return 1;
+}
+
+static int has_control(const char *s, size_t len)
+{
+    size_t i;
+
+    for (i = 0; i < len; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+            return 1;
+    return 0;
+}
+
+/* Whether s can be written plain and read back as the same string. */
+CZ_TESTABLE int plain_safe(const char *s, size_t len, int flow)
+{
+    size_t i;
+
+    if (len == 0 || has_control(s, len) || strlen(s) != len)
+        return 0;
+    if (s[0] == ' ' || s[len - 1] == ' ' || s[len - 1] == ':')
+        return 0;
+    if (strchr("?:,[]{}#&*!|>'\"%@`", s[0]))
+        return 0;
+    if (s[0] == '-' && (len == 1 || s[1] == ' ' || strncmp(s, "---", 3) == 0))
+        return 0;
+    for (i = 0; i + 1 < len; i++)
+        if ((s[i] == ':' && s[i + 1] == ' ') ||
+            (s[i] == ' ' && s[i + 1] == '#'))
+            return 0;
+    if (flow && strpbrk(s, ",[]{}"))
+        return 0;
+    return !looks_typed(s);
+}
+
+static void emit_double(struct render *r, const char *s, size_t len)
+{
+    size_t i;
+    char esc[8];
+
+    put(r, "\"", 1);
+    for (i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\') {
+            esc[0] = '\\';
+            esc[1] = (char)c;
+            put(r, esc, 2);
+        } else if (c == '\n') {
+            put(r, "\\n", 2);
+        } else if (c == '\t') {
+            put(r, "\\t", 2);
+        } else if (c < 0x20 || c == 0x7f) {
+            snprintf(esc, sizeof(esc), "\\x%02X", c);
+            puts_(r, esc);
+        } else {
+            put(r, s + i, 1);
+        }
+    }
+    put(r, "\"", 1);
+}
+
+static void emit_single(struct render *r, const char *s, size_t len)
+{
+    size_t i, from = 0;
+
+    put(r, "'", 1);
+    for (i = 0; i < len; i++)
+        if (s[i] == '\'') {
+            put(r, s + from, i + 1 - from);
+            put(r, "'", 1);
+            from = i + 1;
+        }
+    put(r, s + from, len - from);
+    put(r, "'", 1);
+}
+
+/* Writes a scalar's value, plain where that reads back as the same string,
+ * else in `quote` (the node's own quoting, or the document's). */
+static void emit_scalar_text(struct render *r, const struct cz_node *node,
+                             char quote, int flow)
+{
+    const char *s = node->value;
+    size_t len = node->len;
+
+    if (node->scalar_type == CZ_SCALAR_PLAIN && len && !has_control(s, len))
+        put(r, s, len);
+    else if (quote == 0 && plain_safe(s, len, flow))
+        put(r, s, len);
+    else if ((quote == '\'' || (quote == 0 && r->doc->style.quote == '\'')) &&
+             !has_control(s, len))
+        emit_single(r, s, len);
+    else
+        emit_double(r, s, len);
+}
+
+/* ---- new nodes ---------------------------------------------------------- */
+
+static int in_flow(const struct cz_node *node)
+{
+    for (; node; node = node->parent)
+        if (node->kind != CZ_NODE_SCALAR && node->kind != CZ_NODE_ALIAS &&
+            node->style == CZ_STYLE_FLOW)
+            return 1;
+    return 0;
+}
+
+static int is_inline(const struct cz_node *node)
+{
+    return node->kind == CZ_NODE_SCALAR || node->kind == CZ_NODE_ALIAS ||
+           node->style == CZ_STYLE_FLOW || node->n == 0;
+}
+
+/* "&anchor !tag " in front of a value; returns whether it wrote anything. */
+static int emit_props(struct render *r, const struct cz_node *node,
+                      const char *lead, const char *trail)
+{
+    static const char std[] = "tag:yaml.org,2002:";
+
+    if (!node->anchor && !node->tag)
+        return 0;
+    puts_(r, lead);
+    if (node->anchor) {
+        put(r, "&", 1);
+        puts_(r, node->anchor);
+    }
+    if (node->anchor && node->tag)
+        put(r, " ", 1);
+    if (node->tag && strncmp(node->tag, std, sizeof(std) - 1) == 0) {
+        puts_(r, "!!");
+        puts_(r, node->tag + sizeof(std) - 1);
+    } else if (node->tag && node->tag[0] == '!') {
+        puts_(r, node->tag);
+    } else if (node->tag) {
+        puts_(r, "!<");
+        puts_(r, node->tag);
+        puts_(r, ">");
+    }
+    puts_(r, trail);
+    return 1;
+}
+
+static void emit_inline(struct render *r, const struct cz_node *node,
+                        int flow);
+
+static void emit_flow_body(struct render *r, const struct cz_node *node)
+{
+    uint32_t i, step = node->kind == CZ_NODE_MAPPING ? 2 : 1;
+
+    put(r, step == 2 ? "{" : "[", 1);
+    for (i = 0; i < node->n; i += step) {
+        if (i)
+            puts_(r, ", ");
+        if (step == 2) {
+            emit_inline(r, node->items[i], 1);
+            puts_(r, ": ");
+            emit_inline(r, node->items[i + 1], 1);
+        } else {
+            emit_inline(r, node->items[i], 1);
+        }
+    }
+    put(r, step == 2 ? "}" : "]", 1);
+}
+
+/* A node on one line: props, then a scalar, an alias or a flow body. */
+static void emit_inline(struct render *r, const struct cz_node *node,
+                        int flow)
+{
+    emit_props(r, node, "", " ");
+    if (node->kind == CZ_NODE_SCALAR) {
+        emit_scalar_text(r, node, 0, flow);
+    } else if (node->kind == CZ_NODE_ALIAS) {
+        put(r, "*", 1);
+        put(r, node->value, node->len);
+    } else {
+        emit_flow_body(r, node);
+    }
+}
+
+static void emit_block(struct render *r, const struct cz_node *node,
+                       unsigned indent);
+
+static unsigned child_indent(struct render *r, const struct cz_node *value,
+                             unsigned key_col)
+{
+    if (value->kind == CZ_NODE_SEQUENCE && !r->doc->style.seq_indented)
+        return key_col;
+    return key_col + r->doc->style.indent;
+}
+
+/* After "key:", the value: inline on the same line or a block below. */
+static void emit_after_colon(struct render *r, const struct cz_node *value,
+                             unsigned key_col)
+{
+    unsigned ci;
+
+    if (is_inline(value)) {
+        put(r, " ", 1);
+        emit_inline(r, value, 0);
+        return;
+    }
+    ci = child_indent(r, value, key_col);
+    emit_props(r, value, " ", "");
+    newline(r, ci);
+    emit_block(r, value, ci);
+}
+
+static void emit_map_entry(struct render *r, const struct cz_node *key,
+                           const struct cz_node *value, unsigned col)
+{
+    emit_inline(r, key, 0);
+    put(r, ":", 1);
+    emit_after_colon(r, value, col);
+}
+
+/* A sequence item after its "-". */
+static void emit_seq_item(struct render *r, const struct cz_node *item,
+                          unsigned dash_col)
+{
+    if (is_inline(item)) {
+        put(r, " ", 1);
+        emit_inline(r, item, 0);
+    } else if (emit_props(r, item, " ", "")) {
+        newline(r, dash_col + 2);
+        emit_block(r, item, dash_col + 2);
+    } else {
+        put(r, " ", 1);
+        emit_block(r, item, dash_col + 2);
+    }
+}
+
+/* A block collection whose first line's indentation is already written;
+ * each further line starts with a line break and `indent` spaces. */
+static void emit_block(struct render *r, const struct cz_node *node,
+                       unsigned indent)
+{
+    uint32_t i;
+
+    if (node->kind == CZ_NODE_MAPPING) {
+        for (i = 0; i < node->n; i += 2) {
+            if (i)
+                newline(r, indent);
+            emit_map_entry(r, node->items[i], node->items[i + 1], indent);
+        }
+    } else {
+        for (i = 0; i < node->n; i++) {
+            if (i)
+                newline(r, indent);
+            put(r, "-", 1);
+            emit_seq_item(r, node->items[i], indent);
+        }
+    }
+}
+
+/* ---- places in the source ----------------------------------------------- */
+
+static unsigned column(struct render *r, uint32_t off)
+{
+    return off - cz_yaml_line_start(r->doc->src, off);
+}
+
+static int blank_before(struct render *r, uint32_t off)
+{
+    uint32_t i = cz_yaml_line_start(r->doc->src, off);
+
+    for (; i < off; i++)
+        if (r->s[i] != ' ' && r->s[i] != '\t')
+            return 0;
+    return 1;
+}
+
+/* The start of the line after the one that holds off, past a trailing
+ * comment; off itself when it already starts a line; the end of the text
+ * when there is no next line. */
+static uint32_t eol_after(struct render *r, uint32_t off)
+{
+    if (off > 0 && (r->s[off - 1] == '\n' || r->s[off - 1] == '\r'))
+        return off;
+    while (off < r->len && (r->s[off] == ' ' || r->s[off] == '\t'))
+        off++;
+    if (off < r->len && r->s[off] == '#')
+        while (off < r->len && r->s[off] != '\n' && r->s[off] != '\r')
+            off++;
+    if (off < r->len && r->s[off] == '\r')
+        off++;
+    if (off < r->len && r->s[off] == '\n')
+        off++;
+    return off;
+}
+
+/* From the line start at, past the comment lines indented at least col
+ * (and blank lines between them): after a collection's last entry they
+ * still belong to it, not to what follows. */
+static uint32_t past_own_comments(struct render *r, uint32_t at, unsigned col)
+{
+    uint32_t line = at, i;
+
+    while (line < r->len) {
+        for (i = line; i < r->len && r->s[i] == ' '; i++)
+            ;
+        if (i < r->len && r->s[i] == '#' && i - line >= col)
+            at = line = eol_after(r, i);
+        else if (i < r->len && (r->s[i] == '\n' || r->s[i] == '\r'))
+            line = i + 1 + (r->s[i] == '\r' && i + 1 < r->len &&
+                            r->s[i + 1] == '\n');
+        else
+            break;
+    }
+    return at;
+}
+
+/* Where a parsed entry starts: its key, or its "-" in a block sequence. */
+static uint32_t entry_start(struct render *r, const struct cz_node *coll,
+                            uint32_t k)
+{
+    uint32_t off;
+
+    if (coll->kind == CZ_NODE_MAPPING)
+        return coll->orig[2 * k]->span.start;
+    if (coll->style == CZ_STYLE_FLOW)
+        return coll->orig[k]->span.start;
+    if (k == 0)
+        return coll->content.start;   /* libyaml starts it at the first '-' */
+    off = coll->orig[k - 1]->span.end;
+    while (off < r->len && r->s[off] != '-') {
+        if (r->s[off] == '#')
+            while (off < r->len && r->s[off] != '\n')
+                off++;
+        else
+            off++;
+    }
+    return off;
+}
+
+static uint32_t orig_entries(const struct cz_node *coll)
+{
+    return coll->kind == CZ_NODE_MAPPING ? coll->norig / 2 : coll->norig;
+}
+
+static uint32_t entry_end(const struct cz_node *coll, uint32_t k)
+{
+    return coll->kind == CZ_NODE_MAPPING ? coll->orig[2 * k + 1]->span.end
+                                         : coll->orig[k]->span.end;
+}
+
+/* The byte after a block mapping key's ':' (or the value's start). */
+static uint32_t after_colon(struct render *r, const struct cz_node *key,
+                            const struct cz_node *value)
+{
+    uint32_t off = key->span.end;
+
+    while (off < r->len && (r->s[off] == ' ' || r->s[off] == '\t'))
+        off++;
+    return off < r->len && r->s[off] == ':' ? off + 1 : value->span.start;
+}
+
+static int has_break(struct render *r, uint32_t from, uint32_t to)
+{
+    for (; from < to; from++)
+        if (r->s[from] == '\n' || r->s[from] == '\r')
+            return 1;
+    return 0;
+}
+
+/* ---- edits on parsed collections ---------------------------------------- */
+
+static void emit_entry(struct render *r, const struct cz_node *coll,
+                       struct cz_node *const *entry, unsigned col)
+{
+    if (coll->style == CZ_STYLE_FLOW) {
+        emit_inline(r, entry[0], 1);
+        if (coll->kind == CZ_NODE_MAPPING) {
+            puts_(r, ": ");
+            emit_inline(r, entry[1], 1);
+        }
+    } else if (coll->kind == CZ_NODE_MAPPING) {
+        emit_map_entry(r, entry[0], entry[1], col);
+    } else {
+        put(r, "-", 1);
+        emit_seq_item(r, entry[0], col);
+    }
+}
+
+/* Fresh entries placed after parsed entry `after` (-1: before the first). */
+static void insert_entries(struct render *r, const struct cz_node *coll,
+                           long after, struct cz_node *const *entries,
+                           uint32_t count)
+{
+    uint32_t step = coll->kind == CZ_NODE_MAPPING ? 2 : 1, i;
+    unsigned col;
+    uint32_t at;
+
+    if (coll->style == CZ_STYLE_FLOW) {
+        at = after < 0 ? coll->content.start + 1
+                       : entry_end(coll, (uint32_t)after);
+        emit_until(r, at > r->pos ? at : r->pos);
+        for (i = 0; i < count; i += step) {
+            if (after >= 0 || i)
+                puts_(r, ", ");
+            emit_entry(r, coll, entries + i, 0);
+        }
+        if (after < 0 && coll->norig)
+            puts_(r, ", ");
+        return;
+    }
+    col = column(r, entry_start(r, coll, 0));
+    if (after < 0) {
+        at = entry_start(r, coll, 0);
+        if (blank_before(r, at)) {
+            emit_until(r, cz_yaml_line_start(r->doc->src, at));
+            for (i = 0; i < count; i += step) {
+                spaces(r, col);
+                emit_entry(r, coll, entries + i, col);
+                puts_(r, r->eol);
+            }
+        } else {  /* "- a: 1": the first key shares the line of a "- " */
+            emit_until(r, at);
+            for (i = 0; i < count; i += step) {
+                emit_entry(r, coll, entries + i, col);
+                newline(r, col);
+            }
+        }
+        return;
+    }
+    at = eol_after(r, entry_end(coll, (uint32_t)after));
+    if ((uint32_t)after + 1 == orig_entries(coll))
+        at = past_own_comments(r, at, col);
+    emit_until(r, at > r->pos ? at : r->pos);
+    for (i = 0; i < count; i += step) {
+        /* At the end of a text without a final line break, keep it so. */
+        int last_line = r->pos == r->len && r->len &&
+                        r->s[r->len - 1] != '\n' && r->s[r->len - 1] != '\r';
+        if (last_line)
+            puts_(r, r->eol);
+        spaces(r, col);
+        emit_entry(r, coll, entries + i, col);
+        if (!last_line)
+            puts_(r, r->eol);
+    }
+}
+
+static void remove_entry(struct render *r, const struct cz_node *coll,
+                         uint32_t k)
+{
+    uint32_t s = entry_start(r, coll, k), e;
+
+    if (coll->style == CZ_STYLE_FLOW) {
+        if (k + 1 < orig_entries(coll)) {
+            e = entry_start(r, coll, k + 1);
+        } else if (k > 0) {
+            s = entry_end(coll, k - 1);
+            e = entry_end(coll, k);
+        } else {
+            e = entry_end(coll, k);
+        }
+    } else if (blank_before(r, s)) {
+        s = cz_yaml_line_start(r->doc->src, s);
+        e = eol_after(r, entry_end(coll, k));
+    } else if (k + 1 < orig_entries(coll)) {
+        e = entry_start(r, coll, k + 1);
+    } else {
+        e = entry_end(coll, k);
+    }
+    emit_until(r, s > r->pos ? s : r->pos);
+    skip_to(r, e);
+}
+
+static void render_node(struct render *r, struct cz_node *node);
+
+/* The parsed value `old` of entry k gives way to the fresh `value`. */
+static void replace_value(struct render *r, const struct cz_node *coll,
+                          uint32_t k, const struct cz_node *value)
+{
+    const struct cz_node *old = coll->kind == CZ_NODE_MAPPING
+                                    ? coll->orig[2 * k + 1]
+                                    : coll->orig[k];
+    uint32_t colon;
+    unsigned col;
+
+    if (coll->style == CZ_STYLE_FLOW || (is_inline(value) &&
+                                         coll->kind == CZ_NODE_SEQUENCE)) {
+        emit_until(r, old->span.start);
+        emit_inline(r, value, coll->style == CZ_STYLE_FLOW);
+        skip_to(r, old->span.end);
+        return;
+    }
+    if (coll->kind == CZ_NODE_SEQUENCE) {
+        col = column(r, entry_start(r, coll, k));
+        emit_until(r, entry_start(r, coll, k) + 1);
+        emit_seq_item(r, value, col);
+        skip_to(r, old->span.end);
+        return;
+    }
+    colon = after_colon(r, coll->orig[2 * k], old);
+    col = column(r, coll->orig[2 * k]->span.start);
+    if (!is_inline(value) && !old->anchor && !old->tag &&
+        has_break(r, colon, old->content.start)) {
+        /* The old value is a block below its key: put the new block where
+         * it was, keeping any comment between key and value. */
+        unsigned ci = value->kind == old->kind
+                          ? column(r, old->content.start)
+                          : child_indent(r, value, col);
+        emit_until(r, cz_yaml_line_start(r->doc->src, old->content.start));
+        spaces(r, ci);
+        emit_block(r, value, ci);
+        skip_to(r, old->span.end);
+        return;
+    }
+    emit_until(r, colon);
+    emit_after_colon(r, value, col);
+    skip_to(r, old->span.end);
+}
+
+static void render_collection(struct render *r, struct cz_node *coll)
+{
+    uint32_t step = coll->kind == CZ_NODE_MAPPING ? 2 : 1;
+    uint32_t i, j = 0, k, run;
+
+    if (coll->n == 0) {   /* every entry removed */
+        emit_until(r, coll->content.start);
+        puts_(r, coll->kind == CZ_NODE_MAPPING ? "{}" : "[]");
+        skip_to(r, coll->content.end);
+        return;
+    }
+    for (i = 0; i < coll->n; i += step) {
+        struct cz_node *first = coll->items[i];
+        if (first->flags & CZ_NODE_FRESH) {
+            for (run = i; run < coll->n &&
+                          coll->items[run]->flags & CZ_NODE_FRESH;
+                 run += step)
+                ;
+            insert_entries(r, coll, (long)j - 1, coll->items + i, run - i);
+            i = run - step;
+            continue;
+        }
+        for (k = first->index; j < k; j++)
+            remove_entry(r, coll, j);
+        j = k + 1;
+        if (step == 2) {
+            render_node(r, first);   /* a key given a new value */
+            if (coll->items[i + 1] != coll->orig[2 * k + 1])
+                replace_value(r, coll, k, coll->items[i + 1]);
+            else
+                render_node(r, coll->items[i + 1]);
+        } else if (first != coll->orig[k]) {
+            replace_value(r, coll, k, first);
+        } else {
+            render_node(r, first);
+        }
+    }
+    for (; j < orig_entries(coll); j++)
+        remove_entry(r, coll, j);
+}
+
+/* Within a parsed collection a fresh item is told apart by its flag; a
+ * fresh value replacing a parsed one has no index of its own. */
+static void render_node(struct render *r, struct cz_node *node)
+{
+    if (!(node->flags & CZ_NODE_DIRTY) || node->flags & CZ_NODE_FRESH)
+        return;
+    if (node->kind == CZ_NODE_SCALAR) {
+        char quote = 0;
+        if (node->style == CZ_STYLE_DOUBLE)
+            quote = '"';
+        else if (node->style == CZ_STYLE_SINGLE)
+            quote = '\'';
+        else if (node->style != CZ_STYLE_PLAIN)
+            quote = r->doc->style.quote;
+        emit_until(r, node->content.start);
+        emit_scalar_text(r, node, quote, in_flow(node));
+        skip_to(r, node->content.end);
+    } else if (node->kind != CZ_NODE_ALIAS) {
+        render_collection(r, node);
+    }
+}
+
+/* ---- the re-parse check ------------------------------------------------- */
+
+static int same_str(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* 0 when the re-parsed b holds what the edited a says; else the place in
+ * the output where they part. */
+static int same_tree(const struct cz_node *a, const struct cz_node *b,
+                     uint32_t *where)
+{
+    uint32_t i;
+
+    if (!a || !b) {
+        if (a == b)
+            return 1;
+        *where = b ? b->span.start : 0;
+        return 0;
+    }
+    *where = b->span.start;
+    if (a->kind != b->kind || !same_str(a->anchor, b->anchor) ||
+        !same_str(a->tag, b->tag))
+        return 0;
+    switch (a->kind) {
+    case CZ_NODE_SCALAR:
+        return a->len == b->len && memcmp(a->value, b->value, a->len) == 0;
+    case CZ_NODE_ALIAS:
+        return strcmp(a->value, b->value) == 0 && (b->target || !a->target);
+    default:
+        if (a->n != b->n)
+            return 0;
+        for (i = 0; i < a->n; i++)
+            if (!same_tree(a->items[i], b->items[i], where))
+                return 0;
+        return 1;
+    }
+}
+
+static int verify(struct cz_doc *doc, const char *text, size_t len,
+                  struct cz_error *err)
+{
+    struct cz_source *src = cz_source_new(doc->src->path, text, len);
+    struct cz_doc *again = NULL;
+    struct cz_error perr = {0};
+    uint32_t where = 0;
+    unsigned line, col;
+    int rc;
+
+    if (!src)
+        return cz_error_set(err, CZ_ENOMEM, NULL, NULL, CZ_NOPOS,
+                            "out of memory");
+    rc = cz_doc_parse(src, &again, &perr);
+    if (rc == CZ_ENOMEM) {
+        *err = perr;
+    } else if (rc) {
+        rc = cz_error_set(err, CZ_EINTERNAL, "yaml.verify", doc->src, CZ_NOPOS,
+                          "the edited document does not parse again (%s at "
+                          "output line %u); nothing written",
+                          perr.msg, perr.line);
+    } else if (!same_tree(doc->root, again->root, &where)) {
+        cz_source_locate(src, where, &line, &col);
+        rc = cz_error_set(err, CZ_EINTERNAL, "yaml.verify", doc->src,
+                          CZ_NOPOS,
+                          "the edited document reads back differently at "
+                          "output line %u; nothing written", line);
+    }
+    cz_doc_free(again);
+    cz_source_free(src);
+    return rc;
+}
+
+int cz_doc_render(struct cz_doc *doc, struct cz_buf *out,
+                  struct cz_error *err)
+{
+    struct render r = {0};
+    size_t mark = out->len;
+    int rc;
+
+    r.doc = doc;
+    r.s = doc->src->bytes;
+    r.len = (uint32_t)doc->src->len;
+    r.out = out;
+    r.eol = doc->style.crlf ? "\r\n" : "\n";
+    if (doc->root && doc->dirty)
+        render_node(&r, doc->root);
+    emit_until(&r, r.len);
+    if (r.rc)
+        rc = cz_error_set(err, CZ_ENOMEM, NULL, NULL, CZ_NOPOS,
+                          "out of memory");
+    else if (!doc->dirty)
+        return CZ_OK;
+    else
+        rc = verify(doc, out->buf + mark, out->len - mark, err);
+    if (rc) {
+        out->len = mark;
+        if (out->cap)
+            out->buf[mark] = '\0';
+    }
+    return rc;
+}

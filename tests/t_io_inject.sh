@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# t_io_inject.sh - a write that fails midway leaves the original intact.
+#
+# Usage: t_io_inject.sh COMPOSURE BUILD_DIR
+#
+# Runs `test_io --write` (a driver for cz_io_write_atomic) under the
+# LD_PRELOAD shim tests/inject/inject.c, failing rename, fsync, write,
+# mkstemp and close in turn. Each time it must exit 3 with a clear message,
+# leave the original byte-identical and leave no temporary file behind.
+# COMPOSURE is unused for now: the CLI will get its own --write case.
+set -euo pipefail
+
+build=$2
+shim=$build/libcz_inject.so
+driver=$build/test_io
+if [ ! -e "$shim" ]; then
+    echo "skip: $shim not built (sanitizer builds leave it out)"
+    exit 0
+fi
+[ -x "$driver" ] || { echo "FAIL: $driver not built" >&2; exit 1; }
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/cz-inject-XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+dir=$tmp/proj                 # holds only what the write may touch
+mkdir "$dir"
+file=$dir/compose.yaml
+printf 'services:\n  web:\n    image: nginx\n' >"$tmp/original"
+printf 'services:\n  web:\n    image: nginx:1.27\n' >"$tmp/new"
+fails=0
+
+fail() {
+    echo "FAIL: $*" >&2
+    fails=$((fails + 1))
+}
+
+reset() {
+    rm -rf "$dir"
+    mkdir "$dir"
+    cp "$tmp/original" "$file"
+    chmod 0640 "$file"
+}
+
+# expect_intact NAME FUNC SKIP ERRNO MESSAGE [SUFFIX]: a failed write that
+# leaves path as it was
+expect_intact() {
+    local name=$1 func=$2 skip=$3 err=$4 msg=$5 suffix=${6:-} rc=0 left
+    reset
+    CZ_INJECT_FAIL=$func CZ_INJECT_SKIP=$skip CZ_INJECT_ERRNO=$err \
+        LD_PRELOAD=$shim "$driver" --write "$file" "$tmp/new" ${suffix:+"$suffix"} \
+        2>"$tmp/stderr" || rc=$?
+    [ "$rc" -eq 3 ] || fail "$name: exit $rc, expected 3"
+    grep -qxF "error: $msg [io.write]" "$tmp/stderr" ||
+        fail "$name: stderr is '$(cat "$tmp/stderr")', expected '$msg'"
+    cmp -s "$tmp/original" "$file" || fail "$name: original changed"
+    [ "$(stat -c %a "$file")" = 640 ] || fail "$name: mode changed"
+    left=$(cd "$dir" && find . -name '.*.cz*' | head -n 5)
+    [ -z "$left" ] || fail "$name: temporary files left: $left"
+}
+
+eio="Input/output error"
+expect_intact rename rename 0 '' "cannot write '$file': $eio"
+expect_intact fsync fsync 0 '' "cannot write '$file': $eio"
+expect_intact write write 0 28 \
+    "cannot write '$file': No space left on device"
+expect_intact mkstemp mkstemp 0 13 "cannot write '$file': Permission denied"
+expect_intact close close 0 '' "cannot write '$file': $eio"
+
+# With a backup, the first rename is the backup's; fail the second.
+expect_intact rename-after-backup rename 1 '' \
+    "cannot write '$file': $eio" .bak
+cmp -s "$tmp/original" "$file.bak" || fail "rename-after-backup: bad backup"
+# The backup's own write fails: no backup, no temporary file.
+expect_intact backup-write write 1 '' "cannot write '$file.bak': $eio" .bak
+[ ! -e "$file.bak" ] || fail "backup-write: a backup was left"
+
+# Only the directory's fsync fails: the new content is in place, and the
+# message says so rather than claim the original is intact.
+reset
+rc=0
+CZ_INJECT_FAIL=fsync CZ_INJECT_SKIP=1 LD_PRELOAD=$shim \
+    "$driver" --write "$file" "$tmp/new" 2>"$tmp/stderr" || rc=$?
+[ "$rc" -eq 3 ] || fail "dir-fsync: exit $rc, expected 3"
+grep -qF "wrote '$file' but cannot sync its directory: $eio" \
+    "$tmp/stderr" || fail "dir-fsync: stderr is '$(cat "$tmp/stderr")'"
+cmp -s "$tmp/new" "$file" || fail "dir-fsync: new content not in place"
+
+# The shim loaded but idle changes nothing: the write succeeds.
+reset
+LD_PRELOAD=$shim "$driver" --write "$file" "$tmp/new" .bak ||
+    fail "no injection: the write failed"
+cmp -s "$tmp/new" "$file" || fail "no injection: content not replaced"
+cmp -s "$tmp/original" "$file.bak" || fail "no injection: bad backup"
+
+if [ "$fails" -ne 0 ]; then
+    echo "$fails check(s) failed" >&2
+    exit 1
+fi
+echo "ok: io failure injection"
