@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# golden.sh COMPOSURE CASE_DIR - runs one golden case.
+#
+# A case is a folder: input/ (a project tree), args (the arguments, in shell
+# words), desc (one line), expected.diff (stdout), expected.stderr, and
+# expected.exit when the status is not 0. The CLI runs on a temporary copy
+# of input/; stdout, stderr and the exit status must match byte for byte.
+# With --write in args, expected.written holds `diff -ruN` of the tree
+# before and after instead of a diff on stdout.
+# Then the idempotence check: the expected diff is applied with `git apply`
+# (or the written tree is kept) and the same command must change nothing.
+#
+# UPDATE_GOLDEN=1 (or CZ_GOLDEN_UPDATE=1) rewrites the expectations; a
+# missing expectation is written and the case fails.
+set -u
+bin=$1
+case_dir=$(cd "$2" && pwd)
+name=$(basename "$case_dir")
+update=${UPDATE_GOLDEN:-${CZ_GOLDEN_UPDATE:-}}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+
+say() { printf '%s: %s\n' "$name" "$*" >&2; }
+
+# expect NAME ACTUAL_FILE: compare with (or, updating, write) the expectation.
+expect() {
+    local want="$case_dir/$1" got=$2
+    if [ -n "$update" ]; then
+        cp "$got" "$want"
+    elif [ ! -e "$want" ]; then
+        cp "$got" "$want"
+        say "missing $1: written; review it and run again"
+        fail=1
+    elif ! cmp -s "$want" "$got"; then
+        say "$1 differs (- expected, + actual):"
+        diff -u "$want" "$got" | tail -n +3 >&2
+        fail=1
+    fi
+}
+
+[ -f "$case_dir/args" ] || { say "no args file"; exit 1; }
+[ -d "$case_dir/input" ] || { say "no input/ folder"; exit 1; }
+[ -s "$case_dir/desc" ] || { say "no desc file"; exit 1; }
+eval "args=($(cat "$case_dir/args"))"
+writes=0
+for a in "${args[@]}"; do
+    case $a in --write|-w) writes=1 ;; esac
+done
+
+cp -a "$case_dir/input" "$tmp/work"
+(cd "$tmp/work" && "$bin" "${args[@]}" >"$tmp/stdout" 2>"$tmp/stderr")
+code=$?
+expect expected.diff "$tmp/stdout"
+expect expected.stderr "$tmp/stderr"
+if [ -n "$update" ]; then
+    if [ "$code" = 0 ]; then rm -f "$case_dir/expected.exit"
+    else echo "$code" >"$case_dir/expected.exit"; fi
+fi
+want_code=0
+[ -f "$case_dir/expected.exit" ] && want_code=$(cat "$case_dir/expected.exit")
+if [ "$code" != "$want_code" ]; then
+    say "exit status $code, expected $want_code"
+    fail=1
+fi
+if [ "$writes" = 1 ]; then
+    (cd "$tmp" && cp -a "$case_dir/input" before &&
+     diff -ruN before work >"$tmp/written"; rm -rf before)
+    expect expected.written "$tmp/written"
+fi
+
+# Idempotence: on the migrated tree the same command changes nothing.
+if [ "$fail" = 0 ] && [ "$want_code" -lt 2 ]; then
+    if [ "$writes" = 0 ]; then
+        rm -rf "$tmp/work"
+        cp -a "$case_dir/input" "$tmp/work"
+        if [ -s "$case_dir/expected.diff" ] &&
+           ! (cd "$tmp/work" && git apply "$case_dir/expected.diff"); then
+            say "git apply rejects expected.diff"
+            fail=1
+        fi
+    fi
+    cp -a "$tmp/work" "$tmp/once"
+    (cd "$tmp/work" && "$bin" "${args[@]}" >"$tmp/stdout2" 2>/dev/null)
+    code2=$?
+    if [ -s "$tmp/stdout2" ] || [ "$code2" != 0 ]; then
+        say "not idempotent: a second run printed output or exited $code2"
+        head -40 "$tmp/stdout2" >&2
+        fail=1
+    fi
+    if ! diff -r "$tmp/once" "$tmp/work" >/dev/null; then
+        say "not idempotent: a second run changed files"
+        fail=1
+    fi
+fi
+exit $fail
