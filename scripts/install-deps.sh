@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# install-deps.sh - installs the Debian packages that building and testing
+# composure need, when any is missing. Safe to run again: it does nothing
+# when everything is there.
+set -euo pipefail
+
+packages=(
+    build-essential cmake pkg-config git patch
+    libyaml-dev libpcre2-dev libcmocka-dev libcurl4-openssl-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+            grep -q "install ok installed"; then
+        missing+=("$p")
+    fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=
+[ "$(id -u)" -eq 0 ] || sudo=sudo
+echo "install-deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# test.sh - installs what is missing, then builds and runs the whole test
+# suite twice: a normal build, and an ASan + UBSan build (with one malloc
+# per arena allocation, so that ASan sees overflows inside the arena).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+
+jobs=$(nproc)
+echo "== build (RelWithDebInfo)"
+scripts/build.sh build
+(cd build && ctest --output-on-failure -j"$jobs")
+
+echo "== build (ASan + UBSan)"
+scripts/build.sh build-asan -DCZ_SANITIZE=ON -DCZ_ARENA_DEBUG=ON
+(cd build-asan &&
+ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+ UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+ ctest --output-on-failure -j"$jobs")
