@@ -1,26 +1,120 @@
 /*
  * composure/compose.h - the compose model over a document: the top-level
- * mapping, its services, and the folder the file lives in (relative paths
- * in a compose file are relative to it).
+ * mapping, its services, the folder the file lives in (relative paths in a
+ * compose file are relative to it), the variables of the .env file beside
+ * it, and each service's effective configuration through YAML merge keys
+ * (`<<: *x`, `<<: [*a, *b]`) and `extends` (same file or another file).
+ *
+ * A transform decides on the effective value and edits where the value is
+ * defined: cz_service_lookup() says both. Values from another file (through
+ * `extends: {file: ...}`) are read, never edited.
+ *
+ * Ownership: everything a model holds lives until cz_model_release; nodes
+ * belong to their documents.
  */
 #ifndef COMPOSURE_COMPOSE_H
 #define COMPOSURE_COMPOSE_H
 
 #include "composure/yaml.h"
 
+struct cz_var {
+    const char *name, *value;
+};
+
+struct cz_service {
+    const char *name;
+    struct cz_node *key;        /* the name's key node under services */
+    struct cz_node *node;       /* the service's mapping (alias followed) */
+    struct cz_doc *doc;         /* the document that holds node */
+    struct cz_service *base;    /* what `extends` names, or NULL */
+    unsigned extends_failed;    /* `extends` named something not found */
+};
+
 struct cz_model {
     struct cz_doc *doc;
     struct cz_source *src;
-    struct cz_node *root;      /* a mapping */
-    struct cz_node *services;  /* a mapping, or NULL when there is none */
+    struct cz_node *root;       /* a mapping */
+    struct cz_node *services;   /* a mapping, or NULL when there is none */
+    char *dir;                  /* folder of the compose file, "." if none */
+
+    struct cz_service *svcs;    /* in file order */
+    size_t nsvcs;
+    struct cz_var *vars;        /* from <dir>/.env */
+    size_t nvars;
+
+    struct cz_arena ar;
+    struct cz_model_file *files;   /* other files read for `extends` */
 };
 
 /*
- * Fills model over doc. Errors (CZ_EINPUT): a document with no content
- * ("compose.empty"), a top level that is not a mapping ("compose.root"),
- * a `services` that is not a mapping ("compose.services").
+ * Fills model over doc, reading <dir of src->path>/.env when it exists and
+ * the files that `extends` names. Errors (CZ_EINPUT): a document with no
+ * content ("compose.empty"), a top level that is not a mapping
+ * ("compose.root"), a `services` that is not a mapping ("compose.services"),
+ * a service that is not a mapping ("compose.service"), an unreadable or
+ * invalid .env ("compose.env"). An `extends` that cannot be followed is not
+ * an error here: the service's extends_failed is set and transforms warn.
  */
 CZ_API int cz_model_load(struct cz_model *model, struct cz_doc *doc,
                          struct cz_error *err);
+CZ_API void cz_model_release(struct cz_model *model);
+
+/* The service called name, or NULL. */
+CZ_API struct cz_service *cz_model_service(const struct cz_model *model,
+                                           const char *name);
+
+/* Where an effective value is defined. */
+enum cz_via { CZ_VIA_SELF, CZ_VIA_MERGE, CZ_VIA_EXTENDS };
+
+struct cz_value {
+    struct cz_node *node;      /* the value, aliases followed */
+    struct cz_node *owner;     /* the mapping whose entry holds it */
+    size_t index;              /* the entry's index in owner */
+    struct cz_doc *doc;        /* owner's document */
+    enum cz_via via;
+};
+
+/*
+ * Finds key in mapping map as YAML merge keys make it: map's own entries
+ * first, then the mappings that `<<` merges in, in their order. Fills out
+ * and returns 1 when found, 0 when not.
+ */
+CZ_API int cz_mapping_lookup(struct cz_node *map, const char *key,
+                             struct cz_value *out);
+
+/*
+ * The effective value of key for a service: the service's own mapping
+ * (with merge keys), then its `extends` chain. For keys that compose merges
+ * across `extends` (volumes, environment, ...) this is the nearest
+ * definition only. Fills out and returns 1 when found, 0 when not.
+ */
+CZ_API int cz_service_lookup(const struct cz_model *model,
+                             const struct cz_service *svc, const char *key,
+                             struct cz_value *out);
+
+/*
+ * Interpolates s[0..len) the way compose does: $$ is a '$'; $VAR, ${VAR},
+ * ${VAR:-default}, ${VAR-default}, ${VAR:+alt}, ${VAR+alt}, ${VAR:?msg},
+ * ${VAR?msg}, nested in defaults. Variables come from the .env file only
+ * (not the process environment, so that a migration does not depend on
+ * the shell it runs in). Appends the result to out; sets *unknown to 1
+ * when a variable had no value and no default, or the syntax was broken.
+ * Returns CZ_OK or CZ_ENOMEM.
+ */
+CZ_API int cz_model_interpolate(const struct cz_model *model, const char *s,
+                                size_t len, struct cz_buf *out,
+                                int *unknown);
+
+/* The value of .env variable name, or NULL. */
+CZ_API const char *cz_model_var(const struct cz_model *model,
+                                const char *name);
+
+/*
+ * The path of a file named in the compose file, relative to the compose
+ * file's folder (absolute paths stay; "~/" is not expanded). Interpolated
+ * first; NULL when that leaves something unknown. The result is allocated
+ * in the model's arena.
+ */
+CZ_API const char *cz_model_path(struct cz_model *model, const char *path);
 
 #endif

@@ -167,39 +167,37 @@ struct job {
     int changed;
 };
 
+/* Reads, parses, transforms and renders one file. An error goes into rep
+ * (while the sources it points into are still alive); returns its code. */
 static int run_pipeline(const struct migrate_opts *o, struct job *job,
-                        struct cz_report *rep, struct cz_error *err)
+                        struct cz_report *rep)
 {
+    struct cz_error err = {0};
     struct cz_doc *doc = NULL;
-    struct cz_model model;
+    struct cz_model model = {0};
     struct cz_run run = {0};
-    char *dir = strdup(job->path), *slash;
     size_t i;
     int rc;
 
-    if (!dir)
-        return cz_error_set(err, CZ_ENOMEM, NULL, NULL, CZ_NOPOS,
-                            "out of memory");
-    slash = strrchr(dir, '/');
-    if (slash)
-        slash[slash == dir] = '\0';
-    run.dir = slash ? dir : ".";
-    rc = cz_io_read(job->path, CZ_IO_MAX_FILE, &job->src, err);
+    rc = cz_io_read(job->path, CZ_IO_MAX_FILE, &job->src, &err);
     if (!rc)
-        rc = cz_doc_parse(job->src, &doc, err);
+        rc = cz_doc_parse(job->src, &doc, &err);
     if (!rc)
-        rc = cz_model_load(&model, doc, err);
+        rc = cz_model_load(&model, doc, &err);
+    run.dir = model.dir;
     for (i = 0; !rc && cz_transforms[i]; i++)
         if (o->selected[i])
-            rc = cz_transforms[i]->apply(&run, &model, rep, err);
+            rc = cz_transforms[i]->apply(&run, &model, rep, &err);
     if (!rc)
-        rc = cz_doc_render(doc, &job->out, err);
+        rc = cz_doc_render(doc, &job->out, &err);
     if (!rc)
         job->changed = job->out.len != job->src->len ||
                        memcmp(job->out.buf, job->src->bytes,
                               job->src->len) != 0;
+    if (rc && cz_report_add_error(rep, &err))
+        rc = CZ_ENOMEM;
+    cz_model_release(&model);
     cz_doc_free(doc);
-    free(dir);
     return rc;
 }
 
@@ -310,7 +308,6 @@ int cz_cmd_migrate(int argc, char **argv)
         goto out;
     }
     for (i = 0; i < files.n; i++) {
-        struct cz_error err = {0};
         for (j = 0; j < i; j++)    /* a file named twice runs once */
             if (strcmp(files.items[j], files.items[i]) == 0)
                 break;
@@ -323,11 +320,9 @@ int cz_cmd_migrate(int argc, char **argv)
             status = CZ_EINTERNAL;
             goto out;
         }
-        rc = run_pipeline(&o, &jobs[i], &rep, &err);
-        if (rc) {
-            cz_report_add_error(&rep, &err);
+        rc = run_pipeline(&o, &jobs[i], &rep);
+        if (rc)
             status = cz_cli_worse(status, cz_cli_exit_status(rc));
-        }
     }
     color = cz_cli_use_color(o.color, stdout);
     for (i = 0; i < files.n; i++) {

@@ -1,9 +1,29 @@
 /*
- * model.c - the compose model over a parsed document.
+ * model.c - the compose model over a parsed document: services, `extends`
+ * and effective values through merge keys.
+ *
+ * Compose merges `<<` shallowly, as YAML does: a service's own key wins over
+ * a merged one, and among merged mappings the first wins. `extends` is
+ * followed to the base service (in this file or, with `file:`, another one,
+ * read but never edited), with a depth limit that also stops cycles.
  */
-#include "composure/compose.h"
+#include "model.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+#include "composure/io.h"
+
+#define MAX_MERGE_DEPTH 32
+#define MAX_EXTENDS_DEPTH 16
+
+struct cz_model_file {
+    struct cz_model_file *next;
+    char *path;                 /* as asked for, to read each file once */
+    struct cz_source *src;
+    struct cz_doc *doc;
+    char *dir;
+};
 
 static const char *kind_name(const struct cz_node *node)
 {
@@ -19,15 +39,268 @@ static const char *kind_name(const struct cz_node *node)
     }
 }
 
+static int is_null(const struct cz_node *node)
+{
+    return node && node->kind == CZ_NODE_SCALAR && node->style ==
+           CZ_STYLE_PLAIN && (node->len == 0 || strcmp(node->value, "~") ==
+                              0 || strcmp(node->value, "null") == 0);
+}
+
+/* ---- lookups ------------------------------------------------------------ */
+
+static int lookup_depth(struct cz_node *map, const char *key,
+                        struct cz_value *out, int depth)
+{
+    size_t i, j;
+
+    map = cz_node_resolve(map);
+    if (!map || map->kind != CZ_NODE_MAPPING || depth > MAX_MERGE_DEPTH)
+        return 0;
+    for (i = 0; i < cz_map_len(map); i++)
+        if (cz_scalar_is(cz_map_key(map, i), key) && strcmp(key, "<<")) {
+            out->node = cz_node_resolve(cz_map_value(map, i));
+            out->owner = map;
+            out->index = i;
+            out->via = depth ? CZ_VIA_MERGE : CZ_VIA_SELF;
+            return 1;
+        }
+    for (i = 0; i < cz_map_len(map); i++) {
+        struct cz_node *merge;
+        if (!cz_scalar_is(cz_map_key(map, i), "<<"))
+            continue;
+        merge = cz_node_resolve(cz_map_value(map, i));
+        if (merge && merge->kind == CZ_NODE_SEQUENCE) {
+            for (j = 0; j < merge->n; j++)
+                if (lookup_depth(merge->items[j], key, out, depth + 1))
+                    return 1;
+        } else if (lookup_depth(merge, key, out, depth + 1)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int cz_mapping_lookup(struct cz_node *map, const char *key,
+                      struct cz_value *out)
+{
+    memset(out, 0, sizeof(*out));
+    return lookup_depth(map, key, out, 0);
+}
+
+int cz_service_lookup(const struct cz_model *model,
+                      const struct cz_service *svc, const char *key,
+                      struct cz_value *out)
+{
+    int hops;
+
+    (void)model;
+    for (hops = 0; svc && hops <= MAX_EXTENDS_DEPTH; hops++) {
+        if (cz_mapping_lookup(svc->node, key, out)) {
+            out->doc = svc->doc;
+            if (hops)
+                out->via = CZ_VIA_EXTENDS;
+            return 1;
+        }
+        svc = svc->base;
+    }
+    memset(out, 0, sizeof(*out));
+    return 0;
+}
+
+struct cz_service *cz_model_service(const struct cz_model *model,
+                                    const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < model->nsvcs; i++)
+        if (strcmp(model->svcs[i].name, name) == 0)
+            return &model->svcs[i];
+    return NULL;
+}
+
+/* ---- extends ------------------------------------------------------------ */
+
+/* A service named name in the services mapping of another file's doc. */
+static struct cz_service *foreign_service(struct cz_model *model,
+                                          struct cz_model_file *file,
+                                          const char *name)
+{
+    struct cz_node *services, *node;
+    struct cz_service *svc;
+    long i;
+
+    services = cz_node_resolve(cz_map_get(cz_doc_root(file->doc),
+                                          "services"));
+    i = cz_map_find(services, name);
+    if (i < 0)
+        return NULL;
+    node = cz_node_resolve(cz_map_value(services, (size_t)i));
+    if (!node || node->kind != CZ_NODE_MAPPING)
+        return NULL;
+    svc = cz_arena_alloc(&model->ar, sizeof(*svc));
+    if (!svc)
+        return NULL;
+    svc->name = cz_map_key(services, (size_t)i)->value;
+    svc->key = cz_map_key(services, (size_t)i);
+    svc->node = node;
+    svc->doc = file->doc;
+    return svc;
+}
+
+/* Reads another compose file for `extends`, once per path. */
+static struct cz_model_file *load_file(struct cz_model *model,
+                                       const char *path)
+{
+    struct cz_model_file *file;
+    struct cz_error err = {0};
+    char *slash;
+
+    for (file = model->files; file; file = file->next)
+        if (file->path && strcmp(file->path, path) == 0)
+            return file->doc ? file : NULL;
+    file = calloc(1, sizeof(*file));
+    if (!file)
+        return NULL;
+    file->next = model->files;
+    model->files = file;
+    file->path = strdup(path);
+    if (!file->path || cz_io_read(path, CZ_IO_MAX_FILE, &file->src, &err))
+        return NULL;
+    file->dir = strdup(path);
+    if (!file->dir)
+        return NULL;
+    slash = strrchr(file->dir, '/');
+    if (slash)
+        slash[slash == file->dir] = '\0';
+    else
+        strcpy(file->dir, ".");
+    if (cz_doc_parse(file->src, &file->doc, &err))
+        file->doc = NULL;
+    return file->doc ? file : NULL;
+}
+
+/* The base service that svc's `extends` names (relative paths of `file:`
+ * are relative to dir, the folder of the file that holds svc). */
+static struct cz_service *extends_target(struct cz_model *model,
+                                         struct cz_service *svc,
+                                         const char *dir, int depth)
+{
+    struct cz_value v;
+    struct cz_node *name = NULL, *file = NULL;
+    struct cz_model_file *f;
+    struct cz_buf path = CZ_BUF_INIT;
+    struct cz_service *base = NULL;
+
+    if (!cz_mapping_lookup(svc->node, "extends", &v))
+        return NULL;
+    if (depth > MAX_EXTENDS_DEPTH) {   /* a cycle through other files */
+        svc->extends_failed = 1;
+        return NULL;
+    }
+    if (v.node && v.node->kind == CZ_NODE_SCALAR) {
+        name = v.node;
+    } else if (v.node && v.node->kind == CZ_NODE_MAPPING) {
+        name = cz_node_resolve(cz_map_get(v.node, "service"));
+        file = cz_node_resolve(cz_map_get(v.node, "file"));
+    }
+    svc->extends_failed = 1;
+    if (!name || name->kind != CZ_NODE_SCALAR)
+        return NULL;
+    if (!file && svc->doc == model->doc) {
+        base = cz_model_service(model, name->value);
+    } else if (!file) {       /* within another file */
+        for (f = model->files; f && f->doc != svc->doc; f = f->next)
+            ;
+        if (f)
+            base = foreign_service(model, f, name->value);
+        if (base && base->node != svc->node)
+            base->base = extends_target(model, base, f->dir, depth + 1);
+    } else if (file->kind == CZ_NODE_SCALAR) {
+        if (file->value[0] != '/')
+            cz_buf_addf(&path, "%s/", dir);
+        cz_buf_adds(&path, file->value);
+        f = load_file(model, path.buf);
+        if (f)
+            base = foreign_service(model, f, name->value);
+        if (base && base->node != svc->node)
+            base->base = extends_target(model, base, f->dir, depth + 1);
+    }
+    cz_buf_release(&path);
+    if (base == svc)
+        base = NULL;
+    if (base)
+        svc->extends_failed = 0;
+    return base;
+}
+
+/* A cycle of `extends` would make lookups go round: cut it. */
+static void cut_cycles(struct cz_model *model)
+{
+    size_t i;
+    int hops;
+
+    for (i = 0; i < model->nsvcs; i++) {
+        struct cz_service *s = model->svcs[i].base;
+        for (hops = 0; s && hops <= MAX_EXTENDS_DEPTH; hops++)
+            s = s->base;
+        if (s) {
+            model->svcs[i].base = NULL;
+            model->svcs[i].extends_failed = 1;
+        }
+    }
+}
+
+/* ---- load --------------------------------------------------------------- */
+
+static int load_services(struct cz_model *model, struct cz_error *err)
+{
+    struct cz_node *services = model->services;
+    size_t i, n = services ? cz_map_len(services) : 0;
+
+    if (!n)
+        return CZ_OK;
+    model->svcs = cz_arena_alloc(&model->ar, n * sizeof(*model->svcs));
+    if (!model->svcs)
+        return cz_error_set(err, CZ_ENOMEM, NULL, NULL, CZ_NOPOS,
+                            "out of memory");
+    for (i = 0; i < n; i++) {
+        struct cz_node *key = cz_map_key(services, i);
+        struct cz_node *node = cz_node_resolve(cz_map_value(services, i));
+        struct cz_service *svc = &model->svcs[model->nsvcs];
+        if (is_null(node))
+            continue;   /* compose reads "web:" as a service with nothing */
+        if (key->kind != CZ_NODE_SCALAR || !node ||
+            node->kind != CZ_NODE_MAPPING)
+            return cz_error_set(err, CZ_EINPUT, "compose.service",
+                                model->src, key->span.start,
+                                "service '%s' is %s; it must be a mapping",
+                                key->kind == CZ_NODE_SCALAR ? key->value
+                                                            : "?",
+                                node ? kind_name(node) : "an unknown alias");
+        svc->name = key->value;
+        svc->key = key;
+        svc->node = node;
+        svc->doc = model->doc;
+        model->nsvcs++;
+    }
+    for (i = 0; i < model->nsvcs; i++)
+        model->svcs[i].base = extends_target(model, &model->svcs[i],
+                                             model->dir, 0);
+    cut_cycles(model);
+    return CZ_OK;
+}
+
 int cz_model_load(struct cz_model *model, struct cz_doc *doc,
                   struct cz_error *err)
 {
     struct cz_source *src = cz_doc_source(doc);
     struct cz_node *root = cz_doc_root(doc), *services;
+    char *slash;
+    int rc;
 
     memset(model, 0, sizeof(*model));
-    if (!root || (root->kind == CZ_NODE_SCALAR && root->len == 0 &&
-                  root->style == CZ_STYLE_PLAIN && !root->tag))
+    cz_arena_init(&model->ar);
+    if (!root || (is_null(root) && !root->tag))
         return cz_error_set(err, CZ_EINPUT, "compose.empty", src, CZ_NOPOS,
                             "empty file: no compose document");
     if (root->kind != CZ_NODE_MAPPING)
@@ -35,9 +308,8 @@ int cz_model_load(struct cz_model *model, struct cz_doc *doc,
                             root->span.start,
                             "the top level is %s; a compose file is a "
                             "mapping", kind_name(root));
-    services = cz_map_get(root, "services");
-    if (services && services->kind == CZ_NODE_SCALAR && services->len == 0 &&
-        services->style == CZ_STYLE_PLAIN)
+    services = cz_node_resolve(cz_map_get(root, "services"));
+    if (is_null(services))
         services = NULL;   /* "services:" with nothing under it */
     if (services && services->kind != CZ_NODE_MAPPING)
         return cz_error_set(err, CZ_EINPUT, "compose.services", src,
@@ -48,5 +320,44 @@ int cz_model_load(struct cz_model *model, struct cz_doc *doc,
     model->src = src;
     model->root = root;
     model->services = services;
+    model->dir = cz_arena_strndup(&model->ar, src->path, strlen(src->path));
+    if (!model->dir)
+        return cz_error_set(err, CZ_ENOMEM, NULL, NULL, CZ_NOPOS,
+                            "out of memory");
+    slash = strrchr(model->dir, '/');
+    if (slash)
+        slash[slash == model->dir] = '\0';
+    else
+        model->dir = (char *)".";
+    rc = cz_model_load_env(model, err);
+    return rc ? rc : load_services(model, err);
+}
+
+void cz_model_release(struct cz_model *model)
+{
+    struct cz_model_file *file, *next;
+
+    for (file = model->files; file; file = next) {
+        next = file->next;
+        cz_doc_free(file->doc);
+        cz_source_free(file->src);
+        free(file->path);
+        free(file->dir);
+        free(file);
+    }
+    cz_arena_release(&model->ar);
+    memset(model, 0, sizeof(*model));
+}
+
+/* Keeps a source alive as long as the model, for errors that point in it. */
+int cz_model_keep_source(struct cz_model *model, struct cz_source *src)
+{
+    struct cz_model_file *file = calloc(1, sizeof(*file));
+
+    if (!file)
+        return CZ_ENOMEM;
+    file->src = src;
+    file->next = model->files;
+    model->files = file;
     return CZ_OK;
 }
