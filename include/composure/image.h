@@ -1,0 +1,44 @@
+/*
+ * composure/image.h - image references, as the distribution reference
+ * grammar defines them (distribution/reference, reference.go):
+ *
+ *   reference := name [ ":" tag ] [ "@" digest ]
+ *   name      := [ domain "/" ] path-component { "/" path-component }
+ *   domain    := host [ ":" port ]
+ *   tag       := [\w][\w.-]{0,127}
+ *   digest    := algorithm ":" hex{32,}
+ *
+ * Normalization follows Docker's: no domain means docker.io, a single path
+ * component on docker.io gets "library/", index.docker.io is docker.io.
+ */
+#ifndef COMPOSURE_IMAGE_H
+#define COMPOSURE_IMAGE_H
+
+#include "composure/base.h"
+
+struct cz_imageref {
+    char domain[256];   /* "docker.io", "ghcr.io", "localhost:5000" */
+    char path[256];     /* "library/python", "org/app" */
+    char tag[129];      /* "" when none */
+    char digest[160];   /* "sha256:..." or "" */
+    unsigned had_domain;/* the reference named its domain */
+};
+
+/*
+ * Parses and normalizes ref into out. Returns CZ_OK, or CZ_EINPUT with a
+ * reason in err->msg (rule "image.reference"): an empty reference, upper
+ * case in the repository, a bad tag or digest, a name over 255 characters.
+ * err has no place: the caller knows where ref came from.
+ */
+CZ_API int cz_image_parse(const char *ref, struct cz_imageref *out,
+                          struct cz_error *err);
+
+/* "docker.io/library/python" into out (NUL-terminated, truncated to size). */
+CZ_API void cz_image_repository(const struct cz_imageref *ref, char *out,
+                                size_t size);
+
+/* The short name a person writes: "python", "org/app", "ghcr.io/x/y". */
+CZ_API void cz_image_familiar(const struct cz_imageref *ref, char *out,
+                              size_t size);
+
+#endif

@@ -1,0 +1,163 @@
+/*
+ * ref.c - the image reference grammar with PCRE2.
+ *
+ * One anchored pattern with named groups, compiled once (JIT when the
+ * platform has it); the pattern is the grammar of distribution/reference's
+ * regexp.go, written out. Which first component is a domain follows
+ * Docker's splitDockerDomain: one holding '.' or ':', "localhost", or one
+ * with upper case (which then fails as a host name only if it is invalid).
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include "composure/image.h"
+
+#include <pcre2.h>
+#include <stdio.h>
+#include <string.h>
+
+#define ALNUM "[a-z0-9]+"
+#define SEPARATOR "(?:[._]|__|[-]+)"
+#define PATH_COMPONENT ALNUM "(?:" SEPARATOR ALNUM ")*"
+#define DOMAIN_COMPONENT "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
+#define HOST "(?:" DOMAIN_COMPONENT "(?:\\." DOMAIN_COMPONENT ")*" \
+             "|\\[[0-9A-Fa-f:]+\\])"
+#define DOMAIN HOST "(?::[0-9]+)?"
+
+static const char pattern[] =
+    "^(?:(?<domain>" DOMAIN ")/)?"
+    "(?<path>" PATH_COMPONENT "(?:/" PATH_COMPONENT ")*)"
+    "(?::(?<tag>[\\w][\\w.-]{0,127}))?"
+    "(?:@(?<digest>[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*"
+    ":[0-9a-fA-F]{32,}))?$";
+
+static pcre2_code *compiled(void)
+{
+    static pcre2_code *code;
+    int errcode;
+    PCRE2_SIZE erroff;
+
+    if (!code) {
+        code = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, 0,
+                             &errcode, &erroff, NULL);
+        if (!code)
+            CZ_BUG("the image reference pattern does not compile");
+        pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+    }
+    return code;
+}
+
+static void group(pcre2_match_data *md, const char *name, char *out,
+                  size_t size)
+{
+    PCRE2_SIZE len = size;
+
+    out[0] = '\0';
+    if (pcre2_substring_copy_byname(md, (PCRE2_SPTR)name, (PCRE2_UCHAR *)out,
+                                    &len) < 0)
+        out[0] = '\0';
+}
+
+static int bad(struct cz_error *err, const char *ref, const char *why)
+{
+    return cz_error_set(err, CZ_EINPUT, "image.reference", NULL, CZ_NOPOS,
+                        "invalid image reference '%.100s%s': %s", ref,
+                        strlen(ref) > 100 ? "..." : "", why);
+}
+
+/* Docker's rule: the first component names a domain when it holds '.' or
+ * ':', is "localhost", or is not all lower case. */
+static int first_is_domain(const char *ref)
+{
+    const char *slash = strchr(ref, '/'), *p;
+
+    if (!slash)
+        return 0;
+    for (p = ref; p < slash; p++)
+        if (*p == '.' || *p == ':' || (*p >= 'A' && *p <= 'Z'))
+            return 1;
+    return slash - ref == 9 && strncmp(ref, "localhost", 9) == 0;
+}
+
+int cz_image_parse(const char *ref, struct cz_imageref *out,
+                   struct cz_error *err)
+{
+    pcre2_match_data *md;
+    const char *p;
+    char path[256];
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    if (!*ref)
+        return bad(err, ref, "it is empty");
+    if (strlen(ref) > 512)
+        return bad(err, ref, "it is too long");
+    md = pcre2_match_data_create_from_pattern(compiled(), NULL);
+    if (!md)
+        return cz_error_set(err, CZ_ENOMEM, NULL, NULL, CZ_NOPOS,
+                            "out of memory");
+    rc = pcre2_match(compiled(), (PCRE2_SPTR)ref, PCRE2_ZERO_TERMINATED, 0, 0,
+                     md, NULL);
+    if (rc < 0) {
+        pcre2_match_data_free(md);
+        for (p = first_is_domain(ref) ? strchr(ref, '/') : ref;
+             *p && *p != ':' && *p != '@'; p++)
+            if (*p >= 'A' && *p <= 'Z')
+                return bad(err, ref, "repository names must be lower case");
+        if (strchr(ref, '@') && !strstr(ref, "@sha") &&
+            !strchr(strchr(ref, '@'), ':'))
+            return bad(err, ref, "a digest is algorithm:hex");
+        if (strchr(ref, '@'))
+            return bad(err, ref, "the digest is not algorithm:hex with at "
+                                 "least 32 hex digits");
+        return bad(err, ref, "it does not follow the reference grammar "
+                             "(name[:tag][@digest])");
+    }
+    {
+        PCRE2_SIZE dlen = 0, plen = 0;
+        pcre2_substring_length_byname(md, (PCRE2_SPTR)"domain", &dlen);
+        pcre2_substring_length_byname(md, (PCRE2_SPTR)"path", &plen);
+        if (dlen + plen + 1 > 255) {
+            pcre2_match_data_free(md);
+            return bad(err, ref, "the name is longer than 255 characters");
+        }
+    }
+    group(md, "domain", out->domain, sizeof(out->domain));
+    group(md, "path", path, sizeof(path));
+    group(md, "tag", out->tag, sizeof(out->tag));
+    group(md, "digest", out->digest, sizeof(out->digest));
+    pcre2_match_data_free(md);
+    /* The pattern takes "foo/bar" as domain foo; Docker does not. */
+    if (out->domain[0] && !first_is_domain(ref)) {
+        char joined[512];
+        snprintf(joined, sizeof(joined), "%s/%s", out->domain, path);
+        out->domain[0] = '\0';
+        if (strlen(joined) >= sizeof(path))
+            return bad(err, ref, "the name is longer than 255 characters");
+        strcpy(path, joined);
+    }
+    out->had_domain = out->domain[0] != '\0';
+    if (!out->had_domain || strcmp(out->domain, "index.docker.io") == 0)
+        strcpy(out->domain, "docker.io");
+    if (strcmp(out->domain, "docker.io") == 0 && !strchr(path, '/'))
+        snprintf(out->path, sizeof(out->path), "library/%s", path);
+    else
+        snprintf(out->path, sizeof(out->path), "%s", path);
+    if (strlen(out->domain) + 1 + strlen(out->path) > 255)
+        return bad(err, ref, "the name is longer than 255 characters");
+    return CZ_OK;
+}
+
+void cz_image_repository(const struct cz_imageref *ref, char *out,
+                         size_t size)
+{
+    snprintf(out, size, "%s/%s", ref->domain, ref->path);
+}
+
+void cz_image_familiar(const struct cz_imageref *ref, char *out, size_t size)
+{
+    if (strcmp(ref->domain, "docker.io") != 0)
+        snprintf(out, size, "%s/%s", ref->domain, ref->path);
+    else if (strncmp(ref->path, "library/", 8) == 0)
+        snprintf(out, size, "%s", ref->path + 8);
+    else
+        snprintf(out, size, "%s", ref->path);
+}
