@@ -9,11 +9,11 @@ scripts/install-deps.sh
 jobs=$(nproc)
 echo "== build (RelWithDebInfo)"
 scripts/build.sh build
-(cd build && ctest --output-on-failure -j"$jobs")
+(cd build && ctest --output-on-failure --timeout 300 -j"$jobs")
 
 echo "== build (ASan + UBSan)"
 scripts/build.sh build-asan -DCZ_SANITIZE=ON -DCZ_ARENA_DEBUG=ON
 (cd build-asan &&
  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
- ctest --output-on-failure -j"$jobs")
+ ctest --output-on-failure --timeout 300 -j"$jobs")

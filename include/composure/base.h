@@ -62,7 +62,7 @@ struct cz_source {
 
 struct cz_error {
     int code;             /* enum cz_status; CZ_OK when nothing failed */
-    const char *path;     /* borrowed from the cz_source, may be NULL */
+    char path[512];       /* copied from the cz_source; "" when none */
     unsigned line, col;   /* 1-based; 0 when the error has no place */
     const char *rule;     /* static id such as "yaml.syntax", or NULL */
     char msg[256];        /* formatted in place: no malloc on this path */

@@ -150,6 +150,11 @@ CZ_API struct cz_node *cz_node_new_scalar(struct cz_doc *doc, const char *s,
                                           enum cz_scalar_type type);
 CZ_API struct cz_node *cz_node_new_str(struct cz_doc *doc, const char *s);
 CZ_API struct cz_node *cz_node_new_plain(struct cz_doc *doc, const char *s);
+/* A fresh deep copy of node (from any document) in doc: scalars keep their
+ * value, collections their flow or block style; anchors and tags are not
+ * copied and aliases are followed. NULL on ENOMEM or nesting over 1000. */
+CZ_API struct cz_node *cz_node_copy(struct cz_doc *doc,
+                                    const struct cz_node *node);
 /* Asks for flow style ({a: 1}, [a, b]) for a fresh collection. */
 CZ_API void cz_node_set_flow(struct cz_node *node);
 

@@ -122,7 +122,7 @@ int cz_error_set(struct cz_error *err, int code, const char *rule,
         return code;
     err->code = code;
     err->rule = rule;
-    err->path = src ? src->path : NULL;
+    snprintf(err->path, sizeof(err->path), "%s", src ? src->path : "");
     err->line = err->col = 0;
     if (src && at != CZ_NOPOS)
         cz_source_locate(src, at, &err->line, &err->col);
@@ -137,10 +137,10 @@ void cz_error_format(const struct cz_error *err, char *out, size_t size)
     size_t n = 0;
 
     out[0] = '\0';
-    if (err->path && err->line)
+    if (err->path[0] && err->line)
         n = (size_t)snprintf(out, size, "%s:%u:%u: ", err->path, err->line,
                              err->col);
-    else if (err->path)
+    else if (err->path[0])
         n = (size_t)snprintf(out, size, "%s: ", err->path);
     if (n >= size)
         return;

@@ -66,7 +66,8 @@ int cz_report_add(struct cz_report *rep, enum cz_level level,
 
 int cz_report_add_error(struct cz_report *rep, const struct cz_error *err)
 {
-    return report_push(rep, CZ_LEVEL_ERROR, err->path, err->line, err->col,
+    return report_push(rep, CZ_LEVEL_ERROR, err->path[0] ? err->path : NULL,
+                       err->line, err->col,
                        err->rule, strdup(err->msg));
 }
 

@@ -2,7 +2,7 @@
  * io.c - reading files, discovering compose files, atomic writes.
  *
  * Every error here is about a path, not a place in a source, so err->path
- * stays NULL and the message quotes the path as the caller gave it:
+ * stays empty and the message quotes the path as the caller gave it:
  * "cannot open 'compose.yaml': Permission denied [io.read]".
  *
  * The atomic write never leaves a half-written file at path: new bytes go

@@ -140,6 +140,53 @@ struct cz_node *cz_node_new_plain(struct cz_doc *doc, const char *s)
     return cz_node_new_scalar(doc, s, strlen(s), CZ_SCALAR_PLAIN);
 }
 
+static void adopt(struct cz_node *parent, struct cz_node *child);
+
+static struct cz_node *copy_depth(struct cz_doc *doc,
+                                  const struct cz_node *node, int depth)
+{
+    struct cz_node *copy;
+    uint32_t i;
+
+    while (node && node->kind == CZ_NODE_ALIAS)
+        node = node->target;
+    if (!node || depth > CZ_YAML_MAX_DEPTH)
+        return NULL;
+    if (node->kind == CZ_NODE_SCALAR) {
+        /* A parsed plain scalar keeps its type (a number stays one); a
+         * quoted one is a string. */
+        enum cz_scalar_type type = node->flags & CZ_NODE_FRESH
+                                       ? (enum cz_scalar_type)node->scalar_type
+                                   : node->style == CZ_STYLE_PLAIN
+                                       ? CZ_SCALAR_PLAIN
+                                       : CZ_SCALAR_STR;
+        return cz_node_new_scalar(doc, node->value, node->len, type);
+    }
+    copy = fresh(doc, (enum cz_node_kind)node->kind);
+    if (!copy)
+        return NULL;
+    copy->style = node->style;
+    if (node->n) {
+        copy->items = cz_arena_alloc(&doc->ar, node->n * sizeof(*copy->items));
+        if (!copy->items)
+            return NULL;
+        copy->cap = node->n;
+    }
+    for (i = 0; i < node->n; i++) {
+        struct cz_node *item = copy_depth(doc, node->items[i], depth + 1);
+        if (!item)
+            return NULL;
+        adopt(copy, item);
+        copy->items[copy->n++] = item;
+    }
+    return copy;
+}
+
+struct cz_node *cz_node_copy(struct cz_doc *doc, const struct cz_node *node)
+{
+    return copy_depth(doc, node, 0);
+}
+
 void cz_node_set_flow(struct cz_node *node)
 {
     if (node->flags & CZ_NODE_FRESH && node->kind != CZ_NODE_SCALAR)

@@ -402,6 +402,19 @@ static uint32_t eol_after(struct render *r, uint32_t off)
     return off;
 }
 
+/* The start of the line after the one that holds off; the end of the text
+ * when there is no next line. */
+static uint32_t next_line(struct render *r, uint32_t off)
+{
+    while (off < r->len && r->s[off] != '\n' && r->s[off] != '\r')
+        off++;
+    if (off < r->len && r->s[off] == '\r')
+        off++;
+    if (off < r->len && r->s[off] == '\n')
+        off++;
+    return off;
+}
+
 /* From the line start at, past the comment lines indented at least col
  * (and blank lines between them): after a collection's last entry they
  * still belong to it, not to what follows. */
@@ -412,8 +425,9 @@ static uint32_t past_own_comments(struct render *r, uint32_t at, unsigned col)
     while (line < r->len) {
         for (i = line; i < r->len && r->s[i] == ' '; i++)
             ;
+        /* Not eol_after(): a comment at column 0 already starts a line. */
         if (i < r->len && r->s[i] == '#' && i - line >= col)
-            at = line = eol_after(r, i);
+            at = line = next_line(r, i);
         else if (i < r->len && (r->s[i] == '\n' || r->s[i] == '\r'))
             line = i + 1 + (r->s[i] == '\r' && i + 1 < r->len &&
                             r->s[i + 1] == '\n');

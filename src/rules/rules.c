@@ -1,0 +1,275 @@
+/*
+ * rules.c - loads image knowledge (include/composure/rules.h) from the
+ * embedded data/images.yaml and a user's --rules file. The rules documents
+ * stay alive with the rules, so transforms copy probes out of them as
+ * trees (cz_node_copy), never as text.
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include "composure/rules.h"
+
+#include <pcre2.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "composure/io.h"
+
+extern const char cz_data_images[];
+extern const size_t cz_data_images_len;
+
+struct rules_file {
+    struct cz_source *src;
+    struct cz_doc *doc;
+};
+
+struct cz_rules {
+    struct rules_file files[2];
+    size_t nfiles;
+    struct cz_rule *items;
+    size_t n, cap;
+};
+
+static int syntax(struct cz_error *err, struct cz_source *src,
+                  const struct cz_node *at, const char *msg, const char *what)
+{
+    return cz_error_set(err, CZ_EINPUT, "rules.syntax", src,
+                        at ? at->span.start : CZ_NOPOS, msg, what);
+}
+
+static int is_true(const struct cz_node *node)
+{
+    return cz_scalar_is(node, "true") || cz_scalar_is(node, "yes");
+}
+
+static void *compile(const char *pat, PCRE2_SIZE *erroff, int *errcode)
+{
+    pcre2_code *code = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED,
+                                     0, errcode, erroff, NULL);
+
+    if (code)
+        pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+    return code;
+}
+
+static int add_pattern(struct cz_source *src, struct cz_node *value,
+                       void **out, struct cz_error *err)
+{
+    PCRE2_UCHAR msg[128];
+    PCRE2_SIZE erroff;
+    int errcode;
+
+    if (!value || value->kind != CZ_NODE_SCALAR)
+        return syntax(err, src, value, "%s must be a pattern (a string)",
+                      "repository or tag");
+    *out = compile(value->value, &erroff, &errcode);
+    if (!*out) {
+        pcre2_get_error_message(errcode, msg, sizeof(msg));
+        return cz_error_set(err, CZ_EINPUT, "rules.syntax", src,
+                            value->content.start,
+                            "pattern does not compile: %s (at offset %zu)",
+                            (const char *)msg, (size_t)erroff);
+    }
+    return CZ_OK;
+}
+
+static int parse_rule(struct cz_rules *rules, struct cz_source *src,
+                      struct cz_node *node, size_t first,
+                      struct cz_error *err)
+{
+    static const char *const keys[] = {"id", "repository", "tag", "stateful",
+                                       "healthcheck", "env", "no_probe",
+                                       "note", NULL};
+    struct cz_rule *rule;
+    size_t i, k;
+    int rc;
+
+    if (!node || node->kind != CZ_NODE_MAPPING)
+        return syntax(err, src, node, "a rule must be a mapping%s", "");
+    if (rules->n == rules->cap) {
+        size_t cap = rules->cap ? rules->cap * 2 : 64;
+        rule = realloc(rules->items, cap * sizeof(*rule));
+        if (!rule)
+            return cz_error_set(err, CZ_ENOMEM, NULL, NULL, CZ_NOPOS,
+                                "out of memory");
+        rules->items = rule;
+        rules->cap = cap;
+    }
+    rule = &rules->items[rules->n];
+    memset(rule, 0, sizeof(*rule));
+    rule->src = src;
+    rule->node = node;
+    rules->n++;        /* counted now so that free releases its patterns */
+    for (i = 0; i < cz_map_len(node); i++) {
+        struct cz_node *key = cz_map_key(node, i);
+        struct cz_node *value = cz_node_resolve(cz_map_value(node, i));
+        for (k = 0; keys[k] && !cz_scalar_is(key, keys[k]); k++)
+            ;
+        if (!keys[k])
+            return syntax(err, src, key, "unknown key '%s' in a rule",
+                          key->kind == CZ_NODE_SCALAR ? key->value : "?");
+        rc = CZ_OK;
+        switch (k) {
+        case 0:
+            if (!value || value->kind != CZ_NODE_SCALAR || !value->len)
+                return syntax(err, src, value, "%s must be a string", "id");
+            rule->id = value->value;
+            break;
+        case 1:
+            rc = add_pattern(src, value, &rule->repository, err);
+            break;
+        case 2:
+            rc = add_pattern(src, value, &rule->tag, err);
+            break;
+        case 3:
+            rule->stateful = is_true(value);
+            break;
+        case 4:
+            if (!value || value->kind != CZ_NODE_MAPPING ||
+                !cz_map_get(value, "test"))
+                return syntax(err, src, value, "%s must be a mapping with a "
+                              "test", "healthcheck");
+            rule->healthcheck = value;
+            break;
+        case 5:
+            if (!value || value->kind != CZ_NODE_SEQUENCE)
+                return syntax(err, src, value, "%s must be a list of names",
+                              "env");
+            rule->env = value;
+            break;
+        case 6:
+            rule->no_probe = is_true(value);
+            break;
+        default:
+            rule->note = value && value->kind == CZ_NODE_SCALAR
+                             ? value->value : NULL;
+        }
+        if (rc)
+            return rc;
+    }
+    if (!rule->id || !rule->repository)
+        return syntax(err, src, node, "a rule needs an %s and a repository",
+                      "id");
+    for (k = first; k + 1 < rules->n; k++)
+        if (strcmp(rules->items[k].id, rule->id) == 0)
+            return syntax(err, src, node, "duplicate rule id '%s'",
+                          rule->id);
+    return CZ_OK;
+}
+
+static int load_file(struct cz_rules *rules, struct cz_source *src,
+                     struct cz_error *err)
+{
+    struct rules_file *file = &rules->files[rules->nfiles++];
+    struct cz_node *root, *list;
+    size_t i, first = rules->n;
+    int rc;
+
+    file->src = src;
+    rc = cz_doc_parse(src, &file->doc, err);
+    if (rc) {
+        if (rc == CZ_EINPUT)
+            err->rule = "rules.syntax";
+        return rc;
+    }
+    root = cz_doc_root(file->doc);
+    list = cz_node_resolve(cz_map_get(root, "rules"));
+    if (!root || root->kind != CZ_NODE_MAPPING || !list ||
+        list->kind != CZ_NODE_SEQUENCE)
+        return syntax(err, src, root, "a rules file is a mapping with a "
+                      "%s list", "'rules'");
+    for (i = 0; i < list->n; i++) {
+        rc = parse_rule(rules, src, cz_node_resolve(list->items[i]), first,
+                        err);
+        if (rc)
+            return rc;
+    }
+    return CZ_OK;
+}
+
+int cz_rules_load(struct cz_rules **out, const char *user_path,
+                  struct cz_error *err)
+{
+    struct cz_rules *rules = calloc(1, sizeof(*rules));
+    struct cz_source *src = NULL;
+    int rc = CZ_OK;
+
+    *out = NULL;
+    if (!rules)
+        return cz_error_set(err, CZ_ENOMEM, NULL, NULL, CZ_NOPOS,
+                            "out of memory");
+    if (user_path) {
+        rc = cz_io_read(user_path, CZ_IO_MAX_FILE, &src, err);
+        if (!rc)
+            rc = load_file(rules, src, err);
+    }
+    if (!rc) {
+        src = cz_source_new("<built-in data/images.yaml>", cz_data_images,
+                            cz_data_images_len);
+        rc = src ? load_file(rules, src, err)
+                 : cz_error_set(err, CZ_ENOMEM, NULL, NULL, CZ_NOPOS,
+                                "out of memory");
+    }
+    if (rc) {
+        cz_rules_free(rules);
+        return rc;
+    }
+    *out = rules;
+    return CZ_OK;
+}
+
+void cz_rules_free(struct cz_rules *rules)
+{
+    size_t i;
+
+    if (!rules)
+        return;
+    for (i = 0; i < rules->n; i++) {
+        pcre2_code_free(rules->items[i].repository);
+        pcre2_code_free(rules->items[i].tag);
+    }
+    free(rules->items);
+    for (i = 0; i < rules->nfiles; i++) {
+        cz_doc_free(rules->files[i].doc);
+        cz_source_free(rules->files[i].src);
+    }
+    free(rules);
+}
+
+static int matches(void *code, const char *s)
+{
+    pcre2_match_data *md;
+    int rc;
+
+    if (!code)
+        return 1;
+    md = pcre2_match_data_create_from_pattern(code, NULL);
+    if (!md)
+        return 0;
+    rc = pcre2_match(code, (PCRE2_SPTR)s, PCRE2_ZERO_TERMINATED, 0, 0, md,
+                     NULL);
+    pcre2_match_data_free(md);
+    return rc >= 0;
+}
+
+const struct cz_rule *cz_rules_match(const struct cz_rules *rules,
+                                     const struct cz_imageref *ref)
+{
+    char repo[600];
+    size_t i;
+
+    cz_image_repository(ref, repo, sizeof(repo));
+    for (i = 0; i < rules->n; i++)
+        if (matches(rules->items[i].repository, repo) &&
+            matches(rules->items[i].tag, ref->tag))
+            return &rules->items[i];
+    return NULL;
+}
+
+size_t cz_rules_count(const struct cz_rules *rules)
+{
+    return rules->n;
+}
+
+const struct cz_rule *cz_rules_at(const struct cz_rules *rules, size_t i)
+{
+    return i < rules->n ? &rules->items[i] : NULL;
+}
