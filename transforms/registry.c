@@ -10,6 +10,18 @@ const struct cz_transform *const cz_transforms[] = {
     NULL,
 };
 
+void cz_options_init(struct cz_options *opts)
+{
+    memset(opts, 0, sizeof(*opts));
+    opts->code_mounts = CZ_CODE_MOUNTS_VOLUME;
+    opts->ports = CZ_PORTS_KEEP;
+    opts->replicas = 2;
+    opts->interval = "30s";
+    opts->timeout = "5s";
+    opts->start_period = "30s";
+    opts->retries = 3;
+}
+
 const struct cz_transform *cz_transform_find(const char *name)
 {
     size_t i;

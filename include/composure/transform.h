@@ -8,9 +8,40 @@
 #include "composure/compose.h"
 #include "composure/report.h"
 
-/* What one run of the pipeline knows beyond the model: the options. */
+#include "composure/rules.h"
+
+/* What to do with a bind mount of source code into its own image. */
+enum cz_code_mounts {
+    CZ_CODE_MOUNTS_VOLUME,    /* a named volume, with a warning (default) */
+    CZ_CODE_MOUNTS_WATCH,     /* a develop.watch sync rule */
+    CZ_CODE_MOUNTS_DROP,      /* removed: the code is in the image */
+    CZ_CODE_MOUNTS_KEEP       /* left as it is */
+};
+
+/* What to do with fixed host ports of replicated services. */
+enum cz_ports_mode {
+    CZ_PORTS_KEEP,            /* warn only (default) */
+    CZ_PORTS_EXPOSE           /* behind a reverse proxy: ports -> expose */
+};
+
+/* The command line's choices, the same for every file of a run. */
+struct cz_options {
+    enum cz_code_mounts code_mounts;
+    enum cz_ports_mode ports;
+    unsigned replicas;        /* deploy.replicas (default 2) */
+    const char *health_path;  /* HTTP path to probe; NULL: a TCP check */
+    const char *interval, *timeout, *start_period;  /* healthcheck timing */
+    unsigned retries;
+};
+
+/* The defaults of struct cz_options. */
+CZ_API void cz_options_init(struct cz_options *opts);
+
+/* What one run of the pipeline knows beyond the model. */
 struct cz_run {
-    const char *dir;          /* folder of the compose file */
+    const char *dir;                 /* folder of the compose file */
+    const struct cz_options *opts;
+    const struct cz_rules *rules;    /* image knowledge */
 };
 
 enum cz_transform_flags {

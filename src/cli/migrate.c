@@ -15,7 +15,12 @@
 #include "composure/io.h"
 #include "composure/transform.h"
 
-enum { OPT_CHECK = 256, OPT_ONLY, OPT_SKIP, OPT_BACKUP, OPT_COLOR };
+enum {
+    OPT_CHECK = 256, OPT_ONLY, OPT_SKIP, OPT_BACKUP, OPT_COLOR, OPT_RULES,
+    OPT_CODE_MOUNTS, OPT_PORTS, OPT_REPLICAS, OPT_HEALTH_PATH,
+    OPT_HEALTH_INTERVAL, OPT_HEALTH_TIMEOUT, OPT_HEALTH_RETRIES,
+    OPT_HEALTH_START
+};
 
 static const struct option migrate_options[] = {
     {"write", no_argument, NULL, 'w'},
@@ -26,6 +31,15 @@ static const struct option migrate_options[] = {
     {"backup", optional_argument, NULL, OPT_BACKUP},
     {"color", required_argument, NULL, OPT_COLOR},
     {"quiet", no_argument, NULL, 'q'},
+    {"rules", required_argument, NULL, OPT_RULES},
+    {"code-mounts", required_argument, NULL, OPT_CODE_MOUNTS},
+    {"ports", required_argument, NULL, OPT_PORTS},
+    {"replicas", required_argument, NULL, OPT_REPLICAS},
+    {"health-path", required_argument, NULL, OPT_HEALTH_PATH},
+    {"health-interval", required_argument, NULL, OPT_HEALTH_INTERVAL},
+    {"health-timeout", required_argument, NULL, OPT_HEALTH_TIMEOUT},
+    {"health-retries", required_argument, NULL, OPT_HEALTH_RETRIES},
+    {"health-start-period", required_argument, NULL, OPT_HEALTH_START},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -35,6 +49,8 @@ struct migrate_opts {
     const char *backup;           /* suffix, or NULL */
     enum cz_color color;
     unsigned char selected[64];   /* per cz_transforms[] entry */
+    const char *rules_path;       /* --rules */
+    struct cz_options topts;      /* what the transforms are told */
 };
 
 static void migrate_help(void)
@@ -60,6 +76,25 @@ static void migrate_help(void)
         "(default auto;\n"
         "                       auto honours NO_COLOR)\n"
         "  -q, --quiet          do not print info findings\n"
+        "      --rules FILE     image rules (data/images.yaml format) that "
+        "come\n"
+        "                       before the built-in ones\n\n"
+        "volumes:\n"
+        "      --code-mounts M  source-code bind mounts: volume (default), "
+        "watch\n"
+        "                       (develop.watch sync), drop, keep\n"
+        "healthcheck:\n"
+        "      --health-path P  probe this HTTP path (default: a TCP check)"
+        "\n"
+        "      --health-interval D, --health-timeout D, --health-retries N,"
+        "\n"
+        "      --health-start-period D   probe timing (30s, 5s, 3, 30s)\n"
+        "replicas:\n"
+        "      --replicas N     deploy.replicas (default 2)\n"
+        "      --ports M        fixed host ports of replicated services: "
+        "keep\n"
+        "                       (warn, default) or expose (behind a proxy "
+        "in the file)\n\n"
         "  -h, --help           show this help\n\n"
         "Findings go to stderr as 'file:line:col: level: message [rule]'.\n"
         "exit status: 0 done or nothing to do; 1 changes needed (--check);"
@@ -94,6 +129,113 @@ static int select_list(struct migrate_opts *o, const char *list, int on)
     return rc;
 }
 
+/* A whole number in [lo, hi] from arg into *out; -1 if it is not one. */
+static int parse_count(const char *arg, unsigned lo, unsigned hi,
+                       unsigned *out)
+{
+    char *end;
+    unsigned long v;
+
+    if (!*arg || *arg == '-')
+        return -1;
+    v = strtoul(arg, &end, 10);
+    if (*end || v < lo || v > hi)
+        return -1;
+    *out = (unsigned)v;
+    return 0;
+}
+
+/* Compose durations: 1h30m, 10s, 500ms, 1.5s. */
+static int is_duration(const char *arg)
+{
+    const char *p = arg;
+
+    if (!*p)
+        return 0;
+    while (*p) {
+        int digits = 0;
+        while ((*p >= '0' && *p <= '9') || *p == '.') {
+            p++;
+            digits = 1;
+        }
+        if (!digits)
+            return 0;
+        if (strncmp(p, "ms", 2) == 0 || strncmp(p, "us", 2) == 0 ||
+            strncmp(p, "ns", 2) == 0)
+            p += 2;
+        else if (*p == 'h' || *p == 'm' || *p == 's')
+            p++;
+        else
+            return 0;
+    }
+    return 1;
+}
+
+static int set_choice(const char *opt, const char *arg,
+                      const char *const *names, int *out)
+{
+    int i;
+
+    for (i = 0; names[i]; i++)
+        if (strcmp(arg, names[i]) == 0) {
+            *out = i;
+            return 0;
+        }
+    return cz_cli_usage_error("migrate", "%s: unknown choice '%s'", opt,
+                              arg);
+}
+
+static int parse_transform_option(struct migrate_opts *o, int c,
+                                  const char *arg)
+{
+    static const char *const code_mounts[] = {"volume", "watch", "drop",
+                                              "keep", NULL};
+    static const char *const ports[] = {"keep", "expose", NULL};
+    struct cz_options *t = &o->topts;
+    int choice = 0, rc;
+
+    switch (c) {
+    case OPT_RULES:
+        o->rules_path = arg;
+        return 0;
+    case OPT_CODE_MOUNTS:
+        rc = set_choice("--code-mounts", arg, code_mounts, &choice);
+        t->code_mounts = (enum cz_code_mounts)choice;
+        return rc;
+    case OPT_PORTS:
+        rc = set_choice("--ports", arg, ports, &choice);
+        t->ports = (enum cz_ports_mode)choice;
+        return rc;
+    case OPT_REPLICAS:
+        if (parse_count(arg, 1, 1000, &t->replicas))
+            return cz_cli_usage_error("migrate", "--replicas takes a number "
+                                      "from 1 to 1000, not '%s'", arg);
+        return 0;
+    case OPT_HEALTH_RETRIES:
+        if (parse_count(arg, 1, 100, &t->retries))
+            return cz_cli_usage_error("migrate", "--health-retries takes a "
+                                      "number from 1 to 100, not '%s'", arg);
+        return 0;
+    case OPT_HEALTH_PATH:
+        if (arg[0] != '/')
+            return cz_cli_usage_error("migrate", "--health-path must start "
+                                      "with '/', not '%s'", arg);
+        t->health_path = arg;
+        return 0;
+    default:
+        if (!is_duration(arg))
+            return cz_cli_usage_error("migrate", "'%s' is not a duration "
+                                      "such as 30s or 1m30s", arg);
+        if (c == OPT_HEALTH_INTERVAL)
+            t->interval = arg;
+        else if (c == OPT_HEALTH_TIMEOUT)
+            t->timeout = arg;
+        else
+            t->start_period = arg;
+        return 0;
+    }
+}
+
 static int parse_options(struct migrate_opts *o, int argc, char **argv)
 {
     const char *only = NULL, *skip = NULL;
@@ -101,6 +243,7 @@ static int parse_options(struct migrate_opts *o, int argc, char **argv)
     int c, color;
 
     memset(o, 0, sizeof(*o));
+    cz_options_init(&o->topts);
     optind = 1;
     while ((c = getopt_long(argc, argv, "wrqh", migrate_options, NULL)) !=
            -1) {
@@ -137,6 +280,18 @@ static int parse_options(struct migrate_opts *o, int argc, char **argv)
         case 'h':
             migrate_help();
             return -1;
+        case OPT_RULES:
+        case OPT_CODE_MOUNTS:
+        case OPT_PORTS:
+        case OPT_REPLICAS:
+        case OPT_HEALTH_PATH:
+        case OPT_HEALTH_INTERVAL:
+        case OPT_HEALTH_TIMEOUT:
+        case OPT_HEALTH_RETRIES:
+        case OPT_HEALTH_START:
+            if (parse_transform_option(o, c, optarg))
+                return CZ_EUSAGE;
+            break;
         default:
             return cz_cli_usage_error("migrate", "bad option");
         }
@@ -169,7 +324,8 @@ struct job {
 
 /* Reads, parses, transforms and renders one file. An error goes into rep
  * (while the sources it points into are still alive); returns its code. */
-static int run_pipeline(const struct migrate_opts *o, struct job *job,
+static int run_pipeline(const struct migrate_opts *o,
+                        const struct cz_rules *rules, struct job *job,
                         struct cz_report *rep)
 {
     struct cz_error err = {0};
@@ -185,6 +341,8 @@ static int run_pipeline(const struct migrate_opts *o, struct job *job,
     if (!rc)
         rc = cz_model_load(&model, doc, &err);
     run.dir = model.dir;
+    run.opts = &o->topts;
+    run.rules = rules;
     for (i = 0; !rc && cz_transforms[i]; i++)
         if (o->selected[i])
             rc = cz_transforms[i]->apply(&run, &model, rep, &err);
@@ -293,12 +451,20 @@ int cz_cmd_migrate(int argc, char **argv)
     struct cz_strlist files = {0};
     struct cz_report rep = {0};
     struct job *jobs = NULL;
+    struct cz_rules *rules = NULL;
+    struct cz_error err = {0};
     int status, rc, color;
     size_t i, j;
 
     rc = parse_options(&o, argc, argv);
     if (rc)
         return rc < 0 ? 0 : rc;
+    rc = cz_rules_load(&rules, o.rules_path, &err);
+    if (rc) {
+        cz_report_add_error(&rep, &err);
+        status = cz_cli_exit_status(rc);
+        goto out;
+    }
     status = discover_all(&o, argc - optind, argv + optind, &files, &rep);
     if (status == CZ_ENOMEM)
         goto out;
@@ -320,7 +486,7 @@ int cz_cmd_migrate(int argc, char **argv)
             status = CZ_EINTERNAL;
             goto out;
         }
-        rc = run_pipeline(&o, &jobs[i], &rep);
+        rc = run_pipeline(&o, rules, &jobs[i], &rep);
         if (rc)
             status = cz_cli_worse(status, cz_cli_exit_status(rc));
     }
@@ -345,6 +511,7 @@ out:
         free(jobs[i].shown);
     }
     free(jobs);
+    cz_rules_free(rules);
     cz_strlist_release(&files);
     cz_report_release(&rep);
     return status;
