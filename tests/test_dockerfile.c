@@ -640,6 +640,11 @@ static void test_expand(void **state)
                              "$ end ${NOPE:-${A}${B}}", &unres);
     assert_string_equal(s, "1 1-x d  alt  dflt $A 1 $A $ end 11-x");
     assert_int_equal(unres, 0);
+    s = cz_dockerfile_expand(df, NULL, "${A:-}${A+}", &unres);
+    assert_string_equal(s, "1");
+    s = cz_dockerfile_expand(df, NULL, "${A+}${NOPE:-}", &unres);
+    assert_string_equal(s, "");
+    assert_int_equal(unres, 0);
     s = cz_dockerfile_expand(df, NULL, "a$NOPE-b", &unres);
     assert_string_equal(s, "a-b");
     assert_int_equal(unres, 1);
@@ -654,6 +659,15 @@ static void test_expand(void **state)
     assert_int_equal(unres, 0);
     s = cz_dockerfile_expand(df, NULL, "${A", &unres);
     assert_int_equal(unres, 1);
+    /* At a global ARG: only the ARGs before it. */
+    s = cz_dockerfile_expand(df, instr(df, 2), "$A|$B", &unres);
+    assert_string_equal(s, "1|");
+    assert_int_equal(unres, 1);
+    /* An empty default has an empty span right after the '='. */
+    assert_int_equal(df->args[1].value_span.start,
+                     df->args[1].value_span.end);
+    assert_int_equal(df->args[1].value_span.start, strlen("ARG A=1\nARG "
+                                                          "EMPTY="));
 
     /* In the stage: ARG A takes the global value, B is not declared, and
      * ENV X wins over ARG X. Global ARGs are not visible otherwise. */
@@ -939,7 +953,8 @@ static void test_refs_and_splice(void **state)
         "FROM python:3.11-slim\n"
         "COPY --from=build /w /w\n"
         "COPY --from=busybox:1.36 /bin/busybox /bin/\n"
-        "RUN --mount=type=bind,from=ghcr.io/x/y:1,source=/a,target=/b true\n";
+        "RUN --mount=type=bind,from=ghcr.io/x/y:1,source=/a,target=/b true\n"
+        "COPY --from=\"Build\" /w /w2\n";
     static const char pinned[] =
         "ARG BASE=python:3.11-slim@sha256:1\n"
         "FROM ${BASE} AS build\n"
@@ -949,7 +964,8 @@ static void test_refs_and_splice(void **state)
         "COPY --from=build /w /w\n"
         "COPY --from=busybox:1.36@sha256:1 /bin/busybox /bin/\n"
         "RUN --mount=type=bind,from=ghcr.io/x/y:1@sha256:1,source=/a,"
-        "target=/b true\n";
+        "target=/b true\n"
+        "COPY --from=\"Build\" /w /w2\n";
     static const struct {
         uint8_t kind;
         const char *text, *expanded;
@@ -961,6 +977,7 @@ static void test_refs_and_splice(void **state)
         {CZ_DF_REF_COPY_FROM, "build", "build", 0},
         {CZ_DF_REF_COPY_FROM, "busybox:1.36", "busybox:1.36", -1},
         {CZ_DF_REF_MOUNT_FROM, "ghcr.io/x/y:1", "ghcr.io/x/y:1", -1},
+        {CZ_DF_REF_COPY_FROM, "\"Build\"", "Build", 0},
     };
     struct fx fx;
     struct cz_dockerfile *df;

@@ -20,7 +20,10 @@
  * Ownership: a struct cz_dockerfile borrows its cz_source, which must
  * outlive it; every instruction, stage, word and string reachable from it
  * (and from the structs its queries fill) belongs to its arena and lives
- * until cz_dockerfile_free().
+ * until cz_dockerfile_free(). Queries allocate in that arena on each call.
+ *
+ * Cost: parsing is linear in the file. A query on a stage walks the stage
+ * and the stages it is built on once.
  */
 #ifndef COMPOSURE_DOCKERFILE_H
 #define COMPOSURE_DOCKERFILE_H
@@ -149,7 +152,7 @@ struct cz_df_stage {
     struct cz_span image_span;
     const char *image_expanded; /* quotes removed, global ARGs substituted */
     int image_unresolved;       /* a variable in it had no value */
-    const char *platform;       /* --platform as written, or NULL */
+    const char *platform;       /* --platform, not expanded, or NULL */
     const char *name;           /* AS name as written, or NULL */
     struct cz_span name_span;
     int base;                   /* index of the earlier stage the FROM names
@@ -197,8 +200,9 @@ struct cz_dockerfile {
  * it builds). Returns CZ_OK; CZ_EINPUT with rule "dockerfile.syntax" and the
  * place for an unterminated heredoc, a bad or repeated parser directive, a
  * JSON array holding something other than strings, an instruction without
- * its required arguments, a FROM not of the form `image [AS name]`, or an
- * instruction other than ARG before the first FROM; CZ_ENOMEM.
+ * its required arguments (all but CMD and ENTRYPOINT need some), a FROM not
+ * of the form `image [AS name]`, a SHELL not in JSON form, a blank ARG
+ * name, or an instruction other than ARG before the first FROM; CZ_ENOMEM.
  */
 CZ_API int cz_dockerfile_parse(struct cz_source *src,
                                struct cz_dockerfile **out,
@@ -209,8 +213,9 @@ CZ_API void cz_dockerfile_free(struct cz_dockerfile *df);
 
 /*
  * cz_dockerfile_set_build_args() - sets build arguments (compose's
- * build.args), which override the defaults of the ARGs they name, and
- * resolves the stages again. The strings are copied.
+ * build.args), which override the defaults of the ARGs they name, global
+ * or in a stage, and resolves the stages again. Replaces earlier build
+ * args; a NULL value is skipped. The strings are copied.
  * Returns CZ_OK or CZ_ENOMEM.
  */
 CZ_API int cz_dockerfile_set_build_args(struct cz_dockerfile *df,
@@ -245,7 +250,8 @@ cz_dockerfile_stage_root(const struct cz_dockerfile *df,
  * ${NAME-word}, ${NAME:+word}, ${NAME+word}, ${NAME:?word}, ${NAME?word};
  * quotes are removed (nothing is expanded inside '...') and the escape
  * character escapes the next character.
- * @at: NULL or a FROM for the global ARGs; otherwise the ARGs and ENVs set
+ * @at: NULL or a FROM: the global ARGs; an instruction before the first
+ *      FROM: the global ARGs before it; otherwise the ARGs and ENVs set
  *      before @at in its stage and the ENVs of the stages it is built on
  * @unresolved: when not NULL, set to 1 if a variable had no value (it
  *      expands to nothing, as in Docker, or to its text for an unsupported
@@ -343,8 +349,9 @@ enum cz_df_ref_kind {
 struct cz_df_ref {
     uint8_t kind;               /* enum cz_df_ref_kind */
     const struct cz_df_instr *instr;
-    const char *text;           /* as written */
-    struct cz_span span;        /* exactly the bytes of text */
+    const char *text;           /* the source bytes of span */
+    struct cz_span span;        /* what to replace to change the reference;
+                                 * a --from value includes its quotes */
     const char *expanded;       /* quotes removed, variables substituted */
     int unresolved;             /* a variable had no value */
     int stage;                  /* the stage it names, or -1 for an image

@@ -235,7 +235,8 @@ static void exp_braces(struct exp *ex, const char *t, size_t *ip, size_t n,
         /* the word stays */
     } else {
         ex->out->len = mark;
-        ex->out->buf[mark] = '\0';
+        if (ex->out->cap)   /* else buf is the static "" */
+            ex->out->buf[mark] = '\0';
         ex->unresolved = saved;
         if (op == '?' && use)
             ex->unresolved = 1; /* ${X?msg}: Docker fails */
@@ -363,12 +364,14 @@ static const char *global_value(const struct cz_dockerfile *df,
     return NULL;
 }
 
-static int global_scope(struct cz_dockerfile *df, struct scope *sc)
+/* The global ARGs set by instructions before index `until`. */
+static int global_scope(struct cz_dockerfile *df, struct scope *sc,
+                        size_t until)
 {
     size_t k;
     int rc;
 
-    for (k = 0; k < df->nargs; k++) {
+    for (k = 0; k < df->nargs && df->args[k].instr->index < until; k++) {
         const struct cz_df_arg *a = &df->args[k];
         if (a->value && (rc = scope_set(df, sc, a->name, strlen(a->name),
                                         a->value, a->instr, 0)))
@@ -659,7 +662,7 @@ const char *cz_dockerfile_expand(struct cz_dockerfile *df,
 
     if (!at || at->stage < 0 || at->kind == CZ_DF_FROM) {
         memset(&wk, 0, sizeof(wk));
-        if (!global_scope(df, &wk.sc))
+        if (!global_scope(df, &wk.sc, at ? at->index : SIZE_MAX))
             s = expand_in(df, &wk.sc, text, 1, unresolved);
         scope_release(&wk.sc);
         return s;
@@ -1227,7 +1230,10 @@ static int stage_refs(struct walk *wk, struct refs_state *rs,
     r->kind = CZ_DF_REF_FROM;
     r->instr = st->from;
     r->span = st->image_span;
-    r->text = st->image;
+    r->text = cz_arena_strndup(&df->ar, df->src->bytes + r->span.start,
+                               r->span.end - r->span.start);
+    if (!r->text)
+        return CZ_ENOMEM;
     r->expanded = st->image_expanded;
     r->unresolved = st->image_unresolved;
     r->stage = st->base;
