@@ -9,6 +9,13 @@
 
 #define CZ_YAML_MAX_DEPTH 1000
 
+/* Private to src/yaml/, beside enum cz_node_flags: a fresh sequence item
+ * that took the place of the parsed item orig[index] (cz_seq_replace), so
+ * that the renderer writes it there rather than as an insertion next to a
+ * removal, which would lose the old item's comments. A mapping needs no
+ * flag: its parsed key says where a new value goes. */
+#define CZ_NODE_REPLACING (1 << 7)
+
 struct cz_doc {
     struct cz_source *src;    /* borrowed */
     struct cz_arena ar;

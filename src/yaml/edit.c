@@ -365,6 +365,7 @@ int cz_seq_append(struct cz_doc *doc, struct cz_node *seq,
 int cz_seq_replace(struct cz_doc *doc, struct cz_node *seq, size_t index,
                    struct cz_node *item, struct cz_error *err)
 {
+    struct cz_node *old;
     int rc;
 
     if (!seq || seq->kind != CZ_NODE_SEQUENCE || index >= seq->n)
@@ -373,7 +374,12 @@ int cz_seq_replace(struct cz_doc *doc, struct cz_node *seq, size_t index,
         return rc;
     if (make_room(doc, seq, seq->n, 0))
         return oom(err);
-    inherit_properties(item, seq->items[index]);
+    old = seq->items[index];
+    inherit_properties(item, old);
+    if (!(old->flags & CZ_NODE_FRESH) || old->flags & CZ_NODE_REPLACING) {
+        item->index = old->index;
+        item->flags |= CZ_NODE_REPLACING;
+    }
     seq->items[index] = item;
     adopt(seq, item);
     mark_dirty(doc, seq);

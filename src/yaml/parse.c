@@ -11,7 +11,7 @@
  *    after comments and blank lines; a block collection here ends where its
  *    last child ends, so those comments stay outside it.
  * Block scalars end after their trailing blank lines; their span is cut
- * back to the end of their last non-blank line for the same reason.
+ * back to the end of their last content line for the same reason.
  *
  * Children are collected on one scratch stack and copied into an exact-size
  * arena array when their collection ends.
@@ -68,7 +68,12 @@ static uint32_t markmap_byte(struct markmap *mm, size_t ci)
 
 uint32_t cz_yaml_line_start(const struct cz_source *src, uint32_t off)
 {
-    while (off > 0 && src->bytes[off - 1] != '\n' && src->bytes[off - 1] != '\r')
+    /* A BOM is no part of the first line: its key is at column 0. */
+    uint32_t first = src->len >= 3 &&
+                     memcmp(src->bytes, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+
+    while (off > first && src->bytes[off - 1] != '\n' &&
+           src->bytes[off - 1] != '\r')
         off--;
     return off;
 }
@@ -156,26 +161,38 @@ static uint32_t skip_properties(const struct cz_source *src, uint32_t off,
     return off;
 }
 
-/* A block scalar's span ends after its last non-blank line. */
+/* A block scalar's span ends with its last content line, before that
+ * line's break, like any other scalar's. libyaml ends it after the
+ * trailing blank lines, which belong to what follows, unless the header
+ * keeps them (|+, >2+): then they are the value's and stay inside. */
 static uint32_t trim_block_scalar(const struct cz_source *src,
                                   uint32_t start, uint32_t end)
 {
     const char *s = src->bytes;
+    uint32_t i;
+    int keep = 0;
 
-    while (end > start && (s[end - 1] == '\n' || s[end - 1] == '\r')) {
+    for (i = start + 1; i < end && s[i] && strchr("+-123456789", s[i]); i++)
+        keep |= s[i] == '+';
+    while (!keep && end > start &&
+           (s[end - 1] == '\n' || s[end - 1] == '\r')) {
         uint32_t eol = end - 1, ls;
         if (s[eol] == '\n' && eol > start && s[eol - 1] == '\r')
             eol--;
         ls = cz_yaml_line_start(src, eol);
         if (ls <= start)
             break;
-        uint32_t i = ls;
+        i = ls;
         while (i < eol && (s[i] == ' ' || s[i] == '\t'))
             i++;
         if (i < eol)
             break;            /* the line before end has content */
         end = ls;
     }
+    if (end > start && s[end - 1] == '\n')
+        end--;
+    if (end > start && s[end - 1] == '\r')
+        end--;
     return end;
 }
 
@@ -386,10 +403,14 @@ static int on_end(struct loader *ld, const yaml_event_t *ev)
     node->n = node->cap = node->norig = (uint32_t)n;
     node->orig = node->items;
     ld->nstack = f->base;
-    if (node->style == CZ_STYLE_FLOW || n == 0)
-        node->span.end = markmap_byte(&ld->mm, ev->end_mark.index);
-    else
+    /* A single-pair mapping in a flow sequence ("[a: 1 ]") has no closing
+     * brace; libyaml ends it at the next token, as a block collection. */
+    if (n && (node->style == CZ_STYLE_BLOCK ||
+              (node->kind == CZ_NODE_MAPPING &&
+               ld->src->bytes[node->content.start] != '{')))
         node->span.end = node->items[n - 1]->span.end;
+    else
+        node->span.end = markmap_byte(&ld->mm, ev->end_mark.index);
     node->content.end = node->span.end;
     return CZ_OK;
 }

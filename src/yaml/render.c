@@ -32,6 +32,8 @@ struct render {
     uint32_t pos;         /* source bytes before pos are already handled */
     struct cz_buf *out;
     const char *eol;
+    struct cz_span pending; /* a source comment for the next line end */
+    uint32_t moved;       /* where the last pending comment ended */
     int rc;               /* first ENOMEM */
 };
 
@@ -59,8 +61,21 @@ static void spaces(struct render *r, unsigned n)
     }
 }
 
+/* Writes the pending source comment, if any, and notes where it ended. */
+static void flush_pending(struct render *r)
+{
+    if (r->pending.end > r->pending.start) {
+        put(r, r->s + r->pending.start, r->pending.end - r->pending.start);
+        r->moved = r->pending.end;
+    }
+    r->pending.start = r->pending.end = 0;
+}
+
+/* Ends a line, first writing the pending comment: a value that grows
+ * from one line into a block keeps its comment on that first line. */
 static void newline(struct render *r, unsigned indent)
 {
+    flush_pending(r);
     puts_(r, r->eol);
     spaces(r, indent);
 }
@@ -383,13 +398,12 @@ static int blank_before(struct render *r, uint32_t off)
     return 1;
 }
 
-/* The start of the line after the one that holds off, past a trailing
- * comment; off itself when it already starts a line; the end of the text
- * when there is no next line. */
+/* The start of the line after the one where a node ends at off, past a
+ * trailing comment; the end of the text when there is no next line. No
+ * node ends at the start of a line (parse.c cuts block scalars before
+ * their last break), except a kept (|+) blank line, which this passes. */
 static uint32_t eol_after(struct render *r, uint32_t off)
 {
-    if (off > 0 && (r->s[off - 1] == '\n' || r->s[off - 1] == '\r'))
-        return off;
     while (off < r->len && (r->s[off] == ' ' || r->s[off] == '\t'))
         off++;
     if (off < r->len && r->s[off] == '#')
@@ -437,14 +451,20 @@ static uint32_t past_own_comments(struct render *r, uint32_t at, unsigned col)
     return at;
 }
 
-/* Where a parsed entry starts: its key, or its "-" in a block sequence. */
+/* Where a parsed entry starts: its key, the "?" of an explicit key, or its
+ * "-" in a block sequence. */
 static uint32_t entry_start(struct render *r, const struct cz_node *coll,
                             uint32_t k)
 {
-    uint32_t off;
+    uint32_t off, i;
 
-    if (coll->kind == CZ_NODE_MAPPING)
-        return coll->orig[2 * k]->span.start;
+    if (coll->kind == CZ_NODE_MAPPING) {
+        off = coll->orig[2 * k]->span.start;
+        for (i = off; i > 0 && (r->s[i - 1] == ' ' || r->s[i - 1] == '\t');
+             i--)
+            ;
+        return i > 0 && r->s[i - 1] == '?' ? i - 1 : off;
+    }
     if (coll->style == CZ_STYLE_FLOW)
         return coll->orig[k]->span.start;
     if (k == 0)
@@ -471,15 +491,32 @@ static uint32_t entry_end(const struct cz_node *coll, uint32_t k)
                                          : coll->orig[k]->span.end;
 }
 
-/* The byte after a block mapping key's ':' (or the value's start). */
+/* The byte after a block mapping key's ':' (or the value's start). Only
+ * blanks, comments and line breaks come between: an explicit "? key" has
+ * its ':' on a later line. */
 static uint32_t after_colon(struct render *r, const struct cz_node *key,
                             const struct cz_node *value)
 {
-    uint32_t off = key->span.end;
+    uint32_t off;
 
-    while (off < r->len && (r->s[off] == ' ' || r->s[off] == '\t'))
-        off++;
-    return off < r->len && r->s[off] == ':' ? off + 1 : value->span.start;
+    for (off = key->span.end; off < value->span.start; off++) {
+        if (r->s[off] == ':')
+            return off + 1;
+        if (r->s[off] == '#')
+            while (off + 1 < value->span.start && r->s[off + 1] != '\n')
+                off++;
+    }
+    return value->span.start;
+}
+
+/* An empty scalar sits right after its ':' or '-'; a value written in
+ * its place needs a blank in front. */
+static void space_if_glued(struct render *r, const struct cz_node *old)
+{
+    uint32_t at = old->content.start;
+
+    if (old->content.end == at && at > 0 && !strchr(" \t\r\n", r->s[at - 1]))
+        put(r, " ", 1);
 }
 
 static int has_break(struct render *r, uint32_t from, uint32_t to)
@@ -488,6 +525,31 @@ static int has_break(struct render *r, uint32_t from, uint32_t to)
         if (r->s[from] == '\n' || r->s[from] == '\r')
             return 1;
     return 0;
+}
+
+/* The comment that ends the line holding off, after off, with the blanks
+ * in front of it, up to the line break; an empty span when there is none.
+ * A '#' starts a comment only after a blank, so "a#b" is no comment. */
+static struct cz_span line_comment(struct render *r, uint32_t off)
+{
+    struct cz_span c = {off, off};
+    uint32_t i, blank = off;
+
+    for (i = off; i < r->len && r->s[i] != '\n' && r->s[i] != '\r'; i++) {
+        if (r->s[i] != ' ' && r->s[i] != '\t') {
+            if (r->s[i] == '#' && i > 0 &&
+                (r->s[i - 1] == ' ' || r->s[i - 1] == '\t'))
+                break;
+            blank = i + 1;
+        }
+    }
+    if (i < r->len && r->s[i] == '#') {
+        c.start = blank;
+        while (i < r->len && r->s[i] != '\n' && r->s[i] != '\r')
+            i++;
+        c.end = i;
+    }
+    return c;
 }
 
 /* ---- edits on parsed collections ---------------------------------------- */
@@ -509,26 +571,46 @@ static void emit_entry(struct render *r, const struct cz_node *coll,
     }
 }
 
-/* Fresh entries placed after parsed entry `after` (-1: before the first). */
+/* Whether a flow collection holds only blanks between its brackets. */
+static int flow_blank(struct render *r, const struct cz_node *coll)
+{
+    uint32_t i;
+
+    for (i = coll->content.start + 1; i + 1 < coll->content.end; i++)
+        if (r->s[i] != ' ' && r->s[i] != '\t')
+            return 0;
+    return 1;
+}
+
+/* Fresh entries placed after parsed entry `after` (-1: before the first);
+ * `more` says whether parsed entries follow them. */
 static void insert_entries(struct render *r, const struct cz_node *coll,
                            long after, struct cz_node *const *entries,
-                           uint32_t count)
+                           uint32_t count, int more)
 {
     uint32_t step = coll->kind == CZ_NODE_MAPPING ? 2 : 1, i;
     unsigned col;
     uint32_t at;
 
     if (coll->style == CZ_STYLE_FLOW) {
-        at = after < 0 ? coll->content.start + 1
-                       : entry_end(coll, (uint32_t)after);
+        /* At the first entry rather than after the bracket, so that
+         * "{ a: 1 }" becomes "{ b: 2, a: 1 }" */
+        if (after >= 0)
+            at = entry_end(coll, (uint32_t)after);
+        else if (coll->norig)
+            at = entry_start(r, coll, 0);
+        else
+            at = coll->content.start + 1;
         emit_until(r, at > r->pos ? at : r->pos);
         for (i = 0; i < count; i += step) {
             if (after >= 0 || i)
                 puts_(r, ", ");
             emit_entry(r, coll, entries + i, 0);
         }
-        if (after < 0 && coll->norig)
+        if (after < 0 && more)
             puts_(r, ", ");
+        if (!coll->norig && flow_blank(r, coll))   /* "[ ]" */
+            skip_to(r, coll->content.end - 1);
         return;
     }
     col = column(r, entry_start(r, coll, 0));
@@ -550,9 +632,12 @@ static void insert_entries(struct render *r, const struct cz_node *coll,
         }
         return;
     }
+    /* Comments indented deeper than the entries are inside the value of
+     * the one before; after the last entry, those at its own indent are
+     * the collection's too. */
     at = eol_after(r, entry_end(coll, (uint32_t)after));
-    if ((uint32_t)after + 1 == orig_entries(coll))
-        at = past_own_comments(r, at, col);
+    at = past_own_comments(r, at, (uint32_t)after + 1 == orig_entries(coll)
+                                      ? col : col + 1);
     emit_until(r, at > r->pos ? at : r->pos);
     for (i = 0; i < count; i += step) {
         /* At the end of a text without a final line break, keep it so. */
@@ -567,33 +652,70 @@ static void insert_entries(struct render *r, const struct cz_node *coll,
     }
 }
 
+/* Cuts parsed entry k, which something in the output follows (see
+ * remove_tail for the entries at the end). */
 static void remove_entry(struct render *r, const struct cz_node *coll,
                          uint32_t k)
 {
     uint32_t s = entry_start(r, coll, k), e;
+    uint32_t ls = cz_yaml_line_start(r->doc->src, s);
 
     if (coll->style == CZ_STYLE_FLOW) {
-        if (k + 1 < orig_entries(coll)) {
-            e = entry_start(r, coll, k + 1);
-        } else if (k > 0) {
-            s = entry_end(coll, k - 1);
-            e = entry_end(coll, k);
-        } else {
-            e = entry_end(coll, k);
-        }
-    } else if (blank_before(r, s)) {
-        s = cz_yaml_line_start(r->doc->src, s);
-        e = eol_after(r, entry_end(coll, k));
-    } else if (k + 1 < orig_entries(coll)) {
         e = entry_start(r, coll, k + 1);
+    } else if (!blank_before(r, s) || (r->pos == s && s > ls)) {
+        /* "- a: 1": the entry shares its line with the dash, or follows
+         * an entry that did and was cut up to it */
+        e = k + 1 < orig_entries(coll) ? entry_start(r, coll, k + 1)
+                                       : entry_end(coll, k);
     } else {
-        e = entry_end(coll, k);
+        /* with the comments inside its value, indented deeper than it */
+        e = eol_after(r, entry_end(coll, k));
+        e = past_own_comments(r, e, s - ls + 1);
+        s = ls;
     }
     emit_until(r, s > r->pos ? s : r->pos);
     skip_to(r, e);
 }
 
+/* Cuts parsed entries j.. at the end of coll, after all that stays. A flow
+ * collection loses the separator in front of them: "[a, b, c]" without b
+ * and c is "[a]". */
+static void remove_tail(struct render *r, const struct cz_node *coll,
+                        uint32_t j)
+{
+    uint32_t n = orig_entries(coll), s;
+
+    if (coll->style != CZ_STYLE_FLOW) {
+        for (; j < n; j++)
+            remove_entry(r, coll, j);
+        return;
+    }
+    s = j > 0 ? entry_end(coll, j - 1) : entry_start(r, coll, 0);
+    emit_until(r, s > r->pos ? s : r->pos);
+    skip_to(r, entry_end(coll, n - 1));
+}
+
 static void render_node(struct render *r, struct cz_node *node);
+
+/* The comment after a replaced value: one that spanned lines leaves none,
+ * since its comment was about its last line, which is gone; after a
+ * one-line value it is about the entry and stays. */
+static struct cz_span old_comment(struct render *r, const struct cz_node *old)
+{
+    struct cz_span none = {0, 0};
+
+    if (has_break(r, old->span.start, old->span.end))
+        return none;
+    return line_comment(r, old->span.end);
+}
+
+/* Skips a replaced value and, when it spanned lines, its last comment. */
+static void skip_old(struct render *r, const struct cz_node *old)
+{
+    skip_to(r, old->span.end);
+    if (has_break(r, old->span.start, old->span.end))
+        skip_to(r, line_comment(r, old->span.end).end);
+}
 
 /* The parsed value `old` of entry k gives way to the fresh `value`. */
 static void replace_value(struct render *r, const struct cz_node *coll,
@@ -604,25 +726,31 @@ static void replace_value(struct render *r, const struct cz_node *coll,
                                     : coll->orig[k];
     uint32_t colon;
     unsigned col;
+    int below;
 
     if (coll->style == CZ_STYLE_FLOW || (is_inline(value) &&
                                          coll->kind == CZ_NODE_SEQUENCE)) {
         emit_until(r, old->span.start);
+        space_if_glued(r, old);
         emit_inline(r, value, coll->style == CZ_STYLE_FLOW);
-        skip_to(r, old->span.end);
+        skip_old(r, old);
         return;
     }
+    r->moved = 0;
     if (coll->kind == CZ_NODE_SEQUENCE) {
         col = column(r, entry_start(r, coll, k));
         emit_until(r, entry_start(r, coll, k) + 1);
+        r->pending = old_comment(r, old);
         emit_seq_item(r, value, col);
-        skip_to(r, old->span.end);
+        r->pending.start = r->pending.end = 0;
+        skip_old(r, old);
+        skip_to(r, r->moved);
         return;
     }
     colon = after_colon(r, coll->orig[2 * k], old);
     col = column(r, coll->orig[2 * k]->span.start);
-    if (!is_inline(value) && !old->anchor && !old->tag &&
-        has_break(r, colon, old->content.start)) {
+    below = has_break(r, colon, old->content.start);
+    if (below && !is_inline(value) && !old->anchor && !old->tag) {
         /* The old value is a block below its key: put the new block where
          * it was, keeping any comment between key and value. */
         unsigned ci = value->kind == old->kind
@@ -631,33 +759,70 @@ static void replace_value(struct render *r, const struct cz_node *coll,
         emit_until(r, cz_yaml_line_start(r->doc->src, old->content.start));
         spaces(r, ci);
         emit_block(r, value, ci);
-        skip_to(r, old->span.end);
+        skip_old(r, old);
         return;
     }
+    /* The comment on the key's line stays there: it is inside the old
+     * value's span when that was a block below the key, after it when the
+     * old value was on the key's line. */
     emit_until(r, colon);
+    r->pending = below ? line_comment(r, colon) : old_comment(r, old);
     emit_after_colon(r, value, col);
-    skip_to(r, old->span.end);
+    if (below)
+        flush_pending(r);
+    r->pending.start = r->pending.end = 0;
+    skip_old(r, old);
+    skip_to(r, r->moved);
+}
+
+/* A parsed collection that lost every entry: "{}" or "[]", on its key's
+ * line when it is a block below a key ("web: {}", not "web:\n  {}"). */
+static void render_emptied(struct render *r, struct cz_node *coll)
+{
+    const struct cz_node *parent = coll->parent;
+
+    if (coll->style == CZ_STYLE_BLOCK && parent &&
+        parent->kind == CZ_NODE_MAPPING && parent->style == CZ_STYLE_BLOCK &&
+        coll->index < parent->norig / 2 &&
+        parent->orig[2 * coll->index + 1] == coll) {
+        replace_value(r, parent, coll->index, coll);
+        return;
+    }
+    emit_until(r, coll->content.start);
+    puts_(r, coll->kind == CZ_NODE_MAPPING ? "{}" : "[]");
+    skip_to(r, coll->content.end);
+}
+
+/* A fresh entry that is no replacement of a parsed one. */
+static int is_insertion(const struct cz_node *node)
+{
+    return node->flags & CZ_NODE_FRESH && !(node->flags & CZ_NODE_REPLACING);
 }
 
 static void render_collection(struct render *r, struct cz_node *coll)
 {
     uint32_t step = coll->kind == CZ_NODE_MAPPING ? 2 : 1;
     uint32_t i, j = 0, k, run;
+    /* "[a: 1]" holds a mapping without braces, which only one pair can */
+    int braces = step == 2 && coll->style == CZ_STYLE_FLOW &&
+                 r->s[coll->content.start] != '{' && coll->n != 2;
 
-    if (coll->n == 0) {   /* every entry removed */
-        emit_until(r, coll->content.start);
-        puts_(r, coll->kind == CZ_NODE_MAPPING ? "{}" : "[]");
-        skip_to(r, coll->content.end);
+    if (coll->n == 0) {
+        render_emptied(r, coll);
         return;
+    }
+    if (braces) {
+        emit_until(r, coll->content.start);
+        put(r, "{", 1);
     }
     for (i = 0; i < coll->n; i += step) {
         struct cz_node *first = coll->items[i];
-        if (first->flags & CZ_NODE_FRESH) {
-            for (run = i; run < coll->n &&
-                          coll->items[run]->flags & CZ_NODE_FRESH;
+        if (is_insertion(first)) {
+            for (run = i; run < coll->n && is_insertion(coll->items[run]);
                  run += step)
                 ;
-            insert_entries(r, coll, (long)j - 1, coll->items + i, run - i);
+            insert_entries(r, coll, (long)j - 1, coll->items + i, run - i,
+                           run < coll->n);
             i = run - step;
             continue;
         }
@@ -676,12 +841,18 @@ static void render_collection(struct render *r, struct cz_node *coll)
             render_node(r, first);
         }
     }
-    for (; j < orig_entries(coll); j++)
-        remove_entry(r, coll, j);
+    if (j < orig_entries(coll))
+        remove_tail(r, coll, j);
+    if (braces) {
+        emit_until(r, coll->content.end);
+        put(r, "}", 1);
+    }
 }
 
 /* Within a parsed collection a fresh item is told apart by its flag; a
- * fresh value replacing a parsed one has no index of its own. */
+ * fresh value replacing a parsed one is written by its parent, which knows
+ * the old one's place (a mapping by the key, a sequence by
+ * CZ_NODE_REPLACING). */
 static void render_node(struct render *r, struct cz_node *node)
 {
     if (!(node->flags & CZ_NODE_DIRTY) || node->flags & CZ_NODE_FRESH)
@@ -695,6 +866,7 @@ static void render_node(struct render *r, struct cz_node *node)
         else if (node->style != CZ_STYLE_PLAIN)
             quote = r->doc->style.quote;
         emit_until(r, node->content.start);
+        space_if_glued(r, node);
         emit_scalar_text(r, node, quote, in_flow(node));
         skip_to(r, node->content.end);
     } else if (node->kind != CZ_NODE_ALIAS) {
@@ -789,6 +961,15 @@ int cz_doc_render(struct cz_doc *doc, struct cz_buf *out,
     if (doc->root && doc->dirty)
         render_node(&r, doc->root);
     emit_until(&r, r.len);
+    /* A text without a final line break keeps it so, also when the edit
+     * cut its last line. */
+    if (!doc->style.final_newline && out->len > mark &&
+        out->buf[out->len - 1] == '\n') {
+        out->len--;
+        if (out->len > mark && out->buf[out->len - 1] == '\r')
+            out->len--;
+        out->buf[out->len] = '\0';
+    }
     if (r.rc)
         rc = cz_error_set(err, CZ_ENOMEM, NULL, NULL, CZ_NOPOS,
                           "out of memory");
