@@ -137,11 +137,11 @@ int cz_image_parse(const char *ref, struct cz_imageref *out,
     out->had_domain = out->domain[0] != '\0';
     if (!out->had_domain || strcmp(out->domain, "index.docker.io") == 0)
         strcpy(out->domain, "docker.io");
-    if (strcmp(out->domain, "docker.io") == 0 && !strchr(path, '/'))
-        snprintf(out->path, sizeof(out->path), "library/%s", path);
-    else
-        snprintf(out->path, sizeof(out->path), "%s", path);
-    if (strlen(out->domain) + 1 + strlen(out->path) > 255)
+    if ((strcmp(out->domain, "docker.io") == 0 && !strchr(path, '/')
+             ? snprintf(out->path, sizeof(out->path), "library/%s", path)
+             : snprintf(out->path, sizeof(out->path), "%s", path)) >=
+            (int)sizeof(out->path) ||
+        strlen(out->domain) + 1 + strlen(out->path) > 255)
         return bad(err, ref, "the name is longer than 255 characters");
     return CZ_OK;
 }
