@@ -169,6 +169,27 @@ static void test_names(void **state)
     assert_true(ref.had_domain);
 }
 
+static void test_most_specific(void **state)
+{
+    static const char *const python[] = {
+        "3.11-slim", "3.11-slim-bookworm", "3.11.10-slim", "3-slim",
+        "3.11.10-slim-bookworm", "slim"};
+    static const char *const nginx[] = {"mainline", "1", "1.25", "1.25.4",
+                                        "latest", "1.25.4-bookworm",
+                                        "bookworm"};
+    static const char *const tie[] = {"2.0.1-b", "2.0.1-a"};
+    static const char *const vtags[] = {"v1.2", "1.2.3-rc1", "v1.2.3"};
+
+    (void)state;
+    assert_string_equal(cz_tag_most_specific("3.11-slim", python, 6),
+                        "3.11.10-slim-bookworm");
+    assert_string_equal(cz_tag_most_specific("latest", nginx, 7),
+                        "1.25.4-bookworm");
+    assert_string_equal(cz_tag_most_specific("2.0", tie, 2), "2.0.1-a");
+    assert_string_equal(cz_tag_most_specific("v1", vtags, 3), "1.2.3-rc1");
+    assert_string_equal(cz_tag_most_specific("alpine", NULL, 0), "alpine");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -176,6 +197,7 @@ int main(void)
         cmocka_unit_test(test_invalid),
         cmocka_unit_test(test_long_name),
         cmocka_unit_test(test_names),
+        cmocka_unit_test(test_most_specific),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -41,4 +41,14 @@ CZ_API void cz_image_repository(const struct cz_imageref *ref, char *out,
 CZ_API void cz_image_familiar(const struct cz_imageref *ref, char *out,
                               size_t size);
 
+/*
+ * Of tags that all point at one digest, the most specific: the one with
+ * the most version components ("3.11.10" has three, "v1.2" two, "slim"
+ * none), then the longest variant (what follows the version:
+ * "-slim-bookworm"), then the first in byte order. current, the tag as
+ * written, takes part too. Returns one of the given strings.
+ */
+CZ_API const char *cz_tag_most_specific(const char *current,
+                                        const char *const *tags, size_t n);
+
 #endif
