@@ -393,8 +393,11 @@ static int show_diff(const struct job *job, int color)
     struct cz_buf a = CZ_BUF_INIT, b = CZ_BUF_INIT;
     int rc;
 
-    if (cz_buf_addf(&a, "a/%s", job->shown) ||
-        cz_buf_addf(&b, "b/%s", job->shown))
+    /* An absolute path outside the current folder keeps its place below
+     * "/": `git apply --directory=/` or `patch -p1 -d /` take it. */
+    const char *label = job->shown + (job->shown[0] == '/');
+
+    if (cz_buf_addf(&a, "a/%s", label) || cz_buf_addf(&b, "b/%s", label))
         rc = CZ_ENOMEM;
     else
         rc = cz_diff_unified(job->src->bytes, job->src->len, job->out.buf,
