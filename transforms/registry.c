@@ -6,7 +6,11 @@
 
 #include <string.h>
 
+extern const struct cz_transform cz_transform_volumes;
+
+/* volumes first: replicas judges "stateful" by the volumes it leaves. */
 const struct cz_transform *const cz_transforms[] = {
+    &cz_transform_volumes,
     NULL,
 };
 
