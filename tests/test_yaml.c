@@ -463,6 +463,20 @@ static void test_map_insert_end_before_next_comment(void **state)
         "    image: postgres:15\n");
 }
 
+static void test_new_empty_plain_is_a_bare_null(void **state)
+{
+    struct fx *fx = *state;
+    struct cz_node *list;
+
+    load(fx, "volumes:\n  data: {}\n");
+    set(fx, "volumes", "cache", plain(fx, ""));
+    list = cz_node_new_seq(fx->doc);
+    assert_int_equal(cz_seq_append(fx->doc, list, plain(fx, ""), &fx->err),
+                     CZ_OK);
+    set(fx, "", "x-list", list);
+    assert_render(fx, "volumes:\n  data: {}\n  cache:\nx-list:\n  -\n");
+}
+
 static void test_map_insert_end_before_blank_lines(void **state)
 {
     struct fx *fx = *state;
@@ -947,10 +961,10 @@ static void test_new_plain_tokens(void **state)
     set(fx, "", "c", plain(fx, "3"));
     set(fx, "", "d", plain(fx, "0.5"));
     set(fx, "", "e", plain(fx, "null"));
-    /* An empty plain token cannot be written plain; it becomes "". */
+    /* An empty plain token is written as given: nothing, a null. */
     set(fx, "", "f", plain(fx, ""));
     assert_render(fx,
-        "a: 1\nb: true\nc: 3\nd: 0.5\ne: null\nf: \"\"\n");
+        "a: 1\nb: true\nc: 3\nd: 0.5\ne: null\nf:\n");
 }
 
 /* ---- removing from a mapping -------------------------------------------- */
@@ -2492,6 +2506,7 @@ int main(void)
         T(test_non_ascii_edits),
         T(test_non_ascii_fixture_edit),
         T(test_map_insert_end_before_next_comment),
+        T(test_new_empty_plain_is_a_bare_null),
         T(test_map_insert_end_before_blank_lines),
         T(test_map_insert_end_after_own_comment),
         T(test_map_insert_end_after_nested_block),

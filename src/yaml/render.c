@@ -212,8 +212,8 @@ static void emit_scalar_text(struct render *r, const struct cz_node *node,
     const char *s = node->value;
     size_t len = node->len;
 
-    if (node->scalar_type == CZ_SCALAR_PLAIN && len && !has_control(s, len))
-        put(r, s, len);
+    if (node->scalar_type == CZ_SCALAR_PLAIN && !has_control(s, len))
+        put(r, s, len);   /* "" stays empty: a null, as in "key:" */
     else if (quote == 0 && plain_safe(s, len, flow))
         put(r, s, len);
     else if ((quote == '\'' || (quote == 0 && r->doc->style.quote == '\'')) &&
@@ -318,11 +318,21 @@ static unsigned child_indent(struct render *r, const struct cz_node *value,
 }
 
 /* After "key:", the value: inline on the same line or a block below. */
+/* A new empty plain scalar is a null written as nothing: "key:", "-". */
+static int is_bare_null(const struct cz_node *node)
+{
+    return node->kind == CZ_NODE_SCALAR && node->len == 0 &&
+           node->scalar_type == CZ_SCALAR_PLAIN && !node->anchor &&
+           !node->tag;
+}
+
 static void emit_after_colon(struct render *r, const struct cz_node *value,
                              unsigned key_col)
 {
     unsigned ci;
 
+    if (is_bare_null(value))
+        return;
     if (is_inline(value)) {
         put(r, " ", 1);
         emit_inline(r, value, 0);
@@ -346,7 +356,9 @@ static void emit_map_entry(struct render *r, const struct cz_node *key,
 static void emit_seq_item(struct render *r, const struct cz_node *item,
                           unsigned dash_col)
 {
-    if (is_inline(item)) {
+    if (is_bare_null(item)) {
+        return;
+    } else if (is_inline(item)) {
         put(r, " ", 1);
         emit_inline(r, item, 0);
     } else if (emit_props(r, item, " ", "")) {
