@@ -604,10 +604,11 @@ static void test_map_insert_first_after_leading_comment(void **state)
          "    image: x\n");
     OK(cz_map_insert(fx->doc, at(fx, "services"), 0, str(fx, "proxy"),
                      new_map(fx), &fx->err));
+    /* the comment right above web is about web: it stays with it */
     assert_render(fx,
         "services:\n"
-        "  # the web frontend\n"
         "  proxy: {}\n"
+        "  # the web frontend\n"
         "  web:\n"
         "    image: x\n");
 }
@@ -1025,8 +1026,7 @@ static void test_map_remove_last(void **state)
         "  web:\n"
         "    image: nginx:1.25   # pinned\n"
         "    ports:\n"
-        "      - 80:80\n"
-        "    # restart policy\n");
+        "      - 80:80\n");   /* "# restart policy" went with restart */
 }
 
 static void test_map_remove_keeps_next_comment(void **state)
@@ -1312,7 +1312,6 @@ static void test_seq_remove(void **state)
         "  - b\n"
         "middle:\n"
         "  - a\n"
-        "  # about b\n"
         "  - c\n"
         "last:\n"
         "- a\n"

@@ -7,10 +7,12 @@
 #include <string.h>
 
 extern const struct cz_transform cz_transform_volumes;
+extern const struct cz_transform cz_transform_replicas;
 
 /* volumes first: replicas judges "stateful" by the volumes it leaves. */
 const struct cz_transform *const cz_transforms[] = {
     &cz_transform_volumes,
+    &cz_transform_replicas,
     NULL,
 };
 

@@ -594,6 +594,28 @@ static int flow_blank(struct render *r, const struct cz_node *coll)
     return 1;
 }
 
+/* From line start ls back over the comment lines right above it (no blank
+ * line between) indented exactly col: they are about the entry at ls, so
+ * they go where it goes. Never back past what is already written. */
+static uint32_t comments_above(struct render *r, uint32_t ls, unsigned col)
+{
+    for (;;) {
+        uint32_t end = ls, pls, i;
+        if (end > 0 && r->s[end - 1] == '\n')
+            end--;
+        if (end > 0 && r->s[end - 1] == '\r')
+            end--;
+        if (end == ls)
+            return ls;
+        pls = cz_yaml_line_start(r->doc->src, end);
+        for (i = pls; i < end && r->s[i] == ' '; i++)
+            ;
+        if (pls < r->pos || i - pls != col || i >= end || r->s[i] != '#')
+            return ls;
+        ls = pls;
+    }
+}
+
 /* Fresh entries placed after parsed entry `after` (-1: before the first);
  * `more` says whether parsed entries follow them. */
 static void insert_entries(struct render *r, const struct cz_node *coll,
@@ -629,7 +651,8 @@ static void insert_entries(struct render *r, const struct cz_node *coll,
     if (after < 0) {
         at = entry_start(r, coll, 0);
         if (blank_before(r, at)) {
-            emit_until(r, cz_yaml_line_start(r->doc->src, at));
+            emit_until(r, comments_above(r, cz_yaml_line_start(r->doc->src,
+                                                               at), col));
             for (i = 0; i < count; i += step) {
                 spaces(r, col);
                 emit_entry(r, coll, entries + i, col);
@@ -683,7 +706,7 @@ static void remove_entry(struct render *r, const struct cz_node *coll,
         /* with the comments inside its value, indented deeper than it */
         e = eol_after(r, entry_end(coll, k));
         e = past_own_comments(r, e, s - ls + 1);
-        s = ls;
+        s = comments_above(r, ls, s - ls);
     }
     emit_until(r, s > r->pos ? s : r->pos);
     skip_to(r, e);

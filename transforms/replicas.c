@@ -1,0 +1,1597 @@
+/*
+ * replicas.c - deploy.replicas with rolling updates for stateless services.
+ * docs/transforms/replicas.md gives the rules, the values and why.
+ *
+ * Three passes over the services of one compose file:
+ *
+ * 1. Classify. A service is replicated unless (first match reported) it has
+ *    profiles, runs in global mode, is a one-shot (restart "no",
+ *    restart_policy none, a *-job mode, or another service waits for it to
+ *    complete), shares a network stack (network_mode host/service:/
+ *    container:), runs a stateful image (for a built service: the base of
+ *    the stage it builds), or mounts a named volume or bind mount
+ *    read-write. What stays unknown after interpolation is left alone.
+ *
+ * 2. Check where the edits would land. Values are edited where they are
+ *    defined (the service, an anchor, a merge key). A mapping that a
+ *    service left alone also reads is never edited: the service that would
+ *    edit it is left alone too. Repeated until nothing changes, since that
+ *    service can in turn share with another.
+ *
+ * 3. Edit, in file order. The service's deploy (through merge keys; made
+ *    when missing) gets what the effective configuration lacks, looked up
+ *    through merge keys and extends (compose merges deploy key by key
+ *    across extends): replicas, update_config, rollback_config,
+ *    restart_policy. With more than one replica, container_name goes and
+ *    fixed host ports warn, or (--ports=expose, behind a reverse proxy of
+ *    the file) move to expose:.
+ *
+ * A service whose deploy has all these keys gets no edit: running the
+ * transform on its own output changes nothing.
+ */
+#include <dirent.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "composure/dockerfile.h"
+#include "composure/io.h"
+#include "composure/transform.h"
+
+#define MAX_HOPS 32               /* extends chain, as the model allows */
+#define MAX_WALK 64               /* nesting followed when looking for use */
+#define MAX_CONFIG_FILE (1u << 20)
+#define MAX_DIR_FILES 64
+
+enum svc_state {
+    ST_REPLICATE,
+    ST_SKIP
+};
+
+struct svc_info {
+    struct cz_service *svc;
+    enum svc_state state;
+    const char *blocker;          /* a service that shares its deploy */
+    struct {                      /* why it is skipped, said in file order */
+        enum cz_level level;
+        uint32_t pos;
+        const char *rule;
+        char msg[640];
+    } why;
+    int base_done;                /* base_image was looked for */
+    const char *base_image;       /* FROM of the stage it builds, or NULL */
+    int built;                    /* has build: */
+    int proxy;                    /* -1 not judged yet, else 0 or 1 */
+};
+
+struct ctx {
+    struct cz_run *run;
+    struct cz_model *model;
+    struct cz_report *rep;
+    struct cz_error *err;
+    struct cz_doc *doc;
+    struct cz_arena ar;           /* strings of this run */
+    struct svc_info *info;        /* one per model->svcs[] */
+    size_t ninfo;
+    int rc;                       /* first error (sticky) */
+};
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static const char *sval(struct cz_node *node)
+{
+    node = cz_node_resolve(node);
+    return node && node->kind == CZ_NODE_SCALAR ? node->value : NULL;
+}
+
+static int is_kind(struct cz_node *node, enum cz_node_kind kind)
+{
+    node = cz_node_resolve(node);
+    return node && node->kind == kind;
+}
+
+static uint32_t at(const struct cz_node *node)
+{
+    return node && CZ_SPAN_VALID(node->span) ? node->span.start : CZ_NOPOS;
+}
+
+/* Where a finding about node of si goes: node, when it is in this file's
+ * original text, else the service's name. */
+static uint32_t at_in(struct ctx *cx, struct svc_info *si, struct cz_doc *doc,
+                      const struct cz_node *node)
+{
+    return doc == cx->doc && at(node) != CZ_NOPOS ? at(node)
+                                                  : at(si->svc->key);
+}
+
+static void fail(struct ctx *cx, int rc)
+{
+    if (!cx->rc)
+        cx->rc = rc;
+}
+
+static CZ_PRINTF(5, 6) void note(struct ctx *cx, enum cz_level level,
+                                 uint32_t pos, const char *rule,
+                                 const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (cz_report_add(cx->rep, level, cx->model->src, pos, rule, "%s", msg))
+        fail(cx, CZ_ENOMEM);
+}
+
+/* Marks si as not replicated; the finding waits for its turn in pass 3. */
+static CZ_PRINTF(5, 6) void skip(struct svc_info *si, enum cz_level level,
+                                 uint32_t pos, const char *rule,
+                                 const char *fmt, ...)
+{
+    va_list ap;
+
+    si->state = ST_SKIP;
+    si->why.level = level;
+    si->why.pos = pos;
+    si->why.rule = rule;
+    va_start(ap, fmt);
+    vsnprintf(si->why.msg, sizeof(si->why.msg), fmt, ap);
+    va_end(ap);
+}
+
+/* s with ${VAR} resolved through the .env file, in cx's arena; *unknown
+ * is set when a variable has no value. NULL only on ENOMEM. */
+static const char *expand(struct ctx *cx, const char *s, int *unknown)
+{
+    struct cz_buf buf = CZ_BUF_INIT;
+    const char *out;
+
+    *unknown = 0;
+    if (!strchr(s, '$'))
+        return s;
+    if (cz_model_interpolate(cx->model, s, strlen(s), &buf, unknown)) {
+        fail(cx, CZ_ENOMEM);
+        return NULL;
+    }
+    out = cz_arena_strndup(&cx->ar, buf.buf, buf.len);
+    cz_buf_release(&buf);
+    if (!out)
+        fail(cx, CZ_ENOMEM);
+    return out;
+}
+
+/* YAML booleans as compose reads them. */
+static int truthy(struct cz_node *node)
+{
+    const char *v = sval(node);
+
+    return v && (strcmp(v, "true") == 0 || strcmp(v, "True") == 0 ||
+                 strcmp(v, "TRUE") == 0 || strcmp(v, "yes") == 0);
+}
+
+/*
+ * The effective value at path (deploy, update_config, order) for svc: in
+ * its own mapping through merge keys, then along its `extends` chain,
+ * because compose merges mappings such as deploy key by key across extends.
+ */
+static int svc_get(struct cz_service *svc, const char *const *path,
+                   size_t n, struct cz_value *out)
+{
+    int hops;
+    size_t i;
+
+    for (hops = 0; svc && hops <= MAX_HOPS; hops++, svc = svc->base) {
+        struct cz_node *map = svc->node;
+        for (i = 0; i < n; i++) {
+            if (!cz_mapping_lookup(map, path[i], out))
+                break;
+            if (i + 1 < n && !is_kind(out->node, CZ_NODE_MAPPING))
+                break;
+            map = out->node;
+        }
+        if (i == n) {
+            out->doc = svc->doc;
+            if (hops)
+                out->via = CZ_VIA_EXTENDS;
+            return 1;
+        }
+    }
+    memset(out, 0, sizeof(*out));
+    return 0;
+}
+
+static int svc_get1(struct cz_service *svc, const char *key,
+                    struct cz_value *out)
+{
+    return svc_get(svc, &key, 1, out);
+}
+
+/* ---- pure parsers (unit-tested) ----------------------------------------- */
+
+/* A short-syntax port: [[ip:]host:]container[/proto]. */
+struct rp_port {
+    char host[128];       /* host port or range; "" when compose picks one */
+    char container[128];  /* container port or range */
+    char proto[16];       /* as written after '/', or "" */
+};
+
+/*
+ * replicas_parse_port() - splits a short-syntax port the way Docker's
+ * nat.ParsePortSpec does: the container part after the last ':', the host
+ * part before it, an address (an IPv6 one in brackets or not) before that.
+ * Returns 0, or -1 for an empty or over-long spec.
+ */
+CZ_TESTABLE int replicas_parse_port(const char *s, struct rp_port *out);
+CZ_TESTABLE int replicas_parse_port(const char *s, struct rp_port *out)
+{
+    char buf[256];
+    char *slash, *colon, *host;
+
+    memset(out, 0, sizeof(*out));
+    if (!*s || strlen(s) >= sizeof(buf))
+        return -1;
+    strcpy(buf, s);
+    slash = strrchr(buf, '/');
+    if (slash) {
+        if (strlen(slash + 1) >= sizeof(out->proto))
+            return -1;
+        strcpy(out->proto, slash + 1);
+        *slash = '\0';
+    }
+    colon = strrchr(buf, ':');
+    if (!colon) {
+        strcpy(out->container, buf);
+        return *buf ? 0 : -1;
+    }
+    *colon = '\0';
+    if (strlen(colon + 1) >= sizeof(out->container) || !colon[1])
+        return -1;
+    strcpy(out->container, colon + 1);
+    host = strrchr(buf, ':');
+    host = host ? host + 1 : buf;
+    /* "[::1]:8000" puts a ']' before the host part; "::1" alone has none */
+    if (strlen(host) >= sizeof(out->host) || strchr(host, ']'))
+        return -1;
+    strcpy(out->host, host);
+    return 0;
+}
+
+/*
+ * replicas_port_fixed() - whether a host part pins one host port per
+ * container, so that a second replica cannot start: "8000" and
+ * "8000-8001" for "8000-8001" do; "" (compose picks) and a host range for
+ * a single container port (Docker takes a free port from the range) do not.
+ */
+CZ_TESTABLE int replicas_port_fixed(const char *host, const char *container);
+CZ_TESTABLE int replicas_port_fixed(const char *host, const char *container)
+{
+    if (!*host)
+        return 0;
+    if (strchr(host, '-') && !strchr(container, '-'))
+        return 0;
+    return 1;
+}
+
+/* A short-syntax volume: [source:]target[:mode]. */
+struct rp_mount {
+    char buf[1024];
+    const char *source;   /* NULL for an anonymous volume */
+    const char *target;
+    const char *mode;     /* "" when none */
+};
+
+/*
+ * replicas_parse_mount() - splits a short-syntax volume; a Windows drive
+ * ("C:\data" or "C:/data") at the start is part of the source. Returns 0,
+ * or -1 for a spec that is empty or too long.
+ */
+CZ_TESTABLE int replicas_parse_mount(const char *s, struct rp_mount *m);
+CZ_TESTABLE int replicas_parse_mount(const char *s, struct rp_mount *m)
+{
+    char *p, *c1, *c2;
+
+    memset(m, 0, sizeof(*m));
+    m->mode = "";
+    if (!*s || strlen(s) >= sizeof(m->buf))
+        return -1;
+    strcpy(m->buf, s);
+    p = m->buf;
+    if (((p[0] >= 'a' && p[0] <= 'z') || (p[0] >= 'A' && p[0] <= 'Z')) &&
+        p[1] == ':' && (p[2] == '\\' || p[2] == '/'))
+        p += 2;
+    c1 = strchr(p, ':');
+    if (!c1) {
+        m->target = m->buf;
+        return 0;
+    }
+    *c1 = '\0';
+    m->source = m->buf;
+    m->target = c1 + 1;
+    c2 = strchr(c1 + 1, ':');
+    if (c2) {
+        *c2 = '\0';
+        m->mode = c2 + 1;
+    }
+    return *m->source && *m->target ? 0 : -1;
+}
+
+/* Whether a comma-separated mode list ("ro,z") holds ro. */
+static int mode_ro(const char *mode)
+{
+    size_t n;
+
+    while (*mode) {
+        n = strcspn(mode, ",");
+        if (n == 2 && strncmp(mode, "ro", 2) == 0)
+            return 1;
+        mode += n + (mode[n] == ',');
+    }
+    return 0;
+}
+
+/* A volume source that names a host path rather than a named volume. */
+static int host_path(const char *src)
+{
+    return src[0] == '.' || src[0] == '/' || src[0] == '~' ||
+           src[0] == '$' || strchr(src, '/') || strchr(src, '\\');
+}
+
+/*
+ * replicas_system_path() - host paths that are the machine's, not the
+ * service's data: the Docker socket, clock and time zone, /proc, /sys,
+ * /dev, /run. A replica mounting them shares nothing the others write.
+ */
+CZ_TESTABLE int replicas_system_path(const char *path);
+CZ_TESTABLE int replicas_system_path(const char *path)
+{
+    static const char *const exact[] = {"/etc/localtime", "/etc/timezone",
+                                        "/etc/machine-id", NULL};
+    static const char *const trees[] = {"/proc", "/sys", "/dev", "/run",
+                                        "/var/run", "/lib/modules", NULL};
+    size_t i, n;
+
+    for (i = 0; exact[i]; i++)
+        if (strcmp(path, exact[i]) == 0)
+            return 1;
+    for (i = 0; trees[i]; i++) {
+        n = strlen(trees[i]);
+        if (strncmp(path, trees[i], n) == 0 &&
+            (path[n] == '\0' || path[n] == '/'))
+            return 1;
+    }
+    return 0;
+}
+
+/*
+ * replicas_proxy_repo() - the reverse proxy an image repository path
+ * ("library/nginx", "envoyproxy/envoy", "nginxinc/nginx-unprivileged") is:
+ * its last component is nginx, openresty, traefik, haproxy, caddy or
+ * envoy, alone or followed by '-'. Returns that name, or NULL.
+ */
+CZ_TESTABLE const char *replicas_proxy_repo(const char *path);
+CZ_TESTABLE const char *replicas_proxy_repo(const char *path)
+{
+    static const char *const names[] = {"nginx", "openresty", "traefik",
+                                        "haproxy", "caddy", "envoy", NULL};
+    const char *last = strrchr(path, '/');
+    size_t i, n;
+
+    last = last ? last + 1 : path;
+    for (i = 0; names[i]; i++) {
+        n = strlen(names[i]);
+        if (strncmp(last, names[i], n) == 0 &&
+            (last[n] == '\0' || last[n] == '-'))
+            return names[i];
+    }
+    return NULL;
+}
+
+static int host_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
+}
+
+/*
+ * replicas_mentions_host() - whether text names host as a network address:
+ * "host:<digit>" (nginx `server auth:8001`, `proxy_pass http://auth:8001`,
+ * Caddy `reverse_proxy auth:8001`, HAProxy `server a auth:8001`) or
+ * "//host" not followed by a name character (`proxy_pass http://auth/`).
+ * The name must not continue a longer name on its left.
+ */
+CZ_TESTABLE int replicas_mentions_host(const char *text, size_t len,
+                                       const char *host);
+CZ_TESTABLE int replicas_mentions_host(const char *text, size_t len,
+                                       const char *host)
+{
+    size_t n = strlen(host), i;
+
+    if (!n || len < n)
+        return 0;
+    for (i = 0; i + n <= len; i++) {
+        size_t end = i + n;
+        if (memcmp(text + i, host, n) != 0)
+            continue;
+        if (i > 0 && host_char(text[i - 1]))
+            continue;
+        if (end + 1 < len && text[end] == ':' && text[end + 1] >= '0' &&
+            text[end + 1] <= '9')
+            return 1;
+        if (i >= 2 && text[i - 1] == '/' && text[i - 2] == '/' &&
+            (end == len || !host_char(text[end])))
+            return 1;
+    }
+    return 0;
+}
+
+/* ---- images ------------------------------------------------------------- */
+
+/* The base image of the Dockerfile stage a built service builds, or NULL
+ * when there is no build, it is not readable here, or the FROM is unknown. */
+static const char *build_base(struct ctx *cx, struct svc_info *si)
+{
+    struct cz_value v;
+    struct cz_node *build;
+    const char *context = ".", *file = "Dockerfile", *inline_df = NULL;
+    const char *target = NULL, *dir;
+    struct cz_buf path = CZ_BUF_INIT;
+    struct cz_source *src = NULL;
+    struct cz_dockerfile *df = NULL;
+    struct cz_df_config cfg;
+    struct cz_error err = {0};
+    const struct cz_df_stage *stage = NULL;
+
+    if (si->base_done)
+        return si->base_image;
+    si->base_done = 1;
+    if (!svc_get1(si->svc, "build", &v))
+        return NULL;
+    si->built = 1;
+    if (v.doc != cx->doc)
+        return NULL;    /* its paths are relative to another file */
+    build = v.node;
+    if (sval(build)) {
+        context = sval(build);
+    } else if (is_kind(build, CZ_NODE_MAPPING)) {
+        if (sval(cz_map_get(build, "context")))
+            context = sval(cz_map_get(build, "context"));
+        if (sval(cz_map_get(build, "dockerfile")))
+            file = sval(cz_map_get(build, "dockerfile"));
+        inline_df = sval(cz_map_get(build, "dockerfile_inline"));
+        target = sval(cz_map_get(build, "target"));
+    } else {
+        return NULL;
+    }
+    if (strstr(context, "://") || strncmp(context, "git@", 4) == 0)
+        return NULL;
+    if (inline_df) {
+        src = cz_source_new("dockerfile_inline", inline_df,
+                            strlen(inline_df));
+        if (!src) {
+            fail(cx, CZ_ENOMEM);
+            return NULL;
+        }
+    } else {
+        dir = cz_model_path(cx->model, context);
+        if (!dir)
+            return NULL;
+        if (file[0] == '/')
+            cz_buf_adds(&path, file);
+        else
+            cz_buf_addf(&path, "%s/%s", dir, file);
+        if (cz_io_read(path.buf, MAX_CONFIG_FILE, &src, &err))
+            src = NULL;
+        cz_buf_release(&path);
+        if (!src)
+            return NULL;
+    }
+    if (!cz_dockerfile_parse(src, &df, &err)) {
+        if (target)
+            stage = cz_dockerfile_stage_ref(df, target, df->nstages);
+        if ((!target || stage) &&
+            !cz_dockerfile_config(df, stage, &cfg, &err) && cfg.base_image &&
+            !cfg.base_unresolved) {
+            si->base_image = cz_arena_strndup(&cx->ar, cfg.base_image,
+                                              strlen(cfg.base_image));
+            if (!si->base_image)
+                fail(cx, CZ_ENOMEM);
+        }
+    }
+    cz_dockerfile_free(df);
+    cz_source_free(src);
+    return si->base_image;
+}
+
+/* What a service runs from: the base of the stage it builds, else its
+ * image with variables resolved (*unknown when one has no value); NULL when
+ * neither is known. */
+static const char *svc_runs(struct ctx *cx, struct svc_info *si,
+                            int *unknown)
+{
+    const char *base = build_base(cx, si);
+    struct cz_value v;
+
+    *unknown = 0;
+    if (si->built)
+        return base;
+    if (!svc_get1(si->svc, "image", &v) || !sval(v.node))
+        return NULL;
+    return expand(cx, sval(v.node), unknown);
+}
+
+static int image_parse(const char *image, struct cz_imageref *ref)
+{
+    struct cz_error err = {0};
+
+    return image && !cz_image_parse(image, ref, &err);
+}
+
+static const struct cz_rule *image_rule(struct ctx *cx, const char *image)
+{
+    struct cz_imageref ref;
+
+    if (!cx->run->rules || !image_parse(image, &ref))
+        return NULL;
+    return cz_rules_match(cx->run->rules, &ref);
+}
+
+/* Which reverse proxy an image is ("nginx", "traefik", ...), or NULL. */
+static const char *image_proxy(const char *image)
+{
+    struct cz_imageref ref;
+
+    return image_parse(image, &ref) ? replicas_proxy_repo(ref.path) : NULL;
+}
+
+static int is_proxy(struct ctx *cx, struct svc_info *si)
+{
+    int unknown;
+
+    if (si->proxy < 0)
+        si->proxy = image_proxy(svc_runs(cx, si, &unknown)) != NULL;
+    return si->proxy;
+}
+
+/* ---- classification ----------------------------------------------------- */
+
+/* A service that some other service waits for until it has exited 0. */
+static const char *awaited_to_finish(struct ctx *cx, struct svc_info *si)
+{
+    struct cz_value v;
+    struct cz_node *dep, *cond;
+    size_t i;
+
+    for (i = 0; i < cx->ninfo; i++) {
+        if (&cx->info[i] == si ||
+            !svc_get1(cx->info[i].svc, "depends_on", &v) ||
+            !is_kind(v.node, CZ_NODE_MAPPING))
+            continue;
+        dep = cz_node_resolve(cz_map_get(v.node, si->svc->name));
+        if (!is_kind(dep, CZ_NODE_MAPPING))
+            continue;
+        cond = cz_map_get(cz_node_resolve(dep), "condition");
+        if (sval(cond) &&
+            strcmp(sval(cond), "service_completed_successfully") == 0)
+            return cx->info[i].svc->name;
+    }
+    return NULL;
+}
+
+/* 1 when a deploy/restart setting makes the service a one-shot, with the
+ * reason in why. */
+static int one_shot(struct ctx *cx, struct svc_info *si, char *why,
+                    size_t size)
+{
+    static const char *const cond_path[] = {"deploy", "restart_policy",
+                                            "condition"};
+    static const char *const mode_path[] = {"deploy", "mode"};
+    struct cz_value v;
+    const char *s, *waiter;
+    int unknown;
+
+    if (svc_get1(si->svc, "restart", &v) && sval(v.node) &&
+        (s = expand(cx, sval(v.node), &unknown)) && !unknown &&
+        strcmp(s, "no") == 0) {
+        snprintf(why, size, "restart: \"no\"");
+        return 1;
+    }
+    if (svc_get(si->svc, cond_path, 3, &v) && sval(v.node) &&
+        strcmp(sval(v.node), "none") == 0) {
+        snprintf(why, size, "deploy.restart_policy.condition: none");
+        return 1;
+    }
+    if (svc_get(si->svc, mode_path, 2, &v) && sval(v.node) &&
+        strstr(sval(v.node), "-job")) {
+        snprintf(why, size, "deploy.mode: %s", sval(v.node));
+        return 1;
+    }
+    waiter = awaited_to_finish(cx, si);
+    if (waiter) {
+        snprintf(why, size, "'%s' waits for it to complete successfully",
+                 waiter);
+        return 1;
+    }
+    return 0;
+}
+
+/* Reports and returns 1 when one mount of the service holds data that
+ * replicas would share. */
+static int data_mount(struct ctx *cx, struct svc_info *si)
+{
+    struct cz_service *s;
+    struct cz_value v;
+    struct rp_mount m;
+    char shown[256];
+    size_t i;
+    int hops, unknown;
+
+    for (s = si->svc, hops = 0; s && hops <= MAX_HOPS; s = s->base, hops++) {
+        if (!cz_mapping_lookup(s->node, "volumes", &v) ||
+            !is_kind(v.node, CZ_NODE_SEQUENCE))
+            continue;
+        for (i = 0; i < v.node->n; i++) {
+            struct cz_node *item = cz_node_resolve(v.node->items[i]);
+            const char *text = sval(item), *src, *type;
+            if (text) {
+                snprintf(shown, sizeof(shown), "%s", text);
+                if (!(text = expand(cx, text, &unknown)))
+                    return 0;
+                /* an unknown part counts as data: it may well be */
+                if (!replicas_parse_mount(text, &m) && !unknown &&
+                    (!m.source || mode_ro(m.mode) ||
+                     (host_path(m.source) && replicas_system_path(m.source))))
+                    continue;   /* anonymous, read-only, or the machine's */
+            } else if (is_kind(item, CZ_NODE_MAPPING)) {
+                type = sval(cz_map_get(item, "type"));
+                src = sval(cz_map_get(item, "source"));
+                if ((type && strcmp(type, "volume") && strcmp(type, "bind")) ||
+                    !src || !*src || truthy(cz_map_get(item, "read_only")) ||
+                    (type && strcmp(type, "bind") == 0 &&
+                     replicas_system_path(src)))
+                    continue;   /* tmpfs, anonymous, read-only, ... */
+                snprintf(shown, sizeof(shown), "%s:%s", src,
+                         sval(cz_map_get(item, "target"))
+                             ? sval(cz_map_get(item, "target")) : "");
+            } else {
+                continue;
+            }
+            skip(si, CZ_LEVEL_INFO,
+                 at_in(cx, si, s->doc, item),
+                 "replicas.data-volume",
+                 "'%s' mounts '%s' read-write: replicas would share its "
+                 "data; not replicated (mount it :ro, or drop it, to "
+                 "replicate)", si->svc->name, shown);
+            return 1;
+        }
+    }
+    if (!svc_get1(si->svc, "volumes_from", &v) ||
+        !is_kind(v.node, CZ_NODE_SEQUENCE))
+        return 0;
+    for (i = 0; i < v.node->n; i++) {
+        const char *from = sval(v.node->items[i]);
+        const char *colon = from ? strrchr(from, ':') : NULL;
+        if (!from || (colon && strcmp(colon, ":ro") == 0))
+            continue;
+        skip(si, CZ_LEVEL_INFO,
+             at_in(cx, si, v.doc, v.node->items[i]),
+             "replicas.data-volume",
+             "'%s' takes the volumes of '%s' read-write: replicas would "
+             "share its data; not replicated", si->svc->name, from);
+        return 1;
+    }
+    return 0;
+}
+
+/* Decides whether a service is replicated; reports why not. */
+static void classify(struct ctx *cx, struct svc_info *si)
+{
+    static const char *const mode_path[] = {"deploy", "mode"};
+    struct cz_service *svc = si->svc;
+    struct cz_value v;
+    const struct cz_rule *rule;
+    const char *s, *runs;
+    char why[256];
+    uint32_t key = at(svc->key);
+    int unknown;
+
+    si->state = ST_SKIP;
+    if (svc_get1(svc, "profiles", &v) && is_kind(v.node, CZ_NODE_SEQUENCE) &&
+        v.node->n) {
+        s = sval(v.node->items[0]);
+        skip(si, CZ_LEVEL_INFO, key, "replicas.profiles",
+             "'%s' runs only with profile '%s': a tool started by hand, not "
+             "replicated", svc->name, s ? s : "?");
+        return;
+    }
+    if (svc_get(svc, mode_path, 2, &v) && sval(v.node)) {
+        s = expand(cx, sval(v.node), &unknown);
+        if (!s)
+            return;
+        if (unknown) {
+            skip(si, CZ_LEVEL_WARNING, key, "replicas.unresolved",
+                 "'%s' has deploy.mode '%s', which stays unknown without "
+                 "a value in .env: left as it is", svc->name, sval(v.node));
+            return;
+        }
+        if (strcmp(s, "global") == 0) {
+            skip(si, CZ_LEVEL_INFO, key, "replicas.global",
+                 "'%s' runs in global mode (one task per node): not "
+                 "replicated", svc->name);
+            return;
+        }
+    }
+    if (one_shot(cx, si, why, sizeof(why))) {
+        skip(si, CZ_LEVEL_INFO, key, "replicas.one-shot",
+             "'%s' is a one-shot service (%s): not replicated", svc->name,
+             why);
+        return;
+    }
+    if (svc_get1(svc, "network_mode", &v) && (s = sval(v.node)) &&
+        (strcmp(s, "host") == 0 || strncmp(s, "service:", 8) == 0 ||
+         strncmp(s, "container:", 10) == 0)) {
+        skip(si, CZ_LEVEL_INFO, key, "replicas.network-mode",
+             "'%s' uses network_mode '%s': replicas would share one "
+             "network stack and its ports; not replicated", svc->name, s);
+        return;
+    }
+    runs = svc_runs(cx, si, &unknown);
+    if (cx->rc)
+        return;
+    if (!si->built && runs && unknown) {
+        svc_get1(svc, "image", &v);
+        skip(si, CZ_LEVEL_WARNING, key, "replicas.unresolved",
+             "'%s' has image '%s', which stays unknown without a value in "
+             ".env: cannot tell whether it keeps state; not replicated",
+             svc->name, sval(v.node));
+        return;
+    }
+    if (!si->built && !runs) {
+        skip(si, CZ_LEVEL_WARNING, key, "replicas.unresolved",
+             "'%s' has no image or build: cannot tell whether it keeps "
+             "state; not replicated", svc->name);
+        return;
+    }
+    rule = image_rule(cx, runs);
+    if (rule && rule->stateful) {
+        skip(si, CZ_LEVEL_INFO, key, "replicas.stateful",
+             si->built ? "'%s' is built from '%s', which keeps state (rule "
+                         "'%s'): not replicated"
+                       : "'%s' runs '%s', which keeps state (rule '%s'): "
+                         "not replicated",
+             svc->name, runs, rule->id);
+        return;
+    }
+    if (data_mount(cx, si))
+        return;
+    si->state = ST_REPLICATE;
+}
+
+/* ---- where edits may land ----------------------------------------------- */
+
+static int walk_reaches(struct cz_node *from, const struct cz_node *node,
+                        int depth, unsigned *budget)
+{
+    uint32_t i;
+
+    from = cz_node_resolve(from);
+    if (!from || depth > MAX_WALK || !*budget)
+        return 0;
+    (*budget)--;
+    if (from == node)
+        return 1;
+    if (from->kind != CZ_NODE_MAPPING && from->kind != CZ_NODE_SEQUENCE)
+        return 0;
+    for (i = 0; i < from->n; i++)
+        if (walk_reaches(from->items[i], node, depth + 1, budget))
+            return 1;
+    return 0;
+}
+
+/* Whether svc's configuration (its mapping, merge keys, aliases, extends)
+ * contains node. */
+static int svc_reaches(struct cz_service *svc, const struct cz_node *node)
+{
+    unsigned budget = 1u << 20;
+    int hops;
+
+    for (hops = 0; svc && hops <= MAX_HOPS; hops++, svc = svc->base)
+        if (walk_reaches(svc->node, node, 0, &budget))
+            return 1;
+    return 0;
+}
+
+/* The first service other than self whose configuration holds node (of
+ * those not replicated, when skipped_only), or NULL. */
+static const char *other_user(struct ctx *cx, struct svc_info *self,
+                              const struct cz_node *node, int skipped_only)
+{
+    size_t i;
+
+    for (i = 0; i < cx->ninfo; i++)
+        if (&cx->info[i] != self &&
+            (!skipped_only || cx->info[i].state != ST_REPLICATE) &&
+            svc_reaches(cx->info[i].svc, node))
+            return cx->info[i].svc->name;
+    return NULL;
+}
+
+static const char *const sections[] = {"update_config", "rollback_config",
+                                       "restart_policy"};
+
+/* A service left alone that reads a mapping an edit of si's deploy would
+ * change (the deploy found through merge keys, or the service mapping that
+ * gets one, and its sections), or NULL. */
+static const char *deploy_blocker(struct ctx *cx, struct svc_info *si)
+{
+    struct cz_value v, sub;
+    const char *other;
+    size_t i;
+
+    if (!cz_mapping_lookup(si->svc->node, "deploy", &v))
+        return other_user(cx, si, si->svc->node, 1);
+    if (!is_kind(v.node, CZ_NODE_MAPPING))
+        return other_user(cx, si, v.owner, 1);
+    if ((other = other_user(cx, si, v.node, 1)))
+        return other;
+    for (i = 0; i < 3; i++)
+        if (cz_mapping_lookup(v.node, sections[i], &sub) &&
+            (other = other_user(cx, si,
+                                is_kind(sub.node, CZ_NODE_MAPPING) ? sub.node
+                                                                   : sub.owner,
+                                1)))
+            return other;
+    return NULL;
+}
+
+/* ---- deploy ------------------------------------------------------------- */
+
+struct added {
+    char text[512];
+};
+
+static void added_push(struct added *a, const char *what)
+{
+    size_t len = strlen(a->text);
+
+    snprintf(a->text + len, sizeof(a->text) - len, "%s%s", len ? ", " : "",
+             what);
+}
+
+static struct cz_node *new_scalar(struct ctx *cx, const char *s, int plain)
+{
+    struct cz_node *node = plain ? cz_node_new_plain(cx->doc, s)
+                                 : cz_node_new_str(cx->doc, s);
+
+    if (!node)
+        fail(cx, CZ_ENOMEM);
+    return node;
+}
+
+static void map_add(struct ctx *cx, struct cz_node *map, const char *key,
+                    struct cz_node *value)
+{
+    if (cx->rc)
+        return;
+    if (!value) {
+        fail(cx, CZ_ENOMEM);
+        return;
+    }
+    if (cz_map_set(cx->doc, map, key, value, cx->err))
+        fail(cx, cx->err->code ? cx->err->code : CZ_EINTERNAL);
+}
+
+struct kv {
+    const char *key, *value;
+    int plain;
+};
+
+/*
+ * Fills section (update_config, ...) of deploy with the pairs the
+ * effective configuration lacks: into the section deploy has (through its
+ * merge keys), else into a new one. Names what it added in a.
+ */
+static void fill_section(struct ctx *cx, struct svc_info *si,
+                         struct cz_node *deploy, const char *section,
+                         const struct kv *pairs, size_t n, struct added *a)
+{
+    const char *path[3] = {"deploy", section, NULL};
+    struct cz_value v;
+    struct cz_node *map = NULL;
+    size_t i, missing = 0;
+    int whole;
+    char what[128];
+
+    for (i = 0; i < n; i++) {
+        path[2] = pairs[i].key;
+        if (!svc_get(si->svc, path, 3, &v))
+            missing++;
+    }
+    if (!missing)
+        return;
+    path[2] = NULL;
+    /* a section new here and in what the service extends is named whole */
+    whole = !svc_get(si->svc, path, 2, &v) ||
+            !is_kind(v.node, CZ_NODE_MAPPING);
+    if (cz_mapping_lookup(deploy, section, &v)) {
+        if (is_kind(v.node, CZ_NODE_MAPPING))
+            map = v.node;
+        else if (v.via != CZ_VIA_SELF)
+            return;
+    }
+    if (!map) {
+        map = cz_node_new_map(cx->doc);
+        if (!map) {
+            fail(cx, CZ_ENOMEM);
+            return;
+        }
+    }
+    for (i = 0; i < n && !cx->rc; i++) {
+        path[2] = pairs[i].key;
+        if (svc_get(si->svc, path, 3, &v))
+            continue;
+        map_add(cx, map, pairs[i].key,
+                new_scalar(cx, pairs[i].value, pairs[i].plain));
+        if (!whole) {
+            snprintf(what, sizeof(what), "%s.%s", section, pairs[i].key);
+            added_push(a, what);
+        }
+    }
+    if (whole)
+        added_push(a, section);
+    if (map->flags & CZ_NODE_FRESH && !(map->flags & CZ_NODE_ATTACHED))
+        map_add(cx, deploy, section, map);   /* new, or "section:" empty */
+}
+
+/* The restart_policy pairs that say what `restart:` says, so that plain
+ * compose (which lets deploy.restart_policy override restart) restarts the
+ * service as before. Returns 0 when restart_policy must not be written. */
+static size_t restart_pairs(struct ctx *cx, struct svc_info *si,
+                            struct kv *pairs, char *attempts, size_t size)
+{
+    struct cz_value v;
+    const char *restart = NULL;
+    int unknown = 0;
+    size_t n = 0;
+
+    if (svc_get1(si->svc, "restart", &v)) {
+        restart = sval(v.node) ? expand(cx, sval(v.node), &unknown) : NULL;
+        if (!restart || unknown)
+            return 0;
+    }
+    if (!restart || strcmp(restart, "always") == 0) {
+        pairs[n++] = (struct kv){"condition", "any", 0};
+        pairs[n++] = (struct kv){"delay", "5s", 1};
+    } else if (strncmp(restart, "on-failure", 10) == 0 &&
+               (restart[10] == '\0' || restart[10] == ':')) {
+        pairs[n++] = (struct kv){"condition", "on-failure", 0};
+        pairs[n++] = (struct kv){"delay", "5s", 1};
+        if (restart[10] == ':' && restart[11]) {
+            snprintf(attempts, size, "%s", restart + 11);
+            pairs[n++] = (struct kv){"max_attempts", attempts, 1};
+        }
+    }
+    return n;    /* unless-stopped: none, Swarm's default (any) is closest */
+}
+
+/* replicas goes after `mode: replicated` when deploy has it (they are read
+ * together), else last: never between a key and the comment above it. */
+static void put_replicas(struct ctx *cx, struct cz_node *deploy,
+                         const char *num)
+{
+    long mode = cz_map_find(deploy, "mode");
+    struct cz_node *key = new_scalar(cx, "replicas", 0);
+    struct cz_node *value = new_scalar(cx, num, 1);
+
+    if (!key || !value)
+        return;
+    if (cz_map_insert(cx->doc, deploy,
+                      mode >= 0 ? (size_t)mode + 1 : cz_map_len(deploy), key,
+                      value, cx->err))
+        fail(cx, cx->err->code);
+}
+
+/* An integer value of a scalar, or -1. */
+static long count_of(struct ctx *cx, struct cz_node *node)
+{
+    const char *s = sval(node);
+    char *end;
+    long v;
+    int unknown;
+
+    if (!s || !(s = expand(cx, s, &unknown)) || unknown || !*s)
+        return -1;
+    v = strtol(s, &end, 10);
+    return *end || v < 0 ? -1 : v;
+}
+
+/*
+ * Adds what the service's deploy lacks. Returns the number of replicas the
+ * service will run (-1 when a variable decides).
+ */
+static long edit_deploy(struct ctx *cx, struct svc_info *si)
+{
+    static const struct kv update[] = {
+        {"parallelism", "1", 1},   {"delay", "10s", 1},
+        {"order", "start-first", 0}, {"failure_action", "rollback", 0},
+        {"monitor", "30s", 1},
+    };
+    static const struct kv rollback[] = {
+        {"parallelism", "1", 1},
+        {"order", "start-first", 0},
+    };
+    static const char *const replicas_path[] = {"deploy", "replicas"};
+    struct kv restart[4];
+    struct added a = {{0}};
+    struct cz_value v;
+    struct cz_node *deploy = NULL, *fresh = NULL;
+    char attempts[32], num[32], kept[256] = "";
+    long replicas = (long)cx->run->opts->replicas;
+    size_t nrestart;
+    int scaled = 0;
+
+    if (svc_get1(si->svc, "scale", &v)) {
+        scaled = 1;
+        replicas = count_of(cx, v.node);
+        snprintf(kept, sizeof(kept), "; it sets scale: %s, which compose "
+                 "reads as its replicas", sval(v.node) ? sval(v.node) : "?");
+    } else if (svc_get(si->svc, replicas_path, 2, &v)) {
+        scaled = 1;
+        replicas = count_of(cx, v.node);
+        snprintf(kept, sizeof(kept), "; kept its replicas: %s",
+                 sval(v.node) ? sval(v.node) : "?");
+    }
+    if (cz_mapping_lookup(si->svc->node, "deploy", &v)) {
+        if (is_kind(v.node, CZ_NODE_MAPPING)) {
+            deploy = v.node;
+        } else {    /* "deploy:" with nothing: give it a mapping */
+            fresh = cz_node_new_map(cx->doc);
+            if (!fresh || cz_map_replace(cx->doc, v.owner, v.index, fresh,
+                                         cx->err)) {
+                fail(cx, fresh ? cx->err->code : CZ_ENOMEM);
+                return replicas;
+            }
+            deploy = fresh;
+        }
+    } else {
+        deploy = fresh = cz_node_new_map(cx->doc);
+        if (!fresh) {
+            fail(cx, CZ_ENOMEM);
+            return replicas;
+        }
+    }
+    if (!scaled) {
+        snprintf(num, sizeof(num), "%ld", replicas);
+        put_replicas(cx, deploy, num);
+        snprintf(num, sizeof(num), "replicas: %ld", replicas);
+        added_push(&a, num);
+    }
+    memset(restart, 0, sizeof(restart));
+    nrestart = restart_pairs(cx, si, restart, attempts, sizeof(attempts));
+    fill_section(cx, si, deploy, "update_config", update, 5, &a);
+    fill_section(cx, si, deploy, "rollback_config", rollback, 2, &a);
+    if (nrestart)
+        fill_section(cx, si, deploy, "restart_policy", restart, nrestart,
+                     &a);
+    else if (svc_get1(si->svc, "restart", &v) && sval(v.node))
+        snprintf(kept + strlen(kept), sizeof(kept) - strlen(kept),
+                 "; no restart_policy, which would override its restart: "
+                 "%s in plain compose", sval(v.node));
+    if (fresh && fresh->n && !(fresh->flags & CZ_NODE_ATTACHED))
+        map_add(cx, si->svc->node, "deploy", fresh);
+    if (cx->rc)
+        return replicas;
+    if (!a.text[0])
+        note(cx, CZ_LEVEL_INFO, at(si->svc->key), "replicas.present",
+             "'%s' already has deploy.replicas and rolling-update "
+             "settings%s", si->svc->name, kept);
+    else
+        note(cx, CZ_LEVEL_INFO, at(si->svc->key), "replicas.added",
+             "'%s' is stateless: added %s to its deploy%s", si->svc->name,
+             a.text, kept);
+    return replicas;
+}
+
+/* ---- container_name ----------------------------------------------------- */
+
+static void drop_container_name(struct ctx *cx, struct svc_info *si)
+{
+    struct cz_value v;
+    const char *name, *other;
+
+    if (!svc_get1(si->svc, "container_name", &v))
+        return;
+    name = sval(v.node) ? sval(v.node) : "?";
+    if (v.doc != cx->doc) {
+        note(cx, CZ_LEVEL_WARNING, at(si->svc->key), "replicas.container-name",
+             "'%s' inherits container_name '%s' from another file, and "
+             "replicas cannot share one name: remove it there",
+             si->svc->name, name);
+        return;
+    }
+    other = other_user(cx, si, v.owner, 1);
+    if (other) {
+        note(cx, CZ_LEVEL_WARNING, at(cz_map_key(v.owner, v.index)),
+             "replicas.container-name",
+             "'%s' has container_name '%s', and replicas cannot share one "
+             "name; '%s' reads it from the same place: remove it by hand",
+             si->svc->name, name, other);
+        return;
+    }
+    note(cx, CZ_LEVEL_WARNING, at(cz_map_key(v.owner, v.index)),
+         "replicas.container-name",
+         "'%s' has container_name '%s', and replicas cannot share one "
+         "name: removed (compose names them <project>-%s-1, -2, ...)",
+         si->svc->name, name, si->svc->name);
+    if (cz_map_remove(cx->doc, v.owner, v.index, cx->err))
+        fail(cx, cx->err->code);
+}
+
+/* ---- reverse proxies ---------------------------------------------------- */
+
+static int seq_or_map_names(struct cz_node *node, const char *name,
+                            int links)
+{
+    size_t i, n;
+
+    node = cz_node_resolve(node);
+    if (is_kind(node, CZ_NODE_MAPPING))
+        return cz_map_find(node, name) >= 0;
+    if (!is_kind(node, CZ_NODE_SEQUENCE))
+        return 0;
+    n = strlen(name);
+    for (i = 0; i < node->n; i++) {
+        const char *s = sval(node->items[i]);
+        if (s && strncmp(s, name, n) == 0 &&
+            (s[n] == '\0' || (links && s[n] == ':')))
+            return 1;
+    }
+    return 0;
+}
+
+/* Whether a file (or a folder's files, one level) mentions host. */
+static int path_mentions(struct ctx *cx, const char *path, const char *host,
+                         int depth)
+{
+    struct stat st;
+    struct cz_source *src = NULL;
+    struct cz_error err = {0};
+    struct cz_buf sub = CZ_BUF_INIT;
+    struct dirent *de;
+    DIR *dir;
+    int found = 0, files = 0;
+
+    if (!path || stat(path, &st))
+        return 0;
+    if (S_ISREG(st.st_mode)) {
+        if (cz_io_read(path, MAX_CONFIG_FILE, &src, &err))
+            return 0;
+        found = replicas_mentions_host(src->bytes, src->len, host);
+        cz_source_free(src);
+        return found;
+    }
+    if (!S_ISDIR(st.st_mode) || depth || !(dir = opendir(path)))
+        return 0;
+    while (!found && files < MAX_DIR_FILES && (de = readdir(dir))) {
+        if (de->d_name[0] == '.')
+            continue;
+        sub.len = 0;
+        if (cz_buf_addf(&sub, "%s/%s", path, de->d_name)) {
+            fail(cx, CZ_ENOMEM);
+            break;
+        }
+        files++;
+        found = path_mentions(cx, sub.buf, host, depth + 1);
+    }
+    closedir(dir);
+    cz_buf_release(&sub);
+    return found;
+}
+
+/* Whether a config file the proxy mounts from the project (a bind mount or
+ * a compose config) routes to host; the file's name goes into file. */
+static int config_routes_to(struct ctx *cx, struct svc_info *proxy,
+                            const char *host, char *file, size_t size)
+{
+    struct cz_value v;
+    struct cz_node *configs, *top, *def;
+    struct rp_mount m;
+    const char *src, *text, *name;
+    size_t i;
+    int unknown;
+
+    if (svc_get1(proxy->svc, "volumes", &v) && v.doc == cx->doc &&
+        is_kind(v.node, CZ_NODE_SEQUENCE)) {
+        for (i = 0; i < v.node->n; i++) {
+            struct cz_node *item = cz_node_resolve(v.node->items[i]);
+            src = NULL;
+            if (sval(item) && !replicas_parse_mount(sval(item), &m) &&
+                m.source && host_path(m.source))
+                src = m.source;
+            else if (is_kind(item, CZ_NODE_MAPPING) &&
+                     cz_scalar_is(cz_map_get(item, "type"), "bind"))
+                src = sval(cz_map_get(item, "source"));
+            if (src && path_mentions(cx, cz_model_path(cx->model, src), host,
+                                     0)) {
+                snprintf(file, size, "'%s'", src);
+                return 1;
+            }
+        }
+    }
+    top = cz_node_resolve(cz_map_get(cx->model->root, "configs"));
+    if (!svc_get1(proxy->svc, "configs", &v) || v.doc != cx->doc ||
+        !is_kind(v.node, CZ_NODE_SEQUENCE) || !is_kind(top, CZ_NODE_MAPPING))
+        return 0;
+    configs = v.node;
+    for (i = 0; i < configs->n; i++) {
+        struct cz_node *item = cz_node_resolve(configs->items[i]);
+        name = sval(item) ? sval(item)
+                          : sval(cz_map_get(item, "source"));
+        def = name ? cz_node_resolve(cz_map_get(top, name)) : NULL;
+        if (!is_kind(def, CZ_NODE_MAPPING))
+            continue;
+        if ((src = sval(cz_map_get(def, "file"))) &&
+            path_mentions(cx, cz_model_path(cx->model, src), host, 0)) {
+            snprintf(file, size, "'%s'", src);
+            return 1;
+        }
+        if ((text = sval(cz_map_get(def, "content"))) &&
+            (text = expand(cx, text, &unknown)) &&
+            replicas_mentions_host(text, strlen(text), host)) {
+            snprintf(file, size, "config '%s'", name);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Whether the service asks Traefik to route to it: a traefik.* label, and
+ * no traefik.enable=false. */
+static int traefik_labels(struct svc_info *si)
+{
+    struct cz_value v;
+    struct cz_node *labels;
+    size_t i, n;
+    int has = 0;
+
+    if (!svc_get1(si->svc, "labels", &v))
+        return 0;
+    labels = v.node;
+    n = is_kind(labels, CZ_NODE_MAPPING)    ? cz_map_len(labels)
+        : is_kind(labels, CZ_NODE_SEQUENCE) ? labels->n
+                                            : 0;
+    for (i = 0; i < n; i++) {
+        int map = labels->kind == CZ_NODE_MAPPING;
+        const char *k = sval(map ? cz_map_key(labels, i) : labels->items[i]);
+        if (!k || strncmp(k, "traefik.", 8))
+            continue;
+        if (map ? strcmp(k, "traefik.enable") == 0 &&
+                      cz_scalar_is(cz_node_resolve(cz_map_value(labels, i)),
+                                   "false")
+                : strcmp(k, "traefik.enable=false") == 0)
+            return 0;
+        has = 1;
+    }
+    return has;
+}
+
+/*
+ * The reverse proxy in front of si, or NULL: another service of the file
+ * that is a proxy (nginx, openresty, traefik, haproxy, caddy or envoy,
+ * by image or by the base image of the Dockerfile it builds) and depends
+ * on si, links to it, routes to it in a config file it mounts from the
+ * project, or (Traefik) si carries traefik.* labels. how says which.
+ */
+static struct svc_info *proxy_of(struct ctx *cx, struct svc_info *si,
+                                 char *how, size_t size)
+{
+    struct cz_value v;
+    struct svc_info *p;
+    const char *proxy;
+    char file[256];
+    size_t i;
+    int unknown;
+
+    for (i = 0; i < cx->ninfo && !cx->rc; i++) {
+        p = &cx->info[i];
+        if (p == si || !is_proxy(cx, p))
+            continue;
+        if (svc_get1(p->svc, "depends_on", &v) &&
+            seq_or_map_names(v.node, si->svc->name, 0)) {
+            snprintf(how, size, "depends_on");
+            return p;
+        }
+        if (svc_get1(p->svc, "links", &v) &&
+            seq_or_map_names(v.node, si->svc->name, 1)) {
+            snprintf(how, size, "links");
+            return p;
+        }
+        if (config_routes_to(cx, p, si->svc->name, file, sizeof(file))) {
+            snprintf(how, size, "routes to it in %s", file);
+            return p;
+        }
+        proxy = image_proxy(svc_runs(cx, p, &unknown));
+        if (proxy && strcmp(proxy, "traefik") == 0 && traefik_labels(si)) {
+            snprintf(how, size, "traefik labels");
+            return p;
+        }
+    }
+    return NULL;
+}
+
+/* ---- ports -------------------------------------------------------------- */
+
+/* One published port: what it publishes and what it becomes in expose. */
+struct pub {
+    struct cz_node *item;
+    size_t index;
+    char shown[160];      /* as written, for messages */
+    char host[128];
+    char expose[160];     /* container port[/proto] */
+    int fixed;
+};
+
+static int port_of(struct ctx *cx, struct cz_node *item, struct pub *p)
+{
+    struct rp_port rp;
+    const char *s, *proto;
+    int unknown;
+
+    memset(p, 0, sizeof(*p));
+    p->item = item;
+    item = cz_node_resolve(item);
+    if (sval(item)) {
+        snprintf(p->shown, sizeof(p->shown), "%s", sval(item));
+        s = expand(cx, sval(item), &unknown);
+        /* "${PORT}:80" with no value for PORT still pins a port at run time */
+        if (!s || replicas_parse_port(unknown ? sval(item) : s, &rp))
+            return -1;
+        snprintf(p->host, sizeof(p->host), "%s", rp.host);
+        p->fixed = replicas_port_fixed(rp.host, rp.container);
+        snprintf(p->expose, sizeof(p->expose), "%s%s%s", rp.container,
+                 rp.proto[0] && strcmp(rp.proto, "tcp") ? "/" : "",
+                 strcmp(rp.proto, "tcp") ? rp.proto : "");
+        return 0;
+    }
+    if (!is_kind(item, CZ_NODE_MAPPING))
+        return -1;
+    s = sval(cz_map_get(item, "published"));
+    if (!sval(cz_map_get(item, "target")))
+        return -1;
+    proto = sval(cz_map_get(item, "protocol"));
+    snprintf(p->shown, sizeof(p->shown), "%s:%s", s ? s : "",
+             sval(cz_map_get(item, "target")));
+    if (s) {
+        const char *e = expand(cx, s, &unknown);
+        snprintf(p->host, sizeof(p->host), "%s", e && !unknown ? e : s);
+    }
+    p->fixed = replicas_port_fixed(p->host,
+                                   sval(cz_map_get(item, "target")));
+    snprintf(p->expose, sizeof(p->expose), "%s%s%s",
+             sval(cz_map_get(item, "target")),
+             proto && strcmp(proto, "tcp") ? "/" : "",
+             proto && strcmp(proto, "tcp") ? proto : "");
+    return 0;
+}
+
+static int same_expose(const char *a, const char *b)
+{
+    size_t la = strcspn(a, "/"), lb = strcspn(b, "/");
+    const char *pa = a[la] ? a + la + 1 : "tcp";
+    const char *pb = b[lb] ? b + lb + 1 : "tcp";
+
+    return la == lb && strncmp(a, b, la) == 0 && strcmp(pa, pb) == 0;
+}
+
+static void warn_port(struct ctx *cx, struct svc_info *si, struct pub *p,
+                      uint32_t pos, const char *why)
+{
+    note(cx, CZ_LEVEL_WARNING, pos, "replicas.fixed-port",
+         "'%s' publishes fixed host port %s ('%s'): outside Swarm a "
+         "second replica cannot bind it%s", si->svc->name, p->host,
+         p->shown, why);
+}
+
+/* Moves the fixed ports of si into expose:. Returns NULL when done, else
+ * why it cannot (then the caller warns). */
+static const char *expose_ports(struct ctx *cx, struct svc_info *si,
+                                struct cz_value *ports, struct pub *pubs,
+                                size_t n, struct svc_info *proxy,
+                                const char *how)
+{
+    struct cz_value ev;
+    struct cz_node *expose = NULL, *seq = ports->node, *map = si->svc->node;
+    size_t i, j, kept = seq->n, index = ports->index;
+    int has_expose = cz_mapping_lookup(map, "expose", &ev);
+
+    if (ports->via != CZ_VIA_SELF)
+        return "; kept: its ports come from a merge key or extends";
+    if (other_user(cx, si, seq, 0))
+        return "; kept: other services share its ports";
+    if (has_expose) {
+        if (ev.via != CZ_VIA_SELF || !is_kind(ev.node, CZ_NODE_SEQUENCE))
+            return "; kept: its expose comes from a merge key or extends";
+        if (other_user(cx, si, ev.node, 0))
+            return "; kept: other services share its expose";
+        expose = ev.node;
+    }
+    for (i = 0; i < n; i++)
+        if (pubs[i].fixed)
+            kept--;
+    for (i = 0; i < n; i++) {
+        if (!pubs[i].fixed)
+            continue;
+        note(cx, CZ_LEVEL_INFO, at_in(cx, si, cx->doc, pubs[i].item),
+             "replicas.ports-exposed",
+             "'%s' sits behind reverse proxy '%s' (%s): published port "
+             "'%s' became expose '%s', reachable only inside the network",
+             si->svc->name, proxy->svc->name, how, pubs[i].shown,
+             pubs[i].expose);
+    }
+    if (!expose) {
+        expose = cz_node_new_seq(cx->doc);
+        if (!expose) {
+            fail(cx, CZ_ENOMEM);
+            return NULL;
+        }
+        if (seq->style == CZ_STYLE_FLOW)
+            cz_node_set_flow(expose);
+    }
+    for (i = 0; i < n && !cx->rc; i++) {
+        int dup = 0;
+        if (!pubs[i].fixed)
+            continue;
+        for (j = 0; j < expose->n && !dup; j++) {
+            const char *s = sval(expose->items[j]);
+            dup = s && same_expose(s, pubs[i].expose);
+        }
+        if (!dup && cz_seq_append(cx->doc, expose,
+                                  new_scalar(cx, pubs[i].expose, 0),
+                                  cx->err))
+            fail(cx, cx->err->code);
+    }
+    for (i = n; i-- > 0 && !cx->rc;)
+        if (pubs[i].fixed && kept &&
+            cz_seq_remove(cx->doc, seq, pubs[i].index, cx->err))
+            fail(cx, cx->err->code);
+    if (!kept && !cx->rc && cz_map_remove(cx->doc, map, index, cx->err))
+        fail(cx, cx->err->code);
+    if (!has_expose && !cx->rc &&
+        cz_map_insert(cx->doc, map, kept ? index + 1 : index,
+                      new_scalar(cx, "expose", 0), expose, cx->err))
+        fail(cx, cx->err->code ? cx->err->code : CZ_ENOMEM);
+    return NULL;
+}
+
+static void handle_ports(struct ctx *cx, struct svc_info *si)
+{
+    struct cz_value v;
+    struct svc_info *proxy = NULL;
+    struct pub *pubs;
+    char how[300] = "";
+    const char *why;
+    size_t i, n, nfixed = 0;
+
+    if (!svc_get1(si->svc, "ports", &v) || !is_kind(v.node, CZ_NODE_SEQUENCE)
+        || !v.node->n)
+        return;
+    n = v.node->n;
+    pubs = cz_arena_alloc(&cx->ar, n * sizeof(*pubs));
+    if (!pubs) {
+        fail(cx, CZ_ENOMEM);
+        return;
+    }
+    for (i = 0; i < n; i++) {
+        if (port_of(cx, v.node->items[i], &pubs[i]))
+            pubs[i].fixed = 0;
+        pubs[i].index = i;
+        nfixed += pubs[i].fixed != 0;
+    }
+    if (!nfixed || cx->rc)
+        return;
+    if (is_proxy(cx, si)) {
+        why = "; kept: it is the reverse proxy";
+    } else if (cx->run->opts->ports == CZ_PORTS_EXPOSE) {
+        if (!(proxy = proxy_of(cx, si, how, sizeof(how))))
+            why = "; kept: no reverse proxy of this file routes to it";
+        else if (!(why = expose_ports(cx, si, &v, pubs, n, proxy, how)))
+            return;
+    } else {
+        why = " (--ports=expose moves it to expose: when a reverse proxy "
+              "in this file routes to it)";
+    }
+    for (i = 0; i < n; i++) {
+        if (!pubs[i].fixed)
+            continue;
+        warn_port(cx, si, &pubs[i], at_in(cx, si, v.doc, pubs[i].item),
+                  why);
+    }
+}
+
+/* ---- the transform ------------------------------------------------------ */
+
+static int replicas_apply(struct cz_run *run, struct cz_model *model,
+                          struct cz_report *rep, struct cz_error *err)
+{
+    struct ctx cx = {0};
+    struct svc_info *si;
+    size_t i;
+    long n;
+    int changed, replicated = 0;
+
+    if (!model->nsvcs)
+        return CZ_OK;
+    cx.run = run;
+    cx.model = model;
+    cx.rep = rep;
+    cx.err = err;
+    cx.doc = model->doc;
+    cz_arena_init(&cx.ar);
+    cx.info = cz_arena_alloc(&cx.ar, model->nsvcs * sizeof(*cx.info));
+    if (!cx.info) {
+        cz_arena_release(&cx.ar);
+        return cz_error_set(err, CZ_ENOMEM, NULL, NULL, CZ_NOPOS,
+                            "out of memory");
+    }
+    cx.ninfo = model->nsvcs;
+    for (i = 0; i < cx.ninfo; i++) {
+        cx.info[i].svc = &model->svcs[i];
+        cx.info[i].proxy = -1;
+    }
+    for (i = 0; i < cx.ninfo && !cx.rc; i++)
+        classify(&cx, &cx.info[i]);
+    do {
+        changed = 0;
+        for (i = 0; i < cx.ninfo; i++) {
+            si = &cx.info[i];
+            if (si->state == ST_REPLICATE &&
+                (si->blocker = deploy_blocker(&cx, si))) {
+                si->state = ST_SKIP;
+                changed = 1;
+            }
+        }
+    } while (changed);
+    for (i = 0; i < cx.ninfo && !cx.rc; i++) {
+        si = &cx.info[i];
+        if (si->blocker)
+            note(&cx, CZ_LEVEL_WARNING, at(si->svc->key),
+                 "replicas.shared-deploy",
+                 "'%s' takes its deploy settings from a mapping that '%s' "
+                 "reads too, and '%s' is not replicated: not replicated; "
+                 "give '%s' its own deploy to replicate it", si->svc->name,
+                 si->blocker, si->blocker, si->svc->name);
+        else if (si->why.rule)
+            note(&cx, si->why.level, si->why.pos, si->why.rule, "%s",
+                 si->why.msg);
+        if (si->state != ST_REPLICATE)
+            continue;
+        replicated++;
+        n = edit_deploy(&cx, si);
+        if (n == 1 || n == 0 || cx.rc)
+            continue;
+        drop_container_name(&cx, si);
+        handle_ports(&cx, si);
+    }
+    if (replicated && !cx.rc)
+        note(&cx, CZ_LEVEL_INFO,
+             at(cz_map_key(model->root,
+                           (size_t)cz_map_find(model->root, "services"))),
+             "replicas.swarm-only",
+             "update_config and rollback_config take effect under Swarm "
+             "('docker stack deploy'); plain 'docker compose up' starts "
+             "deploy.replicas containers and follows restart_policy, but "
+             "replaces them without a rolling update");
+    cz_arena_release(&cx.ar);
+    if (cx.rc && !err->code)
+        return cz_error_set(err, cx.rc, NULL, NULL, CZ_NOPOS,
+                            "out of memory");
+    return cx.rc;
+}
+
+const struct cz_transform cz_transform_replicas = {
+    .name = "replicas",
+    .summary = "run stateless services as replicas with rolling updates",
+    .apply = replicas_apply,
+};
