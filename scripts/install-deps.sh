@@ -8,6 +8,7 @@ packages=(
     build-essential cmake pkg-config git patch
     libyaml-dev libpcre2-dev libcmocka-dev libcurl4-openssl-dev
     python3 python3-yaml python3-jsonschema
+    docker-registry skopeo openssl apache2-utils
 )
 # npm fetches the compose-spec schema (scripts/fetch-schema.sh); a machine
 # with Node.js already has it, else Debian's package brings it.

@@ -18,6 +18,8 @@ case_dir=$(cd "$2" && pwd)
 name=$(basename "$case_dir")
 update=${UPDATE_GOLDEN:-${CZ_GOLDEN_UPDATE:-}}
 tmp=$(mktemp -d)
+# Pins come from the case's lock file only, never from the user's cache.
+export XDG_CACHE_HOME=$tmp/cache
 trap 'rm -rf "$tmp"' EXIT
 fail=0
 

@@ -15,11 +15,13 @@ schema=$build/schema/compose.schema.json
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# No registry here: pins come from lock files, never from the user's cache.
+export XDG_CACHE_HOME=$tmp/cache
 n=0 fail=0
 check() {  # check NAME DIR: DIR holds one project, migrated in place
     local name=$1 dir=$2 out
     n=$((n + 1))
-    if ! (cd "$dir" && "$bin" migrate --write -q >/dev/null 2>"$tmp/err"); then
+    if ! (cd "$dir" && "$bin" migrate --offline --write --apply-dockerfiles -q >/dev/null 2>"$tmp/err"); then
         echo "FAIL $name: migrate --write failed:"; cat "$tmp/err"
         fail=$((fail + 1)); return
     fi
@@ -34,7 +36,7 @@ check() {  # check NAME DIR: DIR holds one project, migrated in place
         fail=$((fail + 1)); return
     fi
     # Warnings may repeat on every run; the diff must not.
-    if ! out=$(cd "$dir" && "$bin" migrate -q 2>/dev/null) || [ -n "$out" ]; then
+    if ! out=$(cd "$dir" && "$bin" migrate --offline -q 2>/dev/null) || [ -n "$out" ]; then
         echo "FAIL $name: a second run is not a no-op:"; echo "$out" | head -30
         fail=$((fail + 1)); return
     fi

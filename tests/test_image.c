@@ -190,6 +190,31 @@ static void test_most_specific(void **state)
     assert_string_equal(cz_tag_most_specific("alpine", NULL, 0), "alpine");
 }
 
+static void test_candidates(void **state)
+{
+    static const char *const tags[] = {
+        "3.11-slim", "3.11.9-slim", "3.11.10-slim-bookworm", "3.11.10",
+        "3.12.1-slim", "3.11.10-slim", "latest", "slim", "3.11.2-alpine",
+        "3.9.18-slim"};
+    const char *out[16];
+    size_t n;
+
+    (void)state;
+    n = cz_tag_candidates("3.11-slim", tags, 10, out, 16);
+    assert_int_equal(n, 3);
+    assert_string_equal(out[0], "3.11.10-slim-bookworm");
+    assert_string_equal(out[1], "3.11.10-slim");
+    assert_string_equal(out[2], "3.11.9-slim");
+    n = cz_tag_candidates("latest", tags, 10, out, 2);
+    assert_int_equal(n, 2);
+    assert_string_equal(out[0], "3.12.1-slim");
+    assert_string_equal(out[1], "3.11.10-slim-bookworm");
+    n = cz_tag_candidates("slim", tags, 10, out, 16);
+    assert_int_equal(n, 6);
+    n = cz_tag_candidates("3.11.10-slim-bookworm", tags, 10, out, 16);
+    assert_int_equal(n, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -198,6 +223,7 @@ int main(void)
         cmocka_unit_test(test_long_name),
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_most_specific),
+        cmocka_unit_test(test_candidates),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,15 +4,18 @@
  */
 #include "composure/transform.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 extern const struct cz_transform cz_transform_volumes;
 extern const struct cz_transform cz_transform_replicas;
+extern const struct cz_transform cz_transform_pin;
 
 /* volumes first: replicas judges "stateful" by the volumes it leaves. */
 const struct cz_transform *const cz_transforms[] = {
     &cz_transform_volumes,
     &cz_transform_replicas,
+    &cz_transform_pin,
     NULL,
 };
 
@@ -36,4 +39,46 @@ const struct cz_transform *cz_transform_find(const char *name)
         if (strcmp(cz_transforms[i]->name, name) == 0)
             return cz_transforms[i];
     return NULL;
+}
+
+int cz_run_add_file(struct cz_run *run, const char *path, const char *old,
+                    size_t oldlen, const char *text, size_t len)
+{
+    struct cz_run_file *files, *f;
+
+    files = realloc(run->files, (run->nfiles + 1) * sizeof(*files));
+    if (!files)
+        return CZ_ENOMEM;
+    run->files = files;
+    f = &files[run->nfiles];
+    memset(f, 0, sizeof(*f));
+    f->path = strdup(path);
+    f->old = malloc(oldlen + 1);
+    f->new = malloc(len + 1);
+    if (!f->path || !f->old || !f->new) {
+        free(f->path);
+        free(f->old);
+        free(f->new);
+        return CZ_ENOMEM;
+    }
+    memcpy(f->old, old, oldlen);
+    memcpy(f->new, text, len);
+    f->oldlen = oldlen;
+    f->newlen = len;
+    run->nfiles++;
+    return CZ_OK;
+}
+
+void cz_run_release(struct cz_run *run)
+{
+    size_t i;
+
+    for (i = 0; i < run->nfiles; i++) {
+        free(run->files[i].path);
+        free(run->files[i].old);
+        free(run->files[i].new);
+    }
+    free(run->files);
+    run->files = NULL;
+    run->nfiles = 0;
 }

@@ -44,6 +44,7 @@ struct cz_model {
 
     struct cz_arena ar;
     struct cz_model_file *files;   /* other files read for `extends` */
+    struct cz_model_dockerfile *dockerfiles;  /* read for builds */
 };
 
 /*
@@ -116,5 +117,38 @@ CZ_API const char *cz_model_var(const struct cz_model *model,
  * in the model's arena.
  */
 CZ_API const char *cz_model_path(struct cz_model *model, const char *path);
+
+/* What a service builds from (`build:`), with paths one can open. */
+struct cz_build {
+    struct cz_value value;      /* where `build` is defined */
+    const char *context;        /* relative to the current folder, or
+                                 * absolute; NULL when remote or unknown */
+    const char *dockerfile;     /* the Dockerfile's path, or NULL */
+    const char *target;         /* build.target, or NULL */
+    const char *inline_text;    /* build.dockerfile_inline, or NULL */
+    unsigned remote;            /* a git or URL context: nothing to read */
+    unsigned unresolved;        /* a variable in it has no value */
+};
+
+/*
+ * Fills out and returns 1 when svc builds an image (`build:` as a string
+ * or a mapping, through merge keys and extends); 0 when it does not.
+ * Paths are interpolated and joined with the compose file's folder.
+ */
+CZ_API int cz_service_build(struct cz_model *model,
+                            const struct cz_service *svc,
+                            struct cz_build *out);
+
+struct cz_dockerfile;
+
+/*
+ * The parsed Dockerfile of a build (its file, or dockerfile_inline), read
+ * and parsed once per model and kept until cz_model_release. NULL when
+ * there is none to read; then *why says why ("cannot open ...", a syntax
+ * error with its place), in the model's arena.
+ */
+CZ_API struct cz_dockerfile *cz_model_dockerfile(struct cz_model *model,
+                                                 const struct cz_build *build,
+                                                 const char **why);
 
 #endif

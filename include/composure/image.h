@@ -51,4 +51,14 @@ CZ_API void cz_image_familiar(const struct cz_imageref *ref, char *out,
 CZ_API const char *cz_tag_most_specific(const char *current,
                                         const char *const *tags, size_t n);
 
+/*
+ * The tags of a repository that could be a more specific name for tag:
+ * their version starts with tag's version ("3.11" -> "3.11.10") and their
+ * variant holds tag's variant ("-slim" -> "-slim-bookworm"); any versioned
+ * tag for "latest". The newest versions first, at most max of them, into
+ * out (pointers into tags). Returns how many.
+ */
+CZ_API size_t cz_tag_candidates(const char *tag, const char *const *tags,
+                                size_t n, const char **out, size_t max);
+
 #endif

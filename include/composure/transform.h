@@ -37,12 +37,38 @@ struct cz_options {
 /* The defaults of struct cz_options. */
 CZ_API void cz_options_init(struct cz_options *opts);
 
+struct cz_pinner;
+struct cz_lock;
+
+/* A file beside the compose file that a transform changed (a Dockerfile):
+ * the CLI shows its diff, and writes it only when asked to. */
+struct cz_run_file {
+    char *path;
+    char *old, *new;
+    size_t oldlen, newlen;
+};
+
 /* What one run of the pipeline knows beyond the model. */
 struct cz_run {
     const char *dir;                 /* folder of the compose file */
     const struct cz_options *opts;
     const struct cz_rules *rules;    /* image knowledge */
+    struct cz_pinner *pinner;        /* image resolution, for pin */
+    const char *lock_path;           /* --lock, or NULL: composure.lock
+                                      * beside the compose file */
+    struct cz_lock *lock_out;        /* `composure lock`: collect the pins
+                                      * here and edit nothing */
+    unsigned unresolved;             /* images that could not be pinned */
+    struct cz_run_file *files;       /* companion files changed */
+    size_t nfiles;
 };
+
+/* Records a changed companion file (copies everything). CZ_OK or
+ * CZ_ENOMEM. */
+CZ_API int cz_run_add_file(struct cz_run *run, const char *path,
+                           const char *old, size_t oldlen, const char *text,
+                           size_t len);
+CZ_API void cz_run_release(struct cz_run *run);
 
 enum cz_transform_flags {
     CZ_TRANSFORM_NETWORK = 1 << 0   /* may talk to registries */

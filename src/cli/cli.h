@@ -36,6 +36,8 @@ int cz_cli_worse(int a, int b);
 char *cz_cli_display_path(const char *path);
 
 int cz_cmd_migrate(int argc, char **argv);
+int cz_cmd_pin(int argc, char **argv);
+int cz_cmd_lock(int argc, char **argv);
 int cz_cmd_transforms(int argc, char **argv);
 
 #endif

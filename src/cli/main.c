@@ -20,6 +20,8 @@ static const struct command commands[] = {
     {"migrate", cz_cmd_migrate,
      "show (or apply) the changes that make a compose project production-"
      "ready"},
+    {"pin", cz_cmd_pin, "pin image references to exact tags and digests"},
+    {"lock", cz_cmd_lock, "resolve image references into the lock file"},
     {"transforms", cz_cmd_transforms, "list the transforms, in pipeline "
                                       "order"},
     {NULL, NULL, NULL},

@@ -1,25 +1,35 @@
 /*
- * migrate.c - `composure migrate`: discover compose files, run the
- * pipeline on each, then show the unified diff (default), list the files
- * that would change (--check), or write them (--write).
+ * migrate.c - `composure migrate`, `pin` and `lock`: discover compose
+ * files, run the pipeline on each, then show the unified diff (default),
+ * list the files that would change (--check), or write them (--write);
+ * `lock` writes the lock file instead.
  *
  * Nothing is written unless every file was read, parsed, transformed and
  * rendered without an error: a batch is written whole or not at all.
+ * Files beside the compose files that transforms change (Dockerfiles) are
+ * shown in the diff; --write writes them only with --apply-dockerfiles and
+ * otherwise prints their diff, a companion patch to apply by hand.
  */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "composure/diff.h"
 #include "composure/io.h"
+#include "composure/pin.h"
 #include "composure/transform.h"
+
+enum command { CMD_MIGRATE, CMD_PIN, CMD_LOCK };
+static const char *const command_names[] = {"migrate", "pin", "lock"};
 
 enum {
     OPT_CHECK = 256, OPT_ONLY, OPT_SKIP, OPT_BACKUP, OPT_COLOR, OPT_RULES,
     OPT_CODE_MOUNTS, OPT_PORTS, OPT_REPLICAS, OPT_HEALTH_PATH,
     OPT_HEALTH_INTERVAL, OPT_HEALTH_TIMEOUT, OPT_HEALTH_RETRIES,
-    OPT_HEALTH_START
+    OPT_HEALTH_START, OPT_PIN, OPT_OFFLINE, OPT_REQUIRE_PINNED, OPT_LOCK,
+    OPT_INSECURE, OPT_APPLY_DOCKERFILES
 };
 
 static const struct option migrate_options[] = {
@@ -40,21 +50,68 @@ static const struct option migrate_options[] = {
     {"health-timeout", required_argument, NULL, OPT_HEALTH_TIMEOUT},
     {"health-retries", required_argument, NULL, OPT_HEALTH_RETRIES},
     {"health-start-period", required_argument, NULL, OPT_HEALTH_START},
+    {"pin", required_argument, NULL, OPT_PIN},
+    {"offline", no_argument, NULL, OPT_OFFLINE},
+    {"require-pinned", no_argument, NULL, OPT_REQUIRE_PINNED},
+    {"lock", required_argument, NULL, OPT_LOCK},
+    {"insecure-registry", required_argument, NULL, OPT_INSECURE},
+    {"apply-dockerfiles", no_argument, NULL, OPT_APPLY_DOCKERFILES},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
 
 struct migrate_opts {
-    int write, check, recursive, quiet;
+    enum command cmd;
+    int write, check, recursive, quiet, apply_dockerfiles, require_pinned;
     const char *backup;           /* suffix, or NULL */
     enum cz_color color;
     unsigned char selected[64];   /* per cz_transforms[] entry */
     const char *rules_path;       /* --rules */
+    const char *lock_path;        /* --lock */
     struct cz_options topts;      /* what the transforms are told */
+    struct cz_pin_options popts;  /* what the pinner is told */
+    struct cz_strlist insecure;   /* --insecure-registry */
 };
 
-static void migrate_help(void)
+static const char pin_help_text[] =
+    "pin:\n"
+    "      --pin MODE       both (default: exact tag and digest), digest, "
+    "tag\n"
+    "      --lock FILE      the lock file (default: composure.lock beside "
+    "each\n"
+    "                       compose file)\n"
+    "      --offline        use only the lock file and the cache "
+    "($XDG_CACHE_HOME/\n"
+    "                       composure); what they lack stays unpinned\n"
+    "      --require-pinned exit 4 when an image cannot be pinned\n"
+    "      --insecure-registry HOST  reach HOST over plain HTTP "
+    "(repeatable)\n"
+    "      --apply-dockerfiles  with --write, write changed Dockerfiles "
+    "too\n"
+    "                       (else their diff is printed, to apply by hand)"
+    "\n";
+
+static void migrate_help(enum command cmd)
 {
+    if (cmd == CMD_PIN || cmd == CMD_LOCK) {
+        printf("usage: composure %s [options] [PATH...]\n\n%s"
+               "Takes the same options as 'composure migrate'.\n\n%s"
+               "\nexit status: 0 done; 1 changes needed (--check); 2 usage "
+               "error; 3 input\nerror; 4 an image could not be pinned "
+               "(--require-pinned); 70 internal.\n",
+               command_names[cmd],
+               cmd == CMD_PIN
+                   ? "Pins every image reference (compose image:, "
+                     "Dockerfile FROM, COPY --from,\nRUN --mount=from) to "
+                     "its exact tag and digest: 'composure migrate --only "
+                     "pin'.\n"
+                   : "Resolves every image reference and writes the lock "
+                     "file (composure.lock\nbeside each compose file, or "
+                     "--lock FILE), changing nothing else. Later\n'pin' "
+                     "and 'migrate' runs read it first, offline.\n",
+               pin_help_text);
+        return;
+    }
     printf(
         "usage: composure migrate [options] [PATH...]\n\n"
         "Runs the transforms on the compose files that PATH names (a file, "
@@ -94,12 +151,14 @@ static void migrate_help(void)
         "      --ports M        fixed host ports of replicated services: "
         "keep\n"
         "                       (warn, default) or expose (behind a proxy "
-        "in the file)\n\n"
+        "in the file)\n"
+        "%s\n"
         "  -h, --help           show this help\n\n"
         "Findings go to stderr as 'file:line:col: level: message [rule]'.\n"
         "exit status: 0 done or nothing to do; 1 changes needed (--check);"
-        "\n2 usage error; 3 input error (nothing is written); 70 internal "
-        "error.\n");
+        "\n2 usage error; 3 input error (nothing is written); 4 an image "
+        "could not be\npinned (--require-pinned); 70 internal error.\n",
+        pin_help_text);
 }
 
 /* Marks the transforms named in a comma-separated list; `none` selects
@@ -191,10 +250,20 @@ static int parse_transform_option(struct migrate_opts *o, int c,
     static const char *const code_mounts[] = {"volume", "watch", "drop",
                                               "keep", NULL};
     static const char *const ports[] = {"keep", "expose", NULL};
+    static const char *const pin_modes[] = {"both", "digest", "tag", NULL};
     struct cz_options *t = &o->topts;
     int choice = 0, rc;
 
     switch (c) {
+    case OPT_PIN:
+        rc = set_choice("--pin", arg, pin_modes, &choice);
+        o->popts.mode = (enum cz_pin_mode)choice;
+        return rc;
+    case OPT_LOCK:
+        o->lock_path = arg;
+        return 0;
+    case OPT_INSECURE:
+        return cz_strlist_add(&o->insecure, arg);
     case OPT_RULES:
         o->rules_path = arg;
         return 0;
@@ -236,13 +305,15 @@ static int parse_transform_option(struct migrate_opts *o, int c,
     }
 }
 
-static int parse_options(struct migrate_opts *o, int argc, char **argv)
+static int parse_options(struct migrate_opts *o, enum command cmd, int argc,
+                         char **argv)
 {
-    const char *only = NULL, *skip = NULL;
+    const char *only = cmd == CMD_MIGRATE ? NULL : "pin", *skip = NULL;
     size_t i;
     int c, color;
 
     memset(o, 0, sizeof(*o));
+    o->cmd = cmd;
     cz_options_init(&o->topts);
     optind = 1;
     while ((c = getopt_long(argc, argv, "wrqh", migrate_options, NULL)) !=
@@ -255,10 +326,12 @@ static int parse_options(struct migrate_opts *o, int argc, char **argv)
             o->check = 1;
             break;
         case OPT_ONLY:
-            only = optarg;
-            break;
         case OPT_SKIP:
-            skip = optarg;
+            if (cmd != CMD_MIGRATE)
+                return cz_cli_usage_error(command_names[cmd], "'%s' runs "
+                                          "only pin: no --only or --skip",
+                                          command_names[cmd]);
+            *(c == OPT_ONLY ? &only : &skip) = optarg;
             break;
         case 'r':
             o->recursive = 1;
@@ -278,8 +351,20 @@ static int parse_options(struct migrate_opts *o, int argc, char **argv)
             o->quiet = 1;
             break;
         case 'h':
-            migrate_help();
+            migrate_help(cmd);
             return -1;
+        case OPT_OFFLINE:
+            o->popts.offline = 1;
+            break;
+        case OPT_REQUIRE_PINNED:
+            o->require_pinned = 1;
+            break;
+        case OPT_APPLY_DOCKERFILES:
+            o->apply_dockerfiles = 1;
+            break;
+        case OPT_PIN:
+        case OPT_LOCK:
+        case OPT_INSECURE:
         case OPT_RULES:
         case OPT_CODE_MOUNTS:
         case OPT_PORTS:
@@ -301,6 +386,12 @@ static int parse_options(struct migrate_opts *o, int argc, char **argv)
                                   "together");
     if (o->backup && !o->write)
         return cz_cli_usage_error("migrate", "--backup goes with --write");
+    if (o->apply_dockerfiles && !o->write)
+        return cz_cli_usage_error("migrate", "--apply-dockerfiles goes with "
+                                  "--write");
+    if (cmd == CMD_LOCK && (o->write || o->check))
+        return cz_cli_usage_error("lock", "'lock' writes the lock file "
+                                  "only: no --write or --check");
     if (only && skip)
         return cz_cli_usage_error("migrate", "--only and --skip do not go "
                                   "together");
@@ -320,18 +411,21 @@ struct job {
     struct cz_source *src;
     struct cz_buf out;       /* the rendered result */
     int changed;
+    struct cz_run run;       /* what the transforms left: companion files */
+    struct cz_lock lock;     /* `lock`: the pins found */
 };
 
 /* Reads, parses, transforms and renders one file. An error goes into rep
  * (while the sources it points into are still alive); returns its code. */
 static int run_pipeline(const struct migrate_opts *o,
-                        const struct cz_rules *rules, struct job *job,
+                        const struct cz_rules *rules,
+                        struct cz_pinner *pinner, struct job *job,
                         struct cz_report *rep)
 {
     struct cz_error err = {0};
     struct cz_doc *doc = NULL;
     struct cz_model model = {0};
-    struct cz_run run = {0};
+    struct cz_run *run = &job->run;
     size_t i;
     int rc;
 
@@ -340,12 +434,15 @@ static int run_pipeline(const struct migrate_opts *o,
         rc = cz_doc_parse(job->src, &doc, &err);
     if (!rc)
         rc = cz_model_load(&model, doc, &err);
-    run.dir = model.dir;
-    run.opts = &o->topts;
-    run.rules = rules;
+    run->dir = model.dir;
+    run->opts = &o->topts;
+    run->rules = rules;
+    run->pinner = pinner;
+    run->lock_path = o->lock_path;
+    run->lock_out = o->cmd == CMD_LOCK ? &job->lock : NULL;
     for (i = 0; !rc && cz_transforms[i]; i++)
         if (o->selected[i])
-            rc = cz_transforms[i]->apply(&run, &model, rep, &err);
+            rc = cz_transforms[i]->apply(run, &model, rep, &err);
     if (!rc)
         rc = cz_doc_render(doc, &job->out, &err);
     if (!rc)
@@ -387,25 +484,39 @@ static int print_diff_line(void *ctx, enum cz_diff_symbol sym,
     return CZ_OK;
 }
 
-static int show_diff(const struct job *job, int color)
+/* The diff of one file; path as the user sees it. */
+static int show_diff(const char *shown, const char *old, size_t oldlen,
+                     const char *text, size_t len, int color)
 {
     struct printer p = {color};
     struct cz_buf a = CZ_BUF_INIT, b = CZ_BUF_INIT;
-    int rc;
-
     /* An absolute path outside the current folder keeps its place below
      * "/": `git apply --directory=/` or `patch -p1 -d /` take it. */
-    const char *label = job->shown + (job->shown[0] == '/');
+    const char *label = shown + (shown[0] == '/');
+    int rc;
 
     if (cz_buf_addf(&a, "a/%s", label) || cz_buf_addf(&b, "b/%s", label))
         rc = CZ_ENOMEM;
     else
-        rc = cz_diff_unified(job->src->bytes, job->src->len, job->out.buf,
-                             job->out.len, a.buf, b.buf, 3, print_diff_line,
-                             &p);
+        rc = cz_diff_unified(old, oldlen, text, len, a.buf, b.buf, 3,
+                             print_diff_line, &p);
     cz_buf_release(&a);
     cz_buf_release(&b);
     return rc;
+}
+
+/* A companion file changed by an earlier job too is shown once: the
+ * first job's version counts. */
+static int seen_before(const struct job *jobs, size_t i, size_t k)
+{
+    size_t j, m;
+
+    for (j = 0; j <= i; j++)
+        for (m = 0; m < (j == i ? k : jobs[j].run.nfiles); m++)
+            if (strcmp(jobs[j].run.files[m].path,
+                       jobs[i].run.files[k].path) == 0)
+                return 1;
+    return 0;
 }
 
 static int discover_all(const struct migrate_opts *o, int argc, char **argv,
@@ -430,39 +541,140 @@ static int discover_all(const struct migrate_opts *o, int argc, char **argv,
     return status;
 }
 
-static int write_all(const struct migrate_opts *o, struct job *jobs,
-                     size_t n, struct cz_report *rep)
+static int write_file(const char *path, const char *text, size_t len,
+                      const char *backup, struct cz_report *rep)
 {
     struct cz_error err = {0};
-    size_t i;
 
-    for (i = 0; i < n; i++) {
-        if (!jobs[i].changed)
-            continue;
-        if (cz_io_write_atomic(jobs[i].path, jobs[i].out.buf, jobs[i].out.len,
-                               o->backup, &err)) {
-            cz_report_add_error(rep, &err);
-            return cz_cli_exit_status(err.code);
-        }
+    if (cz_io_write_atomic(path, text, len, backup, &err)) {
+        cz_report_add_error(rep, &err);
+        return cz_cli_exit_status(err.code);
     }
     return CZ_OK;
 }
 
-int cz_cmd_migrate(int argc, char **argv)
+/* Shows, lists or writes what the jobs changed. Returns the status. */
+static int deliver(const struct migrate_opts *o, struct job *jobs, size_t n,
+                   struct cz_report *rep)
+{
+    int color = cz_cli_use_color(o->color, stdout), status = CZ_OK;
+    size_t i, k;
+
+    for (i = 0; i < n && status <= CZ_ECHANGED; i++) {
+        struct job *job = &jobs[i];
+        if (!job->path)
+            continue;
+        if (job->changed && o->check) {
+            printf("%s\n", job->shown);
+            status = CZ_ECHANGED;
+        } else if (job->changed && o->write) {
+            status = write_file(job->path, job->out.buf, job->out.len,
+                                o->backup, rep);
+        } else if (job->changed &&
+                   show_diff(job->shown, job->src->bytes, job->src->len,
+                             job->out.buf, job->out.len, color)) {
+            status = CZ_EINTERNAL;
+        }
+        for (k = 0; k < job->run.nfiles && status <= CZ_ECHANGED; k++) {
+            struct cz_run_file *f = &job->run.files[k];
+            char *shown;
+            if (seen_before(jobs, i, k))
+                continue;
+            shown = cz_cli_display_path(f->path);
+            if (!shown)
+                return CZ_EINTERNAL;
+            if (o->check) {
+                printf("%s\n", shown);
+                status = CZ_ECHANGED;
+            } else if (o->write && o->apply_dockerfiles) {
+                status = write_file(f->path, f->new, f->newlen, o->backup,
+                                    rep);
+            } else if (show_diff(shown, f->old, f->oldlen, f->new,
+                                 f->newlen, color)) {
+                status = CZ_EINTERNAL;
+            } else if (o->write) {
+                cz_report_add(rep, CZ_LEVEL_INFO, NULL, CZ_NOPOS,
+                              "pin.companion", "'%s' is not written: its "
+                              "diff is on stdout (git apply it, or use "
+                              "--apply-dockerfiles)", shown);
+            }
+            free(shown);
+        }
+    }
+    return status;
+}
+
+/* `lock`: merges each job's pins into its lock file and writes it when it
+ * changed. */
+static int write_locks(const struct migrate_opts *o, struct job *jobs,
+                       size_t n, struct cz_report *rep)
+{
+    struct cz_error err = {0};
+    size_t i, k;
+    int status = CZ_OK;
+
+    for (i = 0; i < n && !status; i++) {
+        struct cz_buf path = CZ_BUF_INIT, text = CZ_BUF_INIT;
+        struct cz_lock lock;
+        char *slash;
+        if (!jobs[i].path)
+            continue;
+        if (o->lock_path) {
+            cz_buf_adds(&path, o->lock_path);
+        } else {
+            cz_buf_adds(&path, jobs[i].path);
+            slash = strrchr(path.buf, '/');
+            path.len = slash ? (size_t)(slash - path.buf) + 1 : 0;
+            cz_buf_adds(&path, "composure.lock");
+        }
+        if (cz_lock_load(&lock, path.buf, 0, &err)) {
+            cz_report_add_error(rep, &err);
+            status = cz_cli_exit_status(err.code);
+        }
+        for (k = 0; !status && k < jobs[i].lock.n; k++) {
+            const struct cz_pin *pin = &jobs[i].lock.pins[k];
+            if (cz_lock_put(&lock, pin->key, pin->tag, pin->digest, 0))
+                status = CZ_EINTERNAL;
+        }
+        if (!status && (lock.dirty || access(path.buf, F_OK) != 0)) {
+            if (cz_lock_render(&lock, 0, &text))
+                status = CZ_EINTERNAL;
+            else if (!(status = write_file(path.buf, text.buf, text.len,
+                                           NULL, rep)))
+                cz_report_add(rep, CZ_LEVEL_INFO, NULL, CZ_NOPOS,
+                              "lock.written", "wrote '%s' (%zu image%s)",
+                              path.buf, lock.n, lock.n == 1 ? "" : "s");
+        }
+        cz_lock_release(&lock);
+        cz_buf_release(&path);
+        cz_buf_release(&text);
+    }
+    return status;
+}
+
+static int run_command(enum command cmd, int argc, char **argv)
 {
     struct migrate_opts o;
     struct cz_strlist files = {0};
     struct cz_report rep = {0};
     struct job *jobs = NULL;
     struct cz_rules *rules = NULL;
+    struct cz_pinner *pinner = NULL;
     struct cz_error err = {0};
-    int status, rc, color;
+    unsigned unresolved = 0;
+    int status, rc;
     size_t i, j;
 
-    rc = parse_options(&o, argc, argv);
-    if (rc)
+    rc = parse_options(&o, cmd, argc, argv);
+    if (rc) {
+        cz_strlist_release(&o.insecure);
         return rc < 0 ? 0 : rc;
+    }
+    o.popts.insecure = &o.insecure;
     rc = cz_rules_load(&rules, o.rules_path, &err);
+    for (i = 0; !rc && cz_transforms[i]; i++)
+        if (o.selected[i] && cz_transforms[i]->flags & CZ_TRANSFORM_NETWORK)
+            rc = cz_pinner_new(&o.popts, &pinner, &err);
     if (rc) {
         cz_report_add_error(&rep, &err);
         status = cz_cli_exit_status(rc);
@@ -489,35 +701,56 @@ int cz_cmd_migrate(int argc, char **argv)
             status = CZ_EINTERNAL;
             goto out;
         }
-        rc = run_pipeline(&o, rules, &jobs[i], &rep);
+        rc = run_pipeline(&o, rules, pinner, &jobs[i], &rep);
         if (rc)
             status = cz_cli_worse(status, cz_cli_exit_status(rc));
+        unresolved += jobs[i].run.unresolved;
     }
-    color = cz_cli_use_color(o.color, stdout);
-    for (i = 0; i < files.n; i++) {
-        if (!jobs[i].changed)
-            continue;
-        if (o.check) {
-            printf("%s\n", jobs[i].shown);
-            status = cz_cli_worse(status, CZ_ECHANGED);
-        } else if (!o.write && show_diff(&jobs[i], color)) {
-            status = CZ_EINTERNAL;
-        }
+    /* A dry run still shows what the good files would become. */
+    if (cmd == CMD_LOCK) {
+        if (status == CZ_OK)
+            status = write_locks(&o, jobs, files.n, &rep);
+    } else if (status == CZ_OK || !o.write) {
+        status = cz_cli_worse(status, deliver(&o, jobs, files.n, &rep));
     }
-    if (o.write && status == CZ_OK)
-        status = write_all(&o, jobs, files.n, &rep);
+    if (o.require_pinned && unresolved) {
+        cz_report_add(&rep, CZ_LEVEL_ERROR, NULL, CZ_NOPOS, "pin.required",
+                      "%u image reference%s could not be pinned "
+                      "(--require-pinned)", unresolved,
+                      unresolved == 1 ? "" : "s");
+        status = cz_cli_worse(status, CZ_ERESOLVE);
+    }
 out:
     cz_cli_print_report(&rep, o.quiet);
     for (i = 0; jobs && i < files.n; i++) {
         cz_source_free(jobs[i].src);
         cz_buf_release(&jobs[i].out);
+        cz_run_release(&jobs[i].run);
+        cz_lock_release(&jobs[i].lock);
         free(jobs[i].shown);
     }
     free(jobs);
+    cz_pinner_free(pinner);
     cz_rules_free(rules);
     cz_strlist_release(&files);
+    cz_strlist_release(&o.insecure);
     cz_report_release(&rep);
     return status;
+}
+
+int cz_cmd_migrate(int argc, char **argv)
+{
+    return run_command(CMD_MIGRATE, argc, argv);
+}
+
+int cz_cmd_pin(int argc, char **argv)
+{
+    return run_command(CMD_PIN, argc, argv);
+}
+
+int cz_cmd_lock(int argc, char **argv)
+{
+    return run_command(CMD_LOCK, argc, argv);
 }
 
 int cz_cmd_transforms(int argc, char **argv)

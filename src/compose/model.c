@@ -337,6 +337,7 @@ void cz_model_release(struct cz_model *model)
 {
     struct cz_model_file *file, *next;
 
+    cz_model_release_dockerfiles(model);
     for (file = model->files; file; file = next) {
         next = file->next;
         cz_doc_free(file->doc);

@@ -12,4 +12,7 @@ int cz_model_load_env(struct cz_model *model, struct cz_error *err);
 /* Keeps src alive until cz_model_release (and frees it then). */
 int cz_model_keep_source(struct cz_model *model, struct cz_source *src);
 
+/* Frees the Dockerfiles read for builds (build.c). */
+void cz_model_release_dockerfiles(struct cz_model *model);
+
 #endif
