@@ -10,7 +10,9 @@
  *             are still reused);
  *   parallel  every reference added, then one cz_registry_run().
  * The best of `rounds` counts. Prints both times, the ratio, and the HTTP
- * requests and connections each made; with --expect FILE ("TAG DIGEST"
+ * requests and connections each made. Then the pinner (include/composure/
+ * pin.h) resolves them all twice with a fresh on-disk cache: the first run
+ * asks the registry, the second must make no HTTP request at all; with --expect FILE ("TAG DIGEST"
  * lines) every digest is checked. Exits 1 when a look-up fails or a digest
  * is wrong.
  *
@@ -24,6 +26,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "composure/pin.h"
 #include "composure/registry.h"
 
 struct bench {
@@ -132,6 +135,46 @@ static int read_expect(struct bench *b)
     return 0;
 }
 
+/* Resolves every reference through a pinner with cache dir; returns the
+ * HTTP requests it made, or -1 when a reference stayed unresolved. */
+static long pinner_run(const struct bench *b, const char *dir, double *secs)
+{
+    struct cz_pin_options opts = {0};
+    struct cz_strlist insecure = {0};
+    struct cz_pinner *pinner;
+    struct cz_pin_req *reqs = calloc((size_t)b->count, sizeof(*reqs));
+    struct cz_error err = {0};
+    char name[600];
+    long requests = -1;
+    double t0 = now();
+    int i, bad = 0;
+
+    cz_strlist_add(&insecure, b->registry);
+    opts.mode = CZ_PIN_DIGEST;
+    opts.cache_dir = dir;
+    opts.insecure = &insecure;
+    for (i = 0; reqs && i < b->count; i++) {
+        snprintf(name, sizeof(name), "%s/%s:%s%03d", b->registry, b->repo,
+                 b->prefix, i);
+        bad |= cz_image_parse(name, &reqs[i].ref, &err);
+    }
+    if (reqs && !bad && !cz_pinner_new(&opts, &pinner, &err)) {
+        if (!cz_pinner_resolve(pinner, reqs, (size_t)b->count, NULL, &err)) {
+            requests = (long)cz_pinner_requests(pinner);
+            for (i = 0; i < b->count; i++)
+                if (!reqs[i].ok ||
+                    (b->digests && b->digests[i][0] &&
+                     strcmp(reqs[i].digest, b->digests[i])))
+                    requests = -1;
+        }
+        cz_pinner_free(pinner);   /* saves the cache */
+    }
+    *secs = now() - t0;
+    free(reqs);
+    cz_strlist_release(&insecure);
+    return requests;
+}
+
 int main(int argc, char **argv)
 {
     struct bench b = {NULL, "bench/app", "t", NULL, 200, 3, 0, NULL};
@@ -184,6 +227,28 @@ int main(int argc, char **argv)
     printf("  parallel    %8.1f ms  %4lu requests  %3lu connections\n",
            parallel.secs * 1e3, parallel.requests, parallel.connections);
     printf("  ratio       %8.1fx\n", serial.secs / parallel.secs);
+    {
+        char dir[] = "/tmp/bench_resolve_cache.XXXXXX";
+        char cmd[64];
+        double cold, warm;
+        long first, second;
+        if (!mkdtemp(dir))
+            return 1;
+        first = pinner_run(&b, dir, &cold);
+        second = pinner_run(&b, dir, &warm);
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+        if (system(cmd) != 0)
+            fprintf(stderr, "bench: cannot remove '%s'\n", dir);
+        printf("  pinner, empty cache  %8.1f ms  %4ld requests\n",
+               cold * 1e3, first);
+        printf("  pinner, warm cache   %8.1f ms  %4ld requests\n",
+               warm * 1e3, second);
+        if (first < 0 || second != 0) {
+            printf("  FAILED: the cache run %s\n",
+                   second ? "made requests" : "failed");
+            failed++;
+        }
+    }
     if (failed)
         printf("  FAILED: %d look-ups\n", failed);
     free(b.digests);
