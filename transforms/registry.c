@@ -8,12 +8,14 @@
 #include <string.h>
 
 extern const struct cz_transform cz_transform_volumes;
+extern const struct cz_transform cz_transform_healthcheck;
 extern const struct cz_transform cz_transform_replicas;
 extern const struct cz_transform cz_transform_pin;
 
 /* volumes first: replicas judges "stateful" by the volumes it leaves. */
 const struct cz_transform *const cz_transforms[] = {
     &cz_transform_volumes,
+    &cz_transform_healthcheck,
     &cz_transform_replicas,
     &cz_transform_pin,
     NULL,

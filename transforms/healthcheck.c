@@ -1,0 +1,1292 @@
+/*
+ * healthcheck.c - gives each service a healthcheck its image can run, and
+ * makes depends_on wait for the dependencies that now have one.
+ *
+ * A service is skipped when it has a healthcheck of its own, through a
+ * merge key or through `extends` (also one that is disabled). Otherwise:
+ *
+ *   image with a rule (data/images.yaml)  the rule's probe, copied as a
+ *       tree; a rule may need a setting on the service (env NAME=value) or
+ *       credentials from the service's own environment (redis, valkey)
+ *   built service  the Dockerfile decides: its own HEALTHCHECK wins; a
+ *       final stage on an image with a rule gets that rule; else the port
+ *       (command, PORT, expose, ports, EXPOSE) and a tool that exists in
+ *       that image (python, node, bash, curl, wget) make the probe
+ *   image of a language runtime (python, node)  as a built service
+ *       without a Dockerfile
+ *
+ * No probe is ever guessed: when the image, the port or the tool is not
+ * known, a warning names the service and shows a snippet to fill in.
+ *
+ * Timing: a value given on the command line wins over the rule's, which
+ * wins over the built-in defaults (struct cz_options). Everything is
+ * written where the service is defined (its own mapping); depends_on is
+ * edited where it is defined, so a list under an anchor changes once.
+ *
+ * Positions point at the service's key, or at the depends_on value.
+ */
+#include "healthcheck.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "composure/io.h"
+
+enum svc_state {
+    ST_NONE,        /* no healthcheck, none added */
+    ST_HAS,         /* its own, or the Dockerfile's HEALTHCHECK */
+    ST_ADDED,       /* added by this run */
+    ST_DISABLED
+};
+
+/* What a built image (or a runtime image) has to probe with. */
+struct tools {
+    const char *python;             /* "python" or "python3", or NULL */
+    unsigned node, curl, wget, bash;
+};
+
+/* A probe made here: an exec-form test and a phrase for the report. */
+struct probe {
+    const char *argv[8];
+    size_t argc;
+    const char *what;       /* "TCP connect with python" */
+    const char *note;       /* "" or "; ..." */
+};
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static int oom(struct hc *hc)
+{
+    return cz_error_set(hc->err, CZ_ENOMEM, NULL, NULL, CZ_NOPOS,
+                        "out of memory");
+}
+
+static int is_null(const struct cz_node *node)
+{
+    return !node || (node->kind == CZ_NODE_SCALAR &&
+                     node->style == CZ_STYLE_PLAIN &&
+                     (node->len == 0 || strcmp(node->value, "~") == 0 ||
+                      strcmp(node->value, "null") == 0));
+}
+
+static int is_true(const struct cz_node *node)
+{
+    const char *s = cz_hc_scalar(node);
+
+    return s && (strcmp(s, "true") == 0 || strcmp(s, "True") == 0 ||
+                 strcmp(s, "yes") == 0);
+}
+
+static const char *blank_snippet(struct hc *hc);
+
+/* A finding on the compose file. With hand set (a warning that nothing
+ * was added), the message ends with a snippet to fill in. */
+static int vreport(struct hc *hc, enum cz_level level, uint32_t at,
+                   const char *rule, int hand, const char *fmt, va_list ap)
+{
+    struct cz_buf msg = CZ_BUF_INIT;
+    int rc = cz_buf_grow(&msg, 256);
+    va_list aq;
+    int n;
+
+    va_copy(aq, ap);
+    n = vsnprintf(msg.buf, msg.cap, fmt, ap);
+    if (!rc && n >= 0 && (size_t)n >= msg.cap &&
+        !(rc = cz_buf_grow(&msg, (size_t)n + 1)))
+        vsnprintf(msg.buf, msg.cap, fmt, aq);
+    va_end(aq);
+    if (!rc && n >= 0)
+        rc = cz_report_add(hc->rep, level, hc->model->src, at, rule, "%s%s%s",
+                           msg.buf, hand ? "; to add a healthcheck by hand: "
+                                         : "",
+                           hand ? blank_snippet(hc) : "");
+    cz_buf_release(&msg);
+    return rc || n < 0 ? oom(hc) : CZ_OK;
+}
+
+static int add(struct hc *hc, enum cz_level level, uint32_t at,
+               const char *rule, const char *fmt, ...) CZ_PRINTF(5, 6);
+static int warn(struct hc *hc, uint32_t at, const char *rule,
+                const char *fmt, ...) CZ_PRINTF(4, 5);
+
+static int add(struct hc *hc, enum cz_level level, uint32_t at,
+               const char *rule, const char *fmt, ...)
+{
+    va_list ap;
+    int rc;
+
+    va_start(ap, fmt);
+    rc = vreport(hc, level, at, rule, 0, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+/* A warning that nothing was added, with a snippet to fill in. */
+static int warn(struct hc *hc, uint32_t at, const char *rule,
+                const char *fmt, ...)
+{
+    va_list ap;
+    int rc;
+
+    va_start(ap, fmt);
+    rc = vreport(hc, CZ_LEVEL_WARNING, at, rule, 1, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+/* ---- probes ------------------------------------------------------------- */
+
+/* path made safe inside a quoted URL of a python or JS string and in a
+ * compose file: $ doubled, quotes, backslashes and blanks percent-encoded. */
+static const char *safe_path(struct hc *hc, const char *path)
+{
+    struct cz_buf b = CZ_BUF_INIT;
+    const char *res = NULL, *p;
+    int rc = CZ_OK;
+
+    for (p = path; *p && !rc; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c == '$')
+            rc = cz_buf_adds(&b, "$$");
+        else if (c <= ' ' || c == '\'' || c == '"' || c == '\\' || c == 0x7f)
+            rc = cz_buf_addf(&b, "%%%02X", c);
+        else
+            rc = cz_buf_addc(&b, (char)c);
+    }
+    if (!rc)
+        res = cz_arena_strndup(&hc->ar, b.buf, b.len);
+    cz_buf_release(&b);
+    return res;
+}
+
+static void probe_set(struct probe *p, int argc, ...)
+{
+    va_list ap;
+    int i;
+
+    va_start(ap, argc);
+    for (i = 0; i < argc; i++)
+        p->argv[i] = va_arg(ap, const char *);
+    va_end(ap);
+    p->argc = (size_t)argc;
+}
+
+/*
+ * Makes the probe for port (0: a "<PORT>" placeholder, for a snippet) with
+ * the best tool the image has: an HTTP GET of --health-path, else (or
+ * without an HTTP client) a TCP connect. Returns 1 when a tool fits, 0
+ * when none does, -1 on ENOMEM.
+ */
+static int make_probe(struct hc *hc, const struct tools *t, unsigned port,
+                      struct probe *p)
+{
+    const char *path = hc->run->opts->health_path;
+    const char *ps = port ? cz_hc_printf(hc, "%u", port) : "<PORT>";
+    const char *url = NULL, *s = NULL, *tool = NULL;
+
+    if (path && (path = safe_path(hc, path)))
+        url = cz_hc_printf(hc, "http://127.0.0.1:%s%s", ps ? ps : "", path);
+    if (!ps || (hc->run->opts->health_path && !url))
+        return -1;
+    if (url && (t->python || t->node || t->curl || t->wget)) {
+        if (t->python)
+            s = cz_hc_printf(hc, "import urllib.request as u; "
+                             "u.urlopen('%s', timeout=3)", url);
+        else if (t->node)
+            s = cz_hc_printf(hc, "require('http').get('%s', r => "
+                             "process.exit(r.statusCode < 400 ? 0 : 1))"
+                             ".on('error', () => process.exit(1))", url);
+        if (t->python)
+            probe_set(p, 4, "CMD", t->python, "-c", s);
+        else if (t->node)
+            probe_set(p, 4, "CMD", "node", "-e", s);
+        else
+            probe_set(p, 6, "CMD", t->curl ? "curl" : "wget",
+                      t->curl ? "-fsS" : "-q", t->curl ? "-o" : "-O",
+                      "/dev/null", url);
+        tool = t->python ? "python" : t->node ? "node"
+                                              : t->curl ? "curl" : "wget";
+        p->what = cz_hc_printf(hc, "GET %s with %s", path, tool);
+        p->note = "";
+        return p->what && (s || (!t->python && !t->node)) ? 1 : -1;
+    }
+    if (t->python) {
+        s = cz_hc_printf(hc, "import socket; socket.create_connection(("
+                         "'127.0.0.1', %s), 3)", ps);
+        probe_set(p, 4, "CMD", t->python, "-c", s);
+        tool = "python";
+    } else if (t->node) {
+        s = cz_hc_printf(hc, "require('net').connect(%s, '127.0.0.1')"
+                         ".on('connect', () => process.exit(0))"
+                         ".on('error', () => process.exit(1))", ps);
+        probe_set(p, 4, "CMD", "node", "-e", s);
+        tool = "node";
+    } else if (t->bash) {
+        s = cz_hc_printf(hc, ": > /dev/tcp/127.0.0.1/%s", ps);
+        probe_set(p, 4, "CMD", "bash", "-c", s);
+        tool = "bash";
+    } else if (t->curl && !url) {
+        s = cz_hc_printf(hc, "http://127.0.0.1:%s/", ps);
+        probe_set(p, 6, "CMD", "curl", "-sS", "-o", "/dev/null", s);
+        p->what = "any HTTP answer, with curl,";
+        p->note = "";
+        return s ? 1 : -1;
+    } else {
+        return 0;
+    }
+    p->what = cz_hc_printf(hc, "TCP connect with %s", tool);
+    p->note = url ? "; the image has no HTTP client for --health-path" : "";
+    return s && p->what ? 1 : -1;
+}
+
+/* The tools of a base image that composure knows; 1 when it knows it. */
+static int base_tools(const struct cz_imageref *ref, struct tools *t)
+{
+    static const char *const debian_based[] = {
+        "python", "pypy", "node", "ruby", "php", "golang", "rust", "perl",
+        "openjdk", "eclipse-temurin", "maven", "gradle", "buildpack-deps",
+        "debian", "ubuntu", NULL};
+    const char *name;
+    int alpine = strstr(ref->tag, "alpine") != NULL;
+    size_t i;
+
+    if (strcmp(ref->domain, "mcr.microsoft.com") == 0 &&
+        strncmp(ref->path, "dotnet/", 7) == 0) {
+        if (strstr(ref->tag, "chiseled") || strstr(ref->tag, "distroless") ||
+            strstr(ref->tag, "mariner") || strstr(ref->tag, "azurelinux"))
+            return 0;
+        t->wget = alpine;
+        t->bash = !alpine;
+        return 1;
+    }
+    if (strcmp(ref->domain, "docker.io") != 0 ||
+        strncmp(ref->path, "library/", 8) != 0)
+        return 0;
+    name = ref->path + 8;
+    if (strcmp(name, "python") == 0)
+        t->python = "python";
+    if (strcmp(name, "node") == 0)
+        t->node = 1;
+    if (strcmp(name, "eclipse-temurin") == 0 && !alpine)
+        t->curl = t->wget = 1;
+    if (strcmp(name, "alpine") == 0 || strcmp(name, "busybox") == 0) {
+        t->wget = 1;
+        return 1;
+    }
+    for (i = 0; debian_based[i]; i++)
+        if (strcmp(name, debian_based[i]) == 0) {
+            /* alpine variants: busybox wget, no bash */
+            t->wget |= (unsigned)alpine;
+            t->bash = !alpine;
+            return 1;
+        }
+    return 0;
+}
+
+static int is_distroless(const struct cz_imageref *ref)
+{
+    return (strcmp(ref->domain, "gcr.io") == 0 &&
+            strncmp(ref->path, "distroless/", 11) == 0) ||
+           strcmp(ref->domain, "cgr.dev") == 0 ||
+           strstr(ref->path, "distroless") || strstr(ref->tag, "distroless") ||
+           strstr(ref->tag, "chiseled");
+}
+
+/* ---- writing ------------------------------------------------------------ */
+
+/* `healthcheck: {test: [...], interval: ...}` on one line, for a warning:
+ * test is a list of strings, timing as insert_healthcheck() would write
+ * it with rule_hc (which may be NULL). */
+static const char *snippet(struct hc *hc, const char *const *argv,
+                           size_t argc, const struct cz_node *rule_hc)
+{
+    static const char *const keys[] = {"interval", "timeout", "start_period"};
+    const struct cz_options *o = hc->run->opts, *d = &hc->defaults;
+    const char *opt[3] = {o->interval, o->timeout, o->start_period};
+    const char *dflt[3] = {d->interval, d->timeout, d->start_period};
+    const char *val[3], *res = NULL, *p;
+    struct cz_buf b = CZ_BUF_INIT;
+    size_t i;
+    int rc = cz_buf_adds(&b, "healthcheck: {test: [");
+
+    for (i = 0; i < 3; i++) {
+        const char *own = rule_hc ? cz_hc_scalar(cz_map_get(rule_hc, keys[i]))
+                                  : NULL;
+        val[i] = own && opt[i] == dflt[i] ? own : opt[i];
+    }
+    for (i = 0; i < argc && !rc; i++) {
+        rc = cz_buf_adds(&b, i ? ", \"" : "\"");
+        for (p = argv[i]; *p && !rc; p++)
+            rc = strchr("\"\\", *p) ? cz_buf_addf(&b, "\\%c", *p)
+                                    : cz_buf_addc(&b, *p);
+        if (!rc)
+            rc = cz_buf_addc(&b, '"');
+    }
+    if (!rc)
+        rc = cz_buf_addf(&b, "], interval: %s, timeout: %s, retries: %u, "
+                         "start_period: %s}", val[0], val[1], o->retries,
+                         val[2]);
+    if (!rc)
+        res = cz_arena_strndup(&hc->ar, b.buf, b.len);
+    cz_buf_release(&b);
+    return res ? res : "healthcheck: {test: [...]}";
+}
+
+/* The snippet to fill in when nothing is known about the probe. */
+static const char *blank_snippet(struct hc *hc)
+{
+    static const char *const argv[] = {"CMD",
+                                       "<command that exits 0 when ready>"};
+
+    return snippet(hc, argv, 2, NULL);
+}
+
+/* The strings of a rule's test, for a snippet; 0 when it is no list of
+ * at most 16 strings. */
+static size_t test_argv(const struct cz_node *test, const char **argv)
+{
+    uint32_t i;
+
+    test = cz_node_resolve((struct cz_node *)test);
+    if (test && test->kind == CZ_NODE_SCALAR) {
+        argv[0] = "CMD-SHELL";
+        argv[1] = test->value;
+        return 2;
+    }
+    if (!test || test->kind != CZ_NODE_SEQUENCE || test->n > 16)
+        return 0;
+    for (i = 0; i < test->n; i++)
+        if (!(argv[i] = cz_hc_scalar(cz_node_resolve(test->items[i]))))
+            return 0;
+    return test->n;
+}
+
+static struct cz_node *str_seq(struct hc *hc, const char *const *argv,
+                               size_t argc)
+{
+    struct cz_node *seq = cz_node_new_seq(hc->doc);
+    size_t i;
+
+    if (!seq)
+        return NULL;
+    cz_node_set_flow(seq);
+    for (i = 0; i < argc; i++)
+        if (cz_seq_append(hc->doc, seq, cz_node_new_str(hc->doc, argv[i]),
+                          hc->err))
+            return NULL;
+    return seq;
+}
+
+/* A timing value: the command line's when given there, else the rule's,
+ * else the default. opt == dflt (the same pointer) means "not given":
+ * cz_options_init() fills in string literals. */
+static struct cz_node *timing(struct hc *hc, const struct cz_node *rule_hc,
+                              const char *key, const char *opt,
+                              const char *dflt)
+{
+    struct cz_node *own = rule_hc ? cz_map_get(rule_hc, key) : NULL;
+
+    if (own && opt == dflt)
+        return cz_node_copy(hc->doc, own);
+    return cz_node_new_plain(hc->doc, opt);
+}
+
+/*
+ * Adds `healthcheck:` with test to the service's own mapping, with the
+ * timing keys in the usual order and any other key of the rule's
+ * healthcheck (start_interval) after them.
+ */
+static int insert_healthcheck(struct hc *hc, const struct cz_service *svc,
+                              struct cz_node *test,
+                              const struct cz_node *rule_hc)
+{
+    const struct cz_options *o = hc->run->opts, *d = &hc->defaults;
+    struct cz_node *map = cz_node_new_map(hc->doc), *retries;
+    char num[16];
+    uint32_t i;
+    int rc;
+
+    if (!map || !test)
+        return oom(hc);
+    if (svc->node->style == CZ_STYLE_FLOW)
+        cz_node_set_flow(map);
+    snprintf(num, sizeof(num), "%u", o->retries);
+    retries = rule_hc && cz_map_get(rule_hc, "retries") &&
+                      o->retries == d->retries
+                  ? cz_node_copy(hc->doc, cz_map_get(rule_hc, "retries"))
+                  : cz_node_new_plain(hc->doc, num);
+    if ((rc = cz_map_set(hc->doc, map, "test", test, hc->err)) ||
+        (rc = cz_map_set(hc->doc, map, "interval",
+                         timing(hc, rule_hc, "interval", o->interval,
+                                d->interval), hc->err)) ||
+        (rc = cz_map_set(hc->doc, map, "timeout",
+                         timing(hc, rule_hc, "timeout", o->timeout,
+                                d->timeout), hc->err)) ||
+        (rc = cz_map_set(hc->doc, map, "retries", retries, hc->err)) ||
+        (rc = cz_map_set(hc->doc, map, "start_period",
+                         timing(hc, rule_hc, "start_period", o->start_period,
+                                d->start_period), hc->err)))
+        return rc;
+    for (i = 0; rule_hc && i < cz_map_len(rule_hc); i++) {
+        const char *key = cz_hc_scalar(cz_map_key(rule_hc, i));
+        if (!key || cz_map_find(map, key) >= 0)
+            continue;
+        if ((rc = cz_map_set(hc->doc, map, key,
+                             cz_node_copy(hc->doc, cz_map_value(rule_hc, i)),
+                             hc->err)))
+            return rc;
+    }
+    return cz_map_set(hc->doc, svc->node, "healthcheck", map, hc->err);
+}
+
+/* ---- rules ------------------------------------------------------------- */
+
+/* Command-line flags that stand for a rule's NAME=value setting. */
+static const struct {
+    const char *env, *flag;
+} setting_flags[] = {
+    {"KC_HEALTH_ENABLED", "--health-enabled"},
+    {"TRAEFIK_PING", "--ping"},
+};
+
+/* Whether the service sets name to value, in its environment or by the
+ * flag that stands for it. */
+static int setting_met(struct hc *hc, const struct cz_service *svc,
+                       const struct words *w, const char *name,
+                       const char *value)
+{
+    const char *raw = NULL, *s;
+    size_t i, k, len;
+
+    if (cz_hc_env(svc, name, &raw) && raw && (s = cz_hc_interpolate(hc, raw)) &&
+        strcasecmp(s, value) == 0)
+        return 1;
+    for (k = 0; k < sizeof(setting_flags) / sizeof(setting_flags[0]); k++) {
+        if (strcmp(setting_flags[k].env, name) != 0)
+            continue;
+        len = strlen(setting_flags[k].flag);
+        for (i = 0; i < w->n; i++) {
+            s = w->v[i];
+            if (strncasecmp(s, setting_flags[k].flag, len) != 0)
+                continue;
+            if (s[len] == '\0' && (strcmp(value, "true") == 0 ||
+                                   (i + 1 < w->n &&
+                                    strcasecmp(w->v[i + 1], value) == 0)))
+                return 1;
+            if (s[len] == '=' && strcasecmp(s + len + 1, value) == 0)
+                return 1;
+        }
+    }
+    return 0;
+}
+
+/* The first NAME=value of the rule's env that the service does not meet,
+ * or NULL. */
+static const char *unmet_setting(struct hc *hc, const struct cz_service *svc,
+                                 const struct cz_rule *rule,
+                                 const struct words *w)
+{
+    char name[128];
+    uint32_t i;
+
+    for (i = 0; rule->env && i < rule->env->n; i++) {
+        const char *s = cz_hc_scalar(cz_node_resolve(rule->env->items[i]));
+        const char *eq = s ? strchr(s, '=') : NULL;
+        if (!eq || (size_t)(eq - s) >= sizeof(name))
+            continue;
+        memcpy(name, s, (size_t)(eq - s));
+        name[eq - s] = '\0';
+        if (!setting_met(hc, svc, w, name, eq + 1))
+            return s;
+    }
+    return NULL;
+}
+
+/* A variable named by a whole word: $X, ${X}, ${X:-d}, $$X, $${X}. */
+static const char *var_name(struct hc *hc, const char *word)
+{
+    size_t len;
+
+    if (word[0] != '$')
+        return NULL;
+    word += word[1] == '$';
+    word += 1;
+    if (*word == '{')
+        word++;
+    len = strspn(word, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                       "0123456789_");
+    return len ? cz_arena_strndup(&hc->ar, word, len) : NULL;
+}
+
+/* The name of a variable of the service's environment whose value is
+ * value (as written, or interpolated), or NULL. */
+static const char *env_with_value(struct hc *hc, const struct cz_service *svc,
+                                  const char *value)
+{
+    struct cz_value v;
+    const char *want = cz_hc_interpolate(hc, value), *s;
+    struct cz_node *env;
+    uint32_t i;
+
+    if (!cz_service_lookup(hc->model, svc, "environment", &v))
+        return NULL;
+    env = v.node;
+    for (i = 0; i < env->n; i += env->kind == CZ_NODE_MAPPING ? 2 : 1) {
+        const char *name, *raw;
+        if (env->kind == CZ_NODE_MAPPING) {
+            name = cz_hc_scalar(env->items[i]);
+            raw = cz_hc_scalar(cz_node_resolve(env->items[i + 1]));
+        } else if ((s = cz_hc_scalar(cz_node_resolve(env->items[i]))) &&
+                   strchr(s, '=')) {
+            name = cz_arena_strndup(&hc->ar, s, (size_t)(strchr(s, '=') - s));
+            raw = strchr(s, '=') + 1;
+        } else {
+            continue;
+        }
+        if (name && raw && *raw &&
+            (strcmp(raw, value) == 0 ||
+             (want && *want && (s = cz_hc_interpolate(hc, raw)) &&
+              strcmp(s, want) == 0)))
+            return name;
+    }
+    return NULL;
+}
+
+/* The requirepass line of a config file bind-mounted at target, or NULL. */
+static const char *config_requirepass(struct hc *hc,
+                                      const struct cz_service *svc,
+                                      const char *target)
+{
+    struct cz_error err = {0};
+    struct cz_source *src = NULL;
+    struct cz_value v;
+    const char *res = NULL, *path = NULL, *p, *eol;
+    uint32_t i;
+
+    if (!cz_service_lookup(hc->model, svc, "volumes", &v) ||
+        v.node->kind != CZ_NODE_SEQUENCE)
+        return NULL;
+    for (i = 0; i < v.node->n && !path; i++) {
+        struct cz_node *item = cz_node_resolve(v.node->items[i]);
+        const char *s = cz_hc_scalar(item), *colon;
+        if (s && (colon = strchr(s, ':')) &&
+            strncmp(colon + 1, target, strlen(target)) == 0 &&
+            (colon[1 + strlen(target)] == '\0' ||
+             colon[1 + strlen(target)] == ':'))
+            path = cz_arena_strndup(&hc->ar, s, (size_t)(colon - s));
+        else if (item && item->kind == CZ_NODE_MAPPING &&
+                 cz_scalar_is(cz_map_get(item, "target"), target))
+            path = cz_hc_scalar(cz_map_get(item, "source"));
+    }
+    if (!path || !(path = cz_model_path(hc->model, path)) ||
+        cz_io_read(path, 1024 * 1024, &src, &err))
+        return NULL;
+    for (p = src->bytes; *p; p = *eol ? eol + 1 : eol) {
+        eol = p + strcspn(p, "\n");
+        p += strspn(p, " \t");
+        if (strncmp(p, "requirepass", 11) != 0 || !strchr(" \t", p[11]) ||
+            !p[11])
+            continue;
+        p += 11 + strspn(p + 11, " \t\"");
+        res = cz_arena_strndup(&hc->ar, p, strcspn(p, " \t\r\n\""));
+    }
+    cz_source_free(src);
+    return res;
+}
+
+/*
+ * Credentials of redis and valkey: the password that --requirepass (on the
+ * command line or in a bind-mounted config file) sets, found among the
+ * service's own environment variables. Returns 0 when there is no
+ * password, 1 with *var set, -1 when the password is in no variable.
+ */
+static int server_password(struct hc *hc, const struct cz_service *svc,
+                           const struct words *w, const char **var)
+{
+    const char *pass = NULL, *name, *raw;
+    size_t i;
+
+    for (i = 0; i + 1 < w->n && !pass; i++)
+        if (strcmp(w->v[i], "--requirepass") == 0)
+            pass = w->v[i + 1];
+    for (i = 0; i < w->n && !pass; i++) {
+        size_t len = strlen(w->v[i]);
+        if (len > 5 && strcmp(w->v[i] + len - 5, ".conf") == 0)
+            pass = config_requirepass(hc, svc, w->v[i]);
+    }
+    if (!pass)
+        return 0;
+    if ((name = var_name(hc, pass)) && cz_hc_env(svc, name, &raw)) {
+        *var = name;
+        return 1;
+    }
+    if ((name = env_with_value(hc, svc, pass))) {
+        *var = name;
+        return 1;
+    }
+    return -1;
+}
+
+/* The script of the redis or valkey probe that logs in with $var. */
+static const char *auth_script(struct hc *hc, const char *rule,
+                               const char *var)
+{
+    if (strcmp(rule, "redis") == 0)
+        return cz_hc_printf(hc, "REDISCLI_AUTH=\"$${%s}\" redis-cli -h "
+                            "127.0.0.1 ping | grep -q PONG", var);
+    return cz_hc_printf(hc, "valkey-cli --no-auth-warning -a \"$${%s}\" "
+                        "-h 127.0.0.1 ping | grep -q PONG", var);
+}
+
+/* traefik healthcheck does not see the server's flags: it gets the
+ * command's ping flags, the ping entry point's address and the config
+ * file. */
+static struct cz_node *traefik_test(struct hc *hc, const struct cz_node *test,
+                                    const struct words *w)
+{
+    const char *argv[24], *ep = "traefik", *s;
+    size_t argc = test_argv(test, argv), i, n = argc;
+
+    if (!argc)
+        return cz_node_copy(hc->doc, test);
+    for (i = 0; i < w->n; i++)
+        if (strncasecmp(w->v[i], "--ping.entrypoint=", 18) == 0)
+            ep = w->v[i] + 18;
+    for (i = 0; i < w->n && n < 24; i++) {
+        s = w->v[i];
+        if (strcasecmp(s, "--ping") == 0 || strcasecmp(s, "--ping=true") == 0)
+            continue;
+        if (strncasecmp(s, "--ping.", 7) == 0 ||
+            strncasecmp(s, "--configfile=", 13) == 0 ||
+            (strncasecmp(s, "--entrypoints.", 14) == 0 &&
+             strncasecmp(s + 14, ep, strlen(ep)) == 0 &&
+             strncasecmp(s + 14 + strlen(ep), ".address=", 9) == 0))
+            argv[n++] = s;
+    }
+    return n == argc ? cz_node_copy(hc->doc, test) : str_seq(hc, argv, n);
+}
+
+static const char *note_suffix(struct hc *hc, const struct cz_rule *rule)
+{
+    const char *s = rule->note ? cz_hc_printf(hc, ": %s", rule->note) : NULL;
+
+    return s ? s : "";
+}
+
+/* The command-line flag that stands for setting NAME=value, as a phrase
+ * for a message: " (or --ping in its command)". */
+static const char *flag_phrase(struct hc *hc, const char *setting)
+{
+    size_t k, len = strcspn(setting, "=");
+    const char *s;
+
+    for (k = 0; k < sizeof(setting_flags) / sizeof(setting_flags[0]); k++)
+        if (strlen(setting_flags[k].env) == len &&
+            strncmp(setting_flags[k].env, setting, len) == 0 &&
+            (s = cz_hc_printf(hc, " (or %s=%s in its command)",
+                              setting_flags[k].flag, setting + len + 1)))
+            return s;
+    return "";
+}
+
+/*
+ * Applies rule to the service: its probe, a warning when the image has
+ * none, or a note that the image brings its own. image names the image
+ * in messages; cfg is set when it is the base image of that Dockerfile.
+ */
+static int apply_rule(struct hc *hc, size_t si, const struct cz_rule *rule,
+                      const char *image, const struct cz_df_config *cfg)
+{
+    const struct cz_service *svc = &hc->model->svcs[si];
+    uint32_t at = svc->key->span.start;
+    const char *of = cfg ? "base image" : "image", *argv[24], *need;
+    const char *var = NULL, *login = "";
+    struct words w = {0};
+    struct cz_node *test;
+    size_t argc;
+    int rc, pw = 0;
+
+    if (!rule->healthcheck && rule->no_probe)
+        return add(hc, CZ_LEVEL_WARNING, at, "healthcheck.no-probe",
+                   "'%s': no probe works in %s '%s'%s; to add one by hand: "
+                   "%s", svc->name, of, image, note_suffix(hc, rule),
+                   blank_snippet(hc));
+    if (!rule->healthcheck)
+        return add(hc, CZ_LEVEL_INFO, at, "healthcheck.image",
+                   "'%s': %s '%s' brings its own HEALTHCHECK (rule '%s')%s; "
+                   "nothing added", svc->name, of, image, rule->id,
+                   note_suffix(hc, rule));
+    if (cz_hc_service_words(hc, svc, cfg, &w))
+        return oom(hc);
+    test = cz_map_get(rule->healthcheck, "test");
+    argc = test_argv(test, argv);
+    if ((need = unmet_setting(hc, svc, rule, &w)))
+        return add(hc, CZ_LEVEL_WARNING, at, "healthcheck.needs-setting",
+                   "'%s': the probe for %s '%s' (rule '%s') works only with "
+                   "%s%s; set it, then add: %s", svc->name, of, image,
+                   rule->id, need, flag_phrase(hc, need),
+                   snippet(hc, argv, argc, rule->healthcheck));
+    if (strcmp(rule->id, "redis") == 0 || strcmp(rule->id, "valkey") == 0)
+        pw = server_password(hc, svc, &w, &var);
+    if (pw < 0) {
+        argv[0] = "CMD-SHELL";
+        argv[1] = auth_script(hc, rule->id, "REDIS_PASSWORD");
+        return add(hc, CZ_LEVEL_WARNING, at, "healthcheck.credentials",
+                   "'%s': the server needs a password that is in none of its "
+                   "environment variables; put it in one such as "
+                   "REDIS_PASSWORD, then add: %s", svc->name,
+                   snippet(hc, argv, argv[1] ? 2 : 1, rule->healthcheck));
+    }
+    if (pw > 0) {
+        argv[0] = "CMD-SHELL";
+        argv[1] = auth_script(hc, rule->id, var);
+        test = argv[1] ? str_seq(hc, argv, 2) : NULL;
+    } else if (strcmp(rule->id, "traefik") == 0) {
+        test = traefik_test(hc, test, &w);
+    } else {
+        test = cz_node_copy(hc->doc, test);
+    }
+    if (pw > 0 && !(login = cz_hc_printf(hc, ", logging in with $%s from "
+                                         "its environment", var)))
+        return oom(hc);
+    if (!test)
+        return oom(hc);
+    if ((rc = insert_healthcheck(hc, svc, test, rule->healthcheck)))
+        return rc;
+    hc->state[si] = ST_ADDED;
+    return add(hc, CZ_LEVEL_INFO, at, "healthcheck.added",
+               "'%s': added a healthcheck for %s '%s' (rule '%s')%s%s",
+               svc->name, of, image, rule->id, login, note_suffix(hc, rule));
+}
+
+/* ---- services ---------------------------------------------------------- */
+
+/* Probes an application by its port with what its image has. cfg is NULL
+ * for an image without a Dockerfile. */
+static int probe_app(struct hc *hc, size_t si, const struct tools *t,
+                     const struct cz_df_config *cfg, const char *image)
+{
+    const struct cz_service *svc = &hc->model->svcs[si];
+    uint32_t at = svc->key->span.start;
+    struct probe p;
+    const char *how = NULL;
+    unsigned port = cz_hc_find_port(hc, svc, cfg, &how);
+    int fit, rc;
+
+    if (!port && how)
+        return warn(hc, at, "healthcheck.no-port", "'%s': it listens on a "
+                    "Unix socket (%s), with no TCP port to probe", svc->name,
+                    how);
+    fit = make_probe(hc, t, port, &p);
+    if (fit < 0)
+        return oom(hc);
+    if (!fit)
+        return warn(hc, at, "healthcheck.no-probe", "'%s': %s '%s' has none "
+                    "of python, node, bash, curl%s to probe with%s",
+                    svc->name, cfg ? "base image" : "image", image,
+                    hc->run->opts->health_path ? " or wget" : "",
+                    t->wget && !hc->run->opts->health_path
+                        ? " (with --health-path, wget could probe HTTP)"
+                        : "");
+    if (!port)
+        return add(hc, CZ_LEVEL_WARNING, at, "healthcheck.no-port",
+                   "'%s': no listening port found (command, PORT, expose, "
+                   "ports, EXPOSE); if it serves one, add: %s", svc->name,
+                   snippet(hc, p.argv, p.argc, NULL));
+    if ((rc = insert_healthcheck(hc, svc, str_seq(hc, p.argv, p.argc),
+                                 NULL)))
+        return rc;
+    hc->state[si] = ST_ADDED;
+    return add(hc, CZ_LEVEL_INFO, at, "healthcheck.added",
+               "'%s': added a healthcheck: %s on port %u (from %s)%s",
+               svc->name, p.what, port, how, p.note);
+}
+
+/*
+ * Reads the Dockerfile a build names into *src; *shown names it for
+ * messages (its path, "dockerfile_inline", or the remote context).
+ * Returns CZ_OK, CZ_EINPUT when it cannot be read, or CZ_ENOMEM.
+ */
+static int read_dockerfile(struct hc *hc, struct cz_node *build,
+                           struct cz_doc *doc, struct cz_source **src,
+                           const char **shown)
+{
+    struct cz_error err = {0};
+    const char *ctx = ".", *file = "Dockerfile", *path, *inl;
+    struct cz_value v;
+
+    if (build->kind == CZ_NODE_SCALAR)
+        ctx = build->value;
+    if (cz_mapping_lookup(build, "context", &v) && cz_hc_scalar(v.node))
+        ctx = v.node->value;
+    if (cz_mapping_lookup(build, "dockerfile", &v) && cz_hc_scalar(v.node))
+        file = v.node->value;
+    if (cz_mapping_lookup(build, "dockerfile_inline", &v) &&
+        (inl = cz_hc_scalar(v.node))) {
+        *shown = "dockerfile_inline";
+        *src = cz_source_new("dockerfile_inline", inl, strlen(inl));
+        return *src ? CZ_OK : CZ_ENOMEM;
+    }
+    *shown = ctx;
+    if (strstr(ctx, "://") || strncmp(ctx, "git@", 4) == 0)
+        return CZ_EINPUT;
+    if (doc != hc->model->doc) {
+        /* extends from another file: relative to that file's folder */
+        const char *other = cz_doc_source(doc)->path;
+        const char *slash = strrchr(other, '/');
+        if ((ctx = cz_hc_interpolate(hc, ctx)) && ctx[0] != '/' && slash)
+            ctx = cz_hc_printf(hc, "%.*s/%s", (int)(slash - other), other, ctx);
+    } else {
+        ctx = cz_model_path(hc->model, ctx);
+    }
+    if (!ctx || !(file = cz_hc_interpolate(hc, file)))
+        return CZ_EINPUT;
+    path = file[0] == '/' ? file
+                          : cz_hc_printf(hc, "%s/%s", *ctx ? ctx : ".", file);
+    if (!path)
+        return CZ_ENOMEM;
+    *shown = path;
+    if (cz_io_read(path, 0, src, &err))
+        return err.code == CZ_ENOMEM ? CZ_ENOMEM : CZ_EINPUT;
+    return CZ_OK;
+}
+
+/* build.args into the Dockerfile's ARGs. */
+static int set_build_args(struct hc *hc, struct cz_node *build,
+                          struct cz_dockerfile *df)
+{
+    const char *names[64], *values[64], *s;
+    struct cz_value v;
+    size_t n = 0;
+    uint32_t i;
+
+    if (!cz_mapping_lookup(build, "args", &v))
+        return CZ_OK;
+    for (i = 0; i < v.node->n && n < 64;
+         i += v.node->kind == CZ_NODE_MAPPING ? 2 : 1) {
+        if (v.node->kind == CZ_NODE_MAPPING) {
+            names[n] = cz_hc_scalar(v.node->items[i]);
+            s = cz_hc_scalar(cz_node_resolve(v.node->items[i + 1]));
+        } else if ((s = cz_hc_scalar(cz_node_resolve(v.node->items[i]))) &&
+                   strchr(s, '=')) {
+            names[n] = cz_arena_strndup(&hc->ar, s,
+                                        (size_t)(strchr(s, '=') - s));
+            s = strchr(s, '=') + 1;
+        } else {
+            continue;
+        }
+        values[n] = s ? cz_hc_interpolate(hc, s) : NULL;
+        n += names[n] != NULL;
+    }
+    return cz_dockerfile_set_build_args(df, names, values, n);
+}
+
+/* What the final stage installs on top of its base image's tools. */
+static void installed_tools(const struct cz_dockerfile *df,
+                            const struct cz_df_stage *stage,
+                            struct tools *t)
+{
+    t->curl |= (unsigned)cz_dockerfile_installs(df, stage, "curl");
+    t->wget |= (unsigned)cz_dockerfile_installs(df, stage, "wget");
+    t->bash |= (unsigned)cz_dockerfile_installs(df, stage, "bash");
+    t->node |= (unsigned)cz_dockerfile_installs(df, stage, "nodejs");
+    if (!t->python && cz_dockerfile_installs(df, stage, "python3"))
+        t->python = "python3";
+    if (!t->python && cz_dockerfile_installs(df, stage, "python"))
+        t->python = "python";
+}
+
+/* Decides for a service built from a parsed Dockerfile. */
+static int probe_built(struct hc *hc, size_t si, struct cz_dockerfile *df,
+                       const struct cz_df_stage *stage, const char *shown)
+{
+    const struct cz_service *svc = &hc->model->svcs[si];
+    uint32_t at = svc->key->span.start;
+    const struct cz_rule *rule = NULL;
+    struct cz_df_config cfg;
+    struct cz_imageref ref;
+    struct cz_error err = {0};
+    struct tools t = {0};
+    const char *image;
+    int rc, scratch, known;
+
+    if ((rc = cz_dockerfile_config(df, stage, &cfg, &err)))
+        return rc == CZ_ENOMEM ? oom(hc)
+                               : warn(hc, at, "healthcheck.no-dockerfile",
+                                      "'%s': cannot read '%s': %s",
+                                      svc->name, shown, err.msg);
+    if (cfg.healthcheck) {
+        hc->state[si] = cfg.healthcheck_none ? ST_DISABLED : ST_HAS;
+        return add(hc, CZ_LEVEL_INFO, at,
+                   cfg.healthcheck_none ? "healthcheck.disabled"
+                                        : "healthcheck.image",
+                   "'%s': '%s' %s; nothing added", svc->name, shown,
+                   cfg.healthcheck_none ? "turns the healthcheck off "
+                                          "(HEALTHCHECK NONE)"
+                                        : "has a HEALTHCHECK");
+    }
+    image = cfg.base_image;
+    if (cfg.base_unresolved || !image)
+        return warn(hc, at, "healthcheck.no-probe", "'%s': the base image "
+                    "of '%s' depends on a build argument without a value",
+                    svc->name, shown);
+    scratch = strcmp(image, "scratch") == 0;
+    if (!scratch && cz_image_parse(image, &ref, &err))
+        return warn(hc, at, "healthcheck.no-probe", "'%s': cannot read the "
+                    "base image '%s' of '%s'", svc->name, image, shown);
+    if (!scratch)
+        rule = cz_rules_match(hc->run->rules, &ref);
+    if (rule)
+        return apply_rule(hc, si, rule, image, &cfg);
+    if (scratch || is_distroless(&ref))
+        return add(hc, CZ_LEVEL_WARNING, at, "healthcheck.no-probe",
+                   "'%s': the final stage of '%s' is '%s', with no shell or "
+                   "HTTP client to probe with; give the program a health "
+                   "command and add: %s", svc->name, shown, image,
+                   snippet(hc, (const char *[]){"CMD", "/path/to/app",
+                           "<health subcommand>"}, 3, NULL));
+    known = base_tools(&ref, &t);
+    installed_tools(df, stage, &t);
+    if (!known && !t.python && !t.node && !t.curl && !t.wget && !t.bash)
+        return warn(hc, at, "healthcheck.no-probe", "'%s': base image '%s' "
+                    "of '%s' is unknown to composure, and so are its tools",
+                    svc->name, image, shown);
+    return probe_app(hc, si, &t, &cfg, image);
+}
+
+static int do_build(struct hc *hc, size_t si, struct cz_node *build,
+                    struct cz_doc *doc)
+{
+    const struct cz_service *svc = &hc->model->svcs[si];
+    const struct cz_df_stage *stage = NULL;
+    struct cz_source *src = NULL;
+    struct cz_dockerfile *df = NULL;
+    struct cz_error err = {0};
+    struct cz_value v;
+    const char *shown = NULL, *target;
+    size_t i;
+    int rc;
+
+    build = cz_node_resolve(build);
+    rc = read_dockerfile(hc, build, doc, &src, &shown);
+    if (rc == CZ_ENOMEM)
+        return oom(hc);
+    if (rc)
+        return warn(hc, svc->key->span.start, "healthcheck.no-dockerfile",
+                    "'%s': %s '%s', so the image's tools are unknown",
+                    svc->name,
+                    strstr(shown, "://") || strncmp(shown, "git@", 4) == 0
+                        ? "builds from the remote context"
+                        : "cannot read",
+                    shown);
+    rc = cz_dockerfile_parse(src, &df, &err);
+    if (!rc)
+        rc = set_build_args(hc, build, df);
+    if (rc == CZ_ENOMEM) {
+        rc = oom(hc);
+    } else if (rc) {
+        rc = warn(hc, svc->key->span.start, "healthcheck.no-dockerfile",
+                  "'%s': cannot read '%s': %s", svc->name, shown, err.msg);
+    } else {
+        if (cz_mapping_lookup(build, "target", &v) &&
+            (target = cz_hc_scalar(v.node)))
+            for (i = 0; i < df->nstages; i++)
+                if (df->stages[i].name &&
+                    strcasecmp(df->stages[i].name, target) == 0)
+                    stage = &df->stages[i];
+        rc = probe_built(hc, si, df, stage, shown);
+    }
+    cz_dockerfile_free(df);
+    cz_source_free(src);
+    return rc;
+}
+
+static int do_image(struct hc *hc, size_t si, const struct cz_node *node)
+{
+    const struct cz_service *svc = &hc->model->svcs[si];
+    const struct cz_rule *rule;
+    struct cz_imageref ref;
+    struct cz_error err = {0};
+    struct tools t = {0};
+    const char *image = cz_hc_scalar(node);
+
+    if (!image || !(image = cz_hc_interpolate(hc, image)))
+        return warn(hc, node->span.start, "healthcheck.unknown-image",
+                    "'%s': the image name depends on a variable without a "
+                    "value", svc->name);
+    if (cz_image_parse(image, &ref, &err))
+        return warn(hc, node->span.start, "healthcheck.unknown-image",
+                    "'%s': cannot read image '%s' (%s)", svc->name, image,
+                    err.msg);
+    if ((rule = cz_rules_match(hc->run->rules, &ref)))
+        return apply_rule(hc, si, rule, image, NULL);
+    if (base_tools(&ref, &t) && (t.python || t.node))
+        return probe_app(hc, si, &t, NULL, image);
+    return warn(hc, svc->key->span.start, "healthcheck.unknown-image",
+                "'%s': no probe known for image '%s' (a --rules file can "
+                "add one)", svc->name, image);
+}
+
+/* The value node of svc under `services`, as written (maybe an alias). */
+static const struct cz_node *written_value(const struct cz_model *model,
+                                           const struct cz_service *svc)
+{
+    size_t i;
+
+    for (i = 0; i < cz_map_len(model->services); i++)
+        if (cz_map_key(model->services, i) == svc->key)
+            return cz_map_value(model->services, i);
+    return NULL;
+}
+
+static int is_disabled(const struct cz_node *hcnode)
+{
+    struct cz_node *test;
+
+    if (!hcnode || hcnode->kind != CZ_NODE_MAPPING)
+        return 0;
+    if (is_true(cz_node_resolve(cz_map_get(hcnode, "disable"))))
+        return 1;
+    test = cz_node_resolve(cz_map_get(hcnode, "test"));
+    if (cz_scalar_is(test, "NONE"))
+        return 1;
+    return test && test->kind == CZ_NODE_SEQUENCE && test->n >= 1 &&
+           cz_scalar_is(cz_node_resolve(test->items[0]), "NONE");
+}
+
+static int do_service(struct hc *hc, size_t si)
+{
+    const struct cz_service *svc = &hc->model->svcs[si];
+    const struct cz_node *written = written_value(hc->model, svc);
+    uint32_t at = svc->key->span.start;
+    static const char *const via[] = {"", " through a merge key",
+                                      " through extends"};
+    struct cz_value v;
+
+    if (cz_service_lookup(hc->model, svc, "healthcheck", &v)) {
+        if (is_disabled(v.node)) {
+            hc->state[si] = ST_DISABLED;
+            return add(hc, CZ_LEVEL_INFO, at, "healthcheck.disabled",
+                       "'%s': its healthcheck is disabled%s; left as it is",
+                       svc->name, via[v.via]);
+        }
+        hc->state[si] = ST_HAS;
+        return add(hc, CZ_LEVEL_INFO, at, "healthcheck.exists",
+                   "'%s' has a healthcheck%s; left as it is", svc->name,
+                   via[v.via]);
+    }
+    if (svc->extends_failed)
+        return add(hc, CZ_LEVEL_WARNING, at, "healthcheck.extends",
+                   "'%s': the service it extends cannot be read, so whether "
+                   "it has a healthcheck is unknown; nothing added",
+                   svc->name);
+    if (written && written->kind == CZ_NODE_ALIAS)
+        return add(hc, CZ_LEVEL_WARNING, at, "healthcheck.alias",
+                   "'%s' is an alias of another mapping, which a "
+                   "healthcheck would change too; nothing added", svc->name);
+    if (cz_service_lookup(hc->model, svc, "build", &v))
+        return do_build(hc, si, v.node, v.doc);
+    if (cz_service_lookup(hc->model, svc, "image", &v))
+        return do_image(hc, si, v.node);
+    return add(hc, CZ_LEVEL_WARNING, at, "healthcheck.unknown-image",
+               "'%s' has neither image nor build; nothing added", svc->name);
+}
+
+/* ---- depends_on -------------------------------------------------------- */
+
+static int healthy(const struct hc *hc, const char *name)
+{
+    size_t i;
+
+    for (i = 0; name && i < hc->model->nsvcs; i++)
+        if (strcmp(hc->model->svcs[i].name, name) == 0)
+            return hc->state[i] == ST_HAS || hc->state[i] == ST_ADDED;
+    return 0;
+}
+
+static struct cz_node *condition(struct hc *hc, const char *cond, int flow)
+{
+    struct cz_node *map = cz_node_new_map(hc->doc);
+
+    if (!map || cz_map_set(hc->doc, map, "condition",
+                           cz_node_new_str(hc->doc, cond), hc->err))
+        return NULL;
+    if (flow)
+        cz_node_set_flow(map);
+    return map;
+}
+
+/* Puts fresh in the place of node, in node's parent. */
+static int replace_node(struct hc *hc, struct cz_node *node,
+                        struct cz_node *fresh)
+{
+    struct cz_node *parent = node->parent;
+    uint32_t i;
+
+    if (!fresh)
+        return oom(hc);
+    for (i = 0; parent && i < parent->n; i++)
+        if (parent->items[i] == node) {
+            if (parent->kind == CZ_NODE_SEQUENCE)
+                return cz_seq_replace(hc->doc, parent, i, fresh, hc->err);
+            if (i % 2)
+                return cz_map_replace(hc->doc, parent, i / 2, fresh,
+                                      hc->err);
+        }
+    return cz_error_set(hc->err, CZ_EINTERNAL, "healthcheck.edit", NULL,
+                        CZ_NOPOS, "depends_on has no place to edit");
+}
+
+/* Whether node is written inside a flow collection. */
+static int in_flow(const struct cz_node *node)
+{
+    for (; node; node = node->parent)
+        if (node->kind != CZ_NODE_SCALAR && node->style == CZ_STYLE_FLOW)
+            return 1;
+    return 0;
+}
+
+static int names_add(struct cz_buf *b, const char *name)
+{
+    return cz_buf_addf(b, "%s'%s'", b->len ? ", " : "", name);
+}
+
+/* `- db` becomes `db: {condition: service_healthy}`; the others keep
+ * service_started, which is what the short form meant. */
+static int depends_short(struct hc *hc, struct cz_node *seq,
+                         struct cz_buf *names)
+{
+    int flow = in_flow(seq->parent);
+    struct cz_node *map = cz_node_new_map(hc->doc);
+    uint32_t i;
+    int rc;
+
+    for (i = 0; i < seq->n; i++)
+        if (!cz_hc_scalar(cz_node_resolve(seq->items[i])))
+            return CZ_OK;   /* not a list of names: not ours to fix */
+    if (!map)
+        return oom(hc);
+    if (flow)
+        cz_node_set_flow(map);
+    for (i = 0; i < seq->n; i++) {
+        const char *name = cz_hc_scalar(cz_node_resolve(seq->items[i]));
+        if (cz_map_find(map, name) >= 0)
+            continue;
+        if (healthy(hc, name) && names_add(names, name))
+            return oom(hc);
+        if ((rc = cz_map_set(hc->doc, map, name,
+                             condition(hc, healthy(hc, name)
+                                               ? "service_healthy"
+                                               : "service_started",
+                                       flow),
+                             hc->err)))
+            return rc;
+    }
+    return replace_node(hc, seq, map);
+}
+
+/* Long form: an entry without a condition gets service_healthy; one with
+ * a condition keeps it. */
+static int depends_long(struct hc *hc, struct cz_node *map,
+                        struct cz_buf *names)
+{
+    uint32_t i;
+    int rc;
+
+    for (i = 0; i < cz_map_len(map); i++) {
+        const char *name = cz_hc_scalar(cz_map_key(map, i));
+        struct cz_node *val = cz_map_value(map, i);
+        if (!healthy(hc, name) || (name && strcmp(name, "<<") == 0))
+            continue;
+        if (is_null(val)) {
+            rc = cz_map_replace(hc->doc, map, i,
+                                condition(hc, "service_healthy",
+                                          in_flow(map)),
+                                hc->err);
+        } else if (val->kind == CZ_NODE_MAPPING &&
+                   !cz_map_get(val, "condition")) {
+            rc = cz_map_set(hc->doc, val, "condition",
+                            cz_node_new_str(hc->doc, "service_healthy"),
+                            hc->err);
+        } else {
+            continue;
+        }
+        if (rc || names_add(names, name))
+            return rc ? rc : oom(hc);
+    }
+    return CZ_OK;
+}
+
+static int do_depends_on(struct hc *hc, const struct cz_service *svc)
+{
+    struct cz_buf names = CZ_BUF_INIT;
+    struct cz_value v;
+    struct cz_node *dep;
+    uint32_t i, n = 0;
+    int rc = CZ_OK;
+
+    if (!cz_service_lookup(hc->model, svc, "depends_on", &v))
+        return CZ_OK;
+    dep = v.node;
+    if (dep->kind == CZ_NODE_SEQUENCE) {
+        for (i = 0; i < dep->n; i++)
+            n += healthy(hc, cz_hc_scalar(cz_node_resolve(dep->items[i])));
+    } else if (dep->kind == CZ_NODE_MAPPING) {
+        for (i = 0; i < cz_map_len(dep); i++) {
+            struct cz_node *val = cz_map_value(dep, i);
+            n += healthy(hc, cz_hc_scalar(cz_map_key(dep, i))) &&
+                 (is_null(val) || (val->kind == CZ_NODE_MAPPING &&
+                                   !cz_map_get(val, "condition")));
+        }
+    }
+    if (!n)
+        return CZ_OK;
+    if (v.doc != hc->model->doc)
+        return add(hc, CZ_LEVEL_WARNING, svc->key->span.start,
+                   "healthcheck.depends-on", "'%s': its depends_on comes "
+                   "from another file through extends; not edited there, "
+                   "so it does not wait for healthy dependencies",
+                   svc->name);
+    rc = dep->kind == CZ_NODE_SEQUENCE ? depends_short(hc, dep, &names)
+                                       : depends_long(hc, dep, &names);
+    if (!rc && names.len)
+        rc = add(hc, CZ_LEVEL_INFO, dep->span.start, "healthcheck.depends-on",
+                 "'%s': depends_on now waits until %s %s healthy%s",
+                 svc->name, names.buf, n > 1 ? "are" : "is",
+                 v.via == CZ_VIA_MERGE ? " (in the merged mapping, for every "
+                                         "service that merges it)"
+                                       : "");
+    cz_buf_release(&names);
+    return rc;
+}
+
+static int healthcheck_apply(struct cz_run *run, struct cz_model *model,
+                             struct cz_report *rep, struct cz_error *err)
+{
+    struct hc hc = {run, model, model->doc, rep, err, {0}, {0}, NULL};
+    size_t i;
+    int rc = CZ_OK;
+
+    if (!model->nsvcs)
+        return CZ_OK;
+    cz_options_init(&hc.defaults);
+    cz_arena_init(&hc.ar);
+    hc.state = cz_arena_alloc(&hc.ar, model->nsvcs);
+    if (!hc.state)
+        rc = oom(&hc);
+    for (i = 0; !rc && i < model->nsvcs; i++)
+        rc = do_service(&hc, i);
+    for (i = 0; !rc && i < model->nsvcs; i++)
+        rc = do_depends_on(&hc, &model->svcs[i]);
+    cz_arena_release(&hc.ar);
+    return rc;
+}
+
+const struct cz_transform cz_transform_healthcheck = {
+    .name = "healthcheck",
+    .summary = "add healthchecks that the image can run; depends_on waits "
+               "for them",
+    .apply = healthcheck_apply,
+};

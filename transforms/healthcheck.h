@@ -1,0 +1,64 @@
+/*
+ * transforms/healthcheck.h - what healthcheck.c (the decisions and the
+ * edits) and healthcheck_port.c (what a service runs, and on which port)
+ * share. Private to these two files.
+ *
+ * Ownership: strings and word lists live in hc->ar, released when the
+ * transform returns.
+ */
+#ifndef CZ_TRANSFORMS_HEALTHCHECK_H
+#define CZ_TRANSFORMS_HEALTHCHECK_H
+
+#include "composure/dockerfile.h"
+#include "composure/transform.h"
+
+/* One run of the transform over one compose file. */
+struct hc {
+    struct cz_run *run;
+    struct cz_model *model;
+    struct cz_doc *doc;
+    struct cz_report *rep;
+    struct cz_error *err;
+    struct cz_options defaults;     /* to tell given options from defaults */
+    struct cz_arena ar;             /* scratch for words and strings */
+    unsigned char *state;           /* enum svc_state, per model->svcs[] */
+};
+
+/* Words of a command line, in hc->ar. */
+struct words {
+    const char **v;
+    size_t n, cap;
+};
+
+static inline const char *cz_hc_scalar(const struct cz_node *node)
+{
+    return node && node->kind == CZ_NODE_SCALAR ? node->value : NULL;
+}
+
+/* A formatted string in hc->ar, or NULL on ENOMEM. */
+const char *cz_hc_printf(struct hc *hc, const char *fmt, ...)
+    CZ_PRINTF(2, 3);
+
+/* s with compose's interpolation (.env, defaults); NULL when a variable
+ * has no value, or on ENOMEM. */
+const char *cz_hc_interpolate(struct hc *hc, const char *s);
+
+/* Whether the service (or what it extends) sets name in `environment`;
+ * *raw is its value as written, NULL for a bare name or an empty value. */
+int cz_hc_env(const struct cz_service *svc, const char *name,
+              const char **raw);
+
+/* The words the container starts with, as written: compose's entrypoint
+ * or else the Dockerfile's (cfg may be NULL), then compose's command, or
+ * the Dockerfile's CMD when compose sets neither; `sh -c SCRIPT` is cut
+ * into SCRIPT's words. CZ_OK or CZ_ENOMEM. */
+int cz_hc_service_words(struct hc *hc, const struct cz_service *svc,
+                        const struct cz_df_config *cfg, struct words *w);
+
+/* The TCP port the service listens on, and in *how where that was found;
+ * 0 with *how NULL when none was found, 0 with *how set when it listens
+ * on a Unix socket. */
+unsigned cz_hc_find_port(struct hc *hc, const struct cz_service *svc,
+                         const struct cz_df_config *cfg, const char **how);
+
+#endif
