@@ -50,7 +50,10 @@ for a in "${args[@]}"; do
     case $a in --write|-w) writes=1 ;; esac
 done
 
-cp -a "$case_dir/input" "$tmp/work"
+# input/ may be a link to a shared tree (the example project): copy what
+# it points at.
+copy_input() { mkdir -p "$1" && cp -a "$case_dir/input/." "$1/"; }
+copy_input "$tmp/work"
 (cd "$tmp/work" && "$bin" "${args[@]}" >"$tmp/stdout" 2>"$tmp/stderr")
 code=$?
 expect expected.diff "$tmp/stdout"
@@ -66,7 +69,7 @@ if [ "$code" != "$want_code" ]; then
     fail=1
 fi
 if [ "$writes" = 1 ]; then
-    (cd "$tmp" && cp -a "$case_dir/input" before &&
+    (copy_input "$tmp/before" && cd "$tmp" &&
      diff -ruN before work >"$tmp/written"; rm -rf before)
     expect expected.written "$tmp/written"
 fi
@@ -75,7 +78,7 @@ fi
 if [ "$fail" = 0 ] && [ "$want_code" -lt 2 ]; then
     if [ "$writes" = 0 ]; then
         rm -rf "$tmp/work"
-        cp -a "$case_dir/input" "$tmp/work"
+        copy_input "$tmp/work"
         if [ -s "$case_dir/expected.diff" ] &&
            ! (cd "$tmp/work" && git apply "$case_dir/expected.diff"); then
             say "git apply rejects expected.diff"
