@@ -477,6 +477,18 @@ static void test_new_empty_plain_is_a_bare_null(void **state)
     assert_render(fx, "volumes:\n  data: {}\n  cache:\nx-list:\n  -\n");
 }
 
+static void test_replace_drops_trailing_blanks(void **state)
+{
+    struct fx *fx = *state;
+    struct cz_node *map;
+
+    load(fx, "deps:\n  - db   \nb: 1\n");
+    map = cz_node_new_map(fx->doc);
+    OK(cz_map_set(fx->doc, map, "db", plain(fx, "x"), &fx->err));
+    set(fx, "", "deps", map);
+    assert_render(fx, "deps:\n  db: x\nb: 1\n");
+}
+
 static void test_map_insert_end_before_blank_lines(void **state)
 {
     struct fx *fx = *state;
@@ -867,8 +879,8 @@ static void test_new_flow_values(void **state)
     assert_render(fx,
         "web:\n"
         "  image: x\n"
-        "  test: [CMD, pg_isready, -U, \"a, b\", \"[x]\"]\n"
-        "  labels: {a: 1, b: [x]}\n");
+        "  test: [\"CMD\", \"pg_isready\", \"-U\", \"a, b\", \"[x]\"]\n"
+        "  labels: {a: 1, b: [\"x\"]}\n");
 }
 
 static void test_new_strings_quoting(void **state)
@@ -2506,6 +2518,7 @@ int main(void)
         T(test_non_ascii_fixture_edit),
         T(test_map_insert_end_before_next_comment),
         T(test_new_empty_plain_is_a_bare_null),
+        T(test_replace_drops_trailing_blanks),
         T(test_map_insert_end_before_blank_lines),
         T(test_map_insert_end_after_own_comment),
         T(test_map_insert_end_after_nested_block),

@@ -272,6 +272,12 @@ static int emit_props(struct render *r, const struct cz_node *node,
 static void emit_inline(struct render *r, const struct cz_node *node,
                         int flow);
 
+static int is_fresh_string(const struct cz_node *node)
+{
+    return node->kind == CZ_NODE_SCALAR && node->flags & CZ_NODE_FRESH &&
+           node->scalar_type == CZ_SCALAR_STR && !node->anchor && !node->tag;
+}
+
 static void emit_flow_body(struct render *r, const struct cz_node *node)
 {
     uint32_t i, step = node->kind == CZ_NODE_MAPPING ? 2 : 1;
@@ -284,6 +290,10 @@ static void emit_flow_body(struct render *r, const struct cz_node *node)
             emit_inline(r, node->items[i], 1);
             puts_(r, ": ");
             emit_inline(r, node->items[i + 1], 1);
+        } else if (is_fresh_string(node->items[i])) {
+            /* A list of strings reads best quoted alike, as exec-form
+             * commands are written: ["CMD", "pg_isready"]. */
+            emit_scalar_text(r, node->items[i], r->doc->style.quote, 1);
         } else {
             emit_inline(r, node->items[i], 1);
         }
@@ -747,9 +757,16 @@ static struct cz_span old_comment(struct render *r, const struct cz_node *old)
 /* Skips a replaced value and, when it spanned lines, its last comment. */
 static void skip_old(struct render *r, const struct cz_node *old)
 {
-    skip_to(r, old->span.end);
-    if (has_break(r, old->span.start, old->span.end))
-        skip_to(r, line_comment(r, old->span.end).end);
+    uint32_t end = old->span.end;
+
+    skip_to(r, end);
+    if (has_break(r, old->span.start, end))
+        skip_to(r, line_comment(r, end).end);
+    /* Blanks that ended its line would end the new value's line. */
+    while (end < r->len && (r->s[end] == ' ' || r->s[end] == '\t'))
+        end++;
+    if (end == r->len || r->s[end] == '\n' || r->s[end] == '\r')
+        skip_to(r, end);
 }
 
 /* The parsed value `old` of entry k gives way to the fresh `value`. */
