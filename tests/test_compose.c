@@ -1,6 +1,7 @@
 /*
  * test_compose.c - the compose model: services, effective values through
- * merge keys and extends, .env and interpolation.
+ * merge keys and extends, .env and interpolation, what a service builds
+ * and its Dockerfile.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,6 +11,7 @@
 #include <cmocka.h>
 
 #include "composure/compose.h"
+#include "composure/dockerfile.h"
 #include "composure/io.h"
 
 struct fixture {
@@ -34,6 +36,11 @@ static int load_path(void **state, const char *path)
 static int setup_extends(void **state)
 {
     return load_path(state, "data/compose/extends/compose.yaml");
+}
+
+static int setup_build(void **state)
+{
+    return load_path(state, "data/compose/build/compose.yaml");
 }
 
 static int teardown(void **state)
@@ -161,6 +168,141 @@ static void test_paths(void **state)
     assert_null(cz_model_path(m, "${NOPE}/x"));
 }
 
+/* ---- builds ------------------------------------------------------------ */
+
+static int service_build(struct cz_model *m, const char *name,
+                         struct cz_build *build)
+{
+    struct cz_service *svc = cz_model_service(m, name);
+
+    assert_non_null(svc);
+    return cz_service_build(m, svc, build);
+}
+
+static void test_service_build(void **state)
+{
+    struct fixture *fx = *state;
+    struct cz_model *m = &fx->model;
+    struct cz_build b;
+
+    assert_false(service_build(m, "image-only", &b));
+    assert_true(service_build(m, "plain", &b));
+    assert_string_equal(b.context_written, "web");
+    assert_string_equal(b.context, "data/compose/build/web");
+    assert_string_equal(b.dockerfile, "data/compose/build/web/Dockerfile");
+    assert_null(b.target);
+    assert_int_equal(b.nargs, 0);
+    /* "./" is the compose file's folder itself */
+    assert_true(service_build(m, "here", &b));
+    assert_string_equal(b.context, "data/compose/build");
+    assert_string_equal(b.dockerfile, "data/compose/build/Dockerfile");
+    assert_true(service_build(m, "args-a", &b));
+    assert_string_equal(b.target, "DEV");
+    assert_int_equal(b.nargs, 1);
+    assert_string_equal(b.arg_names[0], "BASE");
+    assert_string_equal(b.arg_values[0], "nginx:1.27");
+    /* list form, interpolated through .env; an unknown variable or a bare
+     * name leaves the arg out (the Dockerfile's default applies) */
+    assert_true(service_build(m, "args-b", &b));
+    assert_int_equal(b.nargs, 1);
+    assert_string_equal(b.arg_names[0], "BASE");
+    assert_string_equal(b.arg_values[0], "postgres:16");
+    assert_true(b.unresolved);
+    assert_true(service_build(m, "remote", &b));
+    assert_true(b.remote);
+    assert_null(b.context);
+    assert_null(b.dockerfile);
+    /* a URL stays remote even with a variable that has no value */
+    assert_true(service_build(m, "remote-var", &b));
+    assert_true(b.remote);
+    assert_true(service_build(m, "unknown", &b));
+    assert_false(b.remote);
+    assert_true(b.unresolved);
+    assert_null(b.context);
+    assert_string_equal(b.context_written, "${NOPE}");
+    assert_true(service_build(m, "inline", &b));
+    assert_string_equal(b.inline_text, "FROM redis:7\n");
+    assert_null(b.dockerfile);
+    /* set in another file through extends: relative to that file */
+    assert_true(service_build(m, "other", &b));
+    assert_int_equal(b.value.via, CZ_VIA_EXTENDS);
+    assert_string_equal(b.dockerfile,
+                        "data/compose/build/other/api/Dockerfile");
+}
+
+static void test_model_dockerfile(void **state)
+{
+    struct fixture *fx = *state;
+    struct cz_model *m = &fx->model;
+    struct cz_build a, b, same, plain, nostage;
+    struct cz_dockerfile *dfa, *dfb, *dfsame, *dfplain, *dfwritten;
+    const struct cz_error *why;
+    const struct cz_df_stage *stage;
+
+    service_build(m, "args-a", &a);
+    service_build(m, "args-b", &b);
+    service_build(m, "args-same", &same);
+    service_build(m, "plain", &plain);
+    service_build(m, "nostage", &nostage);
+    dfa = cz_model_dockerfile(m, &a, &why);
+    dfb = cz_model_dockerfile(m, &b, &why);
+    dfsame = cz_model_dockerfile(m, &same, &why);
+    dfplain = cz_model_dockerfile(m, &plain, &why);
+    assert_non_null(dfa);
+    assert_non_null(dfb);
+    assert_non_null(dfplain);
+    /* one parse per file and set of args: the same args share it */
+    assert_ptr_equal(dfa, dfsame);
+    assert_ptr_not_equal(dfa, dfb);
+    assert_ptr_not_equal(dfa, dfplain);
+    assert_ptr_equal(dfa->src, dfb->src);     /* read once */
+    assert_string_equal(dfa->stages[0].image_expanded, "nginx:1.27");
+    assert_string_equal(dfb->stages[0].image_expanded, "postgres:16");
+    assert_string_equal(dfplain->stages[0].image_expanded,
+                        "python:3.12-slim");
+    /* without its args: the file as written */
+    a.nargs = 0;
+    dfwritten = cz_model_dockerfile(m, &a, &why);
+    assert_ptr_equal(dfwritten, dfplain);
+    /* the target's stage, by name in any case; else the final stage */
+    stage = cz_build_stage(&a, dfa);
+    assert_non_null(stage);
+    assert_string_equal(stage->name, "dev");
+    assert_ptr_equal(cz_build_stage(&plain, dfplain),
+                     cz_dockerfile_final_stage(dfplain));
+    assert_null(cz_build_stage(&nostage,
+                               cz_model_dockerfile(m, &nostage, &why)));
+}
+
+static void test_model_dockerfile_errors(void **state)
+{
+    struct fixture *fx = *state;
+    struct cz_model *m = &fx->model;
+    struct cz_build b;
+    const struct cz_error *why;
+
+    service_build(m, "missing", &b);
+    assert_null(cz_model_dockerfile(m, &b, &why));
+    assert_int_equal(why->code, CZ_EINPUT);
+    assert_string_equal(why->rule, "io.read");
+    service_build(m, "bad", &b);
+    assert_null(cz_model_dockerfile(m, &b, &why));
+    assert_int_equal(why->code, CZ_EINPUT);
+    assert_string_equal(why->rule, "dockerfile.syntax");
+    assert_int_equal(why->line, 2);
+    /* asked again: the same answer, from the cache */
+    assert_null(cz_model_dockerfile(m, &b, &why));
+    assert_string_equal(why->rule, "dockerfile.syntax");
+    service_build(m, "unknown", &b);
+    assert_null(cz_model_dockerfile(m, &b, &why));
+    assert_string_equal(why->rule, "compose.build");
+    service_build(m, "remote", &b);
+    assert_null(cz_model_dockerfile(m, &b, &why));
+    assert_string_equal(why->rule, "compose.build");
+    service_build(m, "inline", &b);
+    assert_non_null(cz_model_dockerfile(m, &b, &why));
+}
+
 static void expect_load_error(const char *text, const char *rule,
                               unsigned line, unsigned col)
 {
@@ -221,6 +363,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_env_and_interpolation,
                                         setup_extends, teardown),
         cmocka_unit_test_setup_teardown(test_paths, setup_extends, teardown),
+        cmocka_unit_test_setup_teardown(test_service_build, setup_build,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_model_dockerfile, setup_build,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_model_dockerfile_errors,
+                                        setup_build, teardown),
         cmocka_unit_test(test_load_errors),
         cmocka_unit_test(test_null_service_is_no_error),
     };

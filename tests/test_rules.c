@@ -76,10 +76,12 @@ static void test_builtin_wellformed(void **state)
         const struct cz_rule *rule = cz_rules_at(rules, i);
         assert_non_null(rule->id);
         assert_non_null(rule->repository);   /* compiled */
-        /* a rule says what to do about probes: a probe, none, or (with a
-         * note saying what it runs) the image's own HEALTHCHECK */
-        assert_true(rule->healthcheck || rule->no_probe || rule->note);
-        assert_false(rule->healthcheck && rule->no_probe);
+        /* a built-in rule says what to do about probes, exactly one of: a
+         * probe, none, or (with a note saying what it runs) the image's
+         * own HEALTHCHECK */
+        assert_int_equal((rule->healthcheck != NULL) + !!rule->no_probe +
+                             !!rule->own_healthcheck, 1);
+        assert_true(!rule->own_healthcheck || rule->note);
         assert_true(rule->src != NULL && rule->node != NULL);
         for (j = 0; j < i; j++)
             assert_string_not_equal(cz_rules_at(rules, j)->id, rule->id);
@@ -329,6 +331,49 @@ static void test_user_rules_come_first(void **state)
     unlink(path);
 }
 
+/* own_healthcheck says the image has a HEALTHCHECK; a rule without it, a
+ * healthcheck or no_probe (only `stateful`) says nothing about probes. */
+static void test_own_healthcheck(void **state)
+{
+    struct cz_rules *rules = NULL;
+    struct cz_error err = {0};
+    const struct cz_rule *rule;
+    struct cz_imageref ref;
+    const char *path = write_rules("own.yaml",
+        "rules:\n"
+        "  - id: team-db\n"
+        "    repository: '^registry\\.example\\.com/team/db$'\n"
+        "    stateful: true\n"
+        "  - id: team-mail\n"
+        "    repository: '^registry\\.example\\.com/team/mail$'\n"
+        "    own_healthcheck: true\n"
+        "    note: \"it runs /mail ready\"\n");
+
+    (void)state;
+    assert_int_equal(cz_rules_load(&rules, path, &err), CZ_OK);
+    rule = cz_rules_at(rules, 0);
+    assert_string_equal(rule->id, "team-db");
+    assert_true(rule->stateful);
+    assert_false(rule->own_healthcheck);
+    assert_null(rule->healthcheck);
+    assert_false(rule->no_probe);
+    rule = cz_rules_at(rules, 1);
+    assert_string_equal(rule->id, "team-mail");
+    assert_true(rule->own_healthcheck);
+    assert_false(rule->stateful);
+    /* the built-in rules that used to say it by saying nothing */
+    assert_int_equal(cz_image_parse("axllent/mailpit:v1.20", &ref, &err),
+                     CZ_OK);
+    assert_true(cz_rules_match(rules, &ref)->own_healthcheck);
+    assert_int_equal(cz_image_parse("localstack/localstack-pro:3", &ref,
+                                    &err), CZ_OK);
+    assert_true(cz_rules_match(rules, &ref)->own_healthcheck);
+    assert_int_equal(cz_image_parse("postgres:16", &ref, &err), CZ_OK);
+    assert_false(cz_rules_match(rules, &ref)->own_healthcheck);
+    cz_rules_free(rules);
+    unlink(path);
+}
+
 /* ---- errors ------------------------------------------------------------- */
 
 static const struct {
@@ -354,6 +399,10 @@ static const struct {
      "rules:\n  - id: a\n    repository: '^a$'\n"
      "    healthcheck: {interval: 5s}\n",
      ":4:18:", "healthcheck must be a mapping with a test"},
+    {"own-and-probe.yaml",
+     "rules:\n  - id: a\n    repository: '^a$'\n"
+     "    own_healthcheck: true\n    no_probe: true\n",
+     ":2:5:", "own_healthcheck cannot go with healthcheck or no_probe"},
     {"not-a-list.yaml",
      "rules: {id: a}\n",
      ":1:1:", "a rules file is a mapping with a 'rules' list"},
@@ -413,6 +462,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_stateful, setup_builtin,
                                         teardown_rules),
         cmocka_unit_test(test_user_rules_come_first),
+        cmocka_unit_test(test_own_healthcheck),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_missing_file),
     };

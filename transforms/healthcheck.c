@@ -303,9 +303,10 @@ static const char *snippet(struct hc *hc, const char *const *argv,
                            size_t argc, const struct cz_node *rule_hc)
 {
     static const char *const keys[] = {"interval", "timeout", "start_period"};
-    const struct cz_options *o = hc->run->opts, *d = &hc->defaults;
+    static const unsigned given[] = {CZ_GIVEN_INTERVAL, CZ_GIVEN_TIMEOUT,
+                                     CZ_GIVEN_START_PERIOD};
+    const struct cz_options *o = hc->run->opts;
     const char *opt[3] = {o->interval, o->timeout, o->start_period};
-    const char *dflt[3] = {d->interval, d->timeout, d->start_period};
     const char *val[3], *res = NULL, *p;
     struct cz_buf b = CZ_BUF_INIT;
     size_t i;
@@ -314,7 +315,7 @@ static const char *snippet(struct hc *hc, const char *const *argv,
     for (i = 0; i < 3; i++) {
         const char *own = rule_hc ? cz_hc_scalar(cz_map_get(rule_hc, keys[i]))
                                   : NULL;
-        val[i] = own && opt[i] == dflt[i] ? own : opt[i];
+        val[i] = own && !(o->given & given[i]) ? own : opt[i];
     }
     for (i = 0; i < argc && !rc; i++) {
         rc = cz_buf_adds(&b, i ? ", \"" : "\"");
@@ -379,16 +380,15 @@ static struct cz_node *str_seq(struct hc *hc, const char *const *argv,
     return seq;
 }
 
-/* A timing value: the command line's when given there, else the rule's,
- * else the default. opt == dflt (the same pointer) means "not given":
- * cz_options_init() fills in string literals. */
+/* A timing value: the command line's when given there (given, a bit of
+ * enum cz_option_given), else the rule's, else the default. */
 static struct cz_node *timing(struct hc *hc, const struct cz_node *rule_hc,
                               const char *key, const char *opt,
-                              const char *dflt)
+                              unsigned given)
 {
     struct cz_node *own = rule_hc ? cz_map_get(rule_hc, key) : NULL;
 
-    if (own && opt == dflt)
+    if (own && !(hc->run->opts->given & given))
         return cz_node_copy(hc->doc, own);
     return cz_node_new_plain(hc->doc, opt);
 }
@@ -402,7 +402,7 @@ static int insert_healthcheck(struct hc *hc, const struct cz_service *svc,
                               struct cz_node *test,
                               const struct cz_node *rule_hc)
 {
-    const struct cz_options *o = hc->run->opts, *d = &hc->defaults;
+    const struct cz_options *o = hc->run->opts;
     struct cz_node *map = cz_node_new_map(hc->doc), *retries;
     char num[16];
     uint32_t i;
@@ -413,21 +413,18 @@ static int insert_healthcheck(struct hc *hc, const struct cz_service *svc,
     if (svc->node->style == CZ_STYLE_FLOW)
         cz_node_set_flow(map);
     snprintf(num, sizeof(num), "%u", o->retries);
-    retries = rule_hc && cz_map_get(rule_hc, "retries") &&
-                      o->retries == d->retries
-                  ? cz_node_copy(hc->doc, cz_map_get(rule_hc, "retries"))
-                  : cz_node_new_plain(hc->doc, num);
+    retries = timing(hc, rule_hc, "retries", num, CZ_GIVEN_RETRIES);
     if ((rc = cz_map_set(hc->doc, map, "test", test, hc->err)) ||
         (rc = cz_map_set(hc->doc, map, "interval",
                          timing(hc, rule_hc, "interval", o->interval,
-                                d->interval), hc->err)) ||
+                                CZ_GIVEN_INTERVAL), hc->err)) ||
         (rc = cz_map_set(hc->doc, map, "timeout",
                          timing(hc, rule_hc, "timeout", o->timeout,
-                                d->timeout), hc->err)) ||
+                                CZ_GIVEN_TIMEOUT), hc->err)) ||
         (rc = cz_map_set(hc->doc, map, "retries", retries, hc->err)) ||
         (rc = cz_map_set(hc->doc, map, "start_period",
                          timing(hc, rule_hc, "start_period", o->start_period,
-                                d->start_period), hc->err)))
+                                CZ_GIVEN_START_PERIOD), hc->err)))
         return rc;
     for (i = 0; rule_hc && i < cz_map_len(rule_hc); i++) {
         const char *key = cz_hc_scalar(cz_map_key(rule_hc, i));
@@ -691,6 +688,18 @@ static const char *flag_phrase(struct hc *hc, const char *setting)
     return "";
 }
 
+/* The rule for ref when it says something about probes, else NULL: a rule
+ * that only says `stateful: true` leaves the image as if no rule knew it. */
+static const struct cz_rule *probe_rule(const struct hc *hc,
+                                        const struct cz_imageref *ref)
+{
+    const struct cz_rule *rule = cz_rules_match(hc->run->rules, ref);
+
+    return rule && (rule->healthcheck || rule->no_probe ||
+                    rule->own_healthcheck)
+               ? rule : NULL;
+}
+
 /*
  * Applies rule to the service: its probe, a warning when the image has
  * none, or a note that the image brings its own. image names the image
@@ -713,7 +722,7 @@ static int apply_rule(struct hc *hc, size_t si, const struct cz_rule *rule,
                    "'%s': no probe works in %s '%s'%s; to add one by hand: "
                    "%s", svc->name, of, image, note_suffix(hc, rule),
                    blank_snippet(hc));
-    if (!rule->healthcheck)
+    if (rule->own_healthcheck)
         return add(hc, CZ_LEVEL_INFO, at, "healthcheck.image",
                    "'%s': %s '%s' brings its own HEALTHCHECK (rule '%s')%s; "
                    "nothing added", svc->name, of, image, rule->id,
@@ -804,85 +813,6 @@ static int probe_app(struct hc *hc, size_t si, const struct tools *t,
                svc->name, p.what, port, how, p.note);
 }
 
-/*
- * Reads the Dockerfile a build names into *src; *shown names it for
- * messages (its path, "dockerfile_inline", or the remote context).
- * Returns CZ_OK, CZ_EINPUT when it cannot be read, or CZ_ENOMEM.
- */
-static int read_dockerfile(struct hc *hc, struct cz_node *build,
-                           struct cz_doc *doc, struct cz_source **src,
-                           const char **shown)
-{
-    struct cz_error err = {0};
-    const char *ctx = ".", *file = "Dockerfile", *path, *inl;
-    struct cz_value v;
-
-    if (build->kind == CZ_NODE_SCALAR)
-        ctx = build->value;
-    if (cz_mapping_lookup(build, "context", &v) && cz_hc_scalar(v.node))
-        ctx = v.node->value;
-    if (cz_mapping_lookup(build, "dockerfile", &v) && cz_hc_scalar(v.node))
-        file = v.node->value;
-    if (cz_mapping_lookup(build, "dockerfile_inline", &v) &&
-        (inl = cz_hc_scalar(v.node))) {
-        *shown = "dockerfile_inline";
-        *src = cz_source_new("dockerfile_inline", inl, strlen(inl));
-        return *src ? CZ_OK : CZ_ENOMEM;
-    }
-    *shown = ctx;
-    if (strstr(ctx, "://") || strncmp(ctx, "git@", 4) == 0)
-        return CZ_EINPUT;
-    if (doc != hc->model->doc) {
-        /* extends from another file: relative to that file's folder */
-        const char *other = cz_doc_source(doc)->path;
-        const char *slash = strrchr(other, '/');
-        if ((ctx = cz_hc_interpolate(hc, ctx)) && ctx[0] != '/' && slash)
-            ctx = cz_hc_printf(hc, "%.*s/%s", (int)(slash - other), other, ctx);
-    } else {
-        ctx = cz_model_path(hc->model, ctx);
-    }
-    if (!ctx || !(file = cz_hc_interpolate(hc, file)))
-        return CZ_EINPUT;
-    path = file[0] == '/' ? file
-                          : cz_hc_printf(hc, "%s/%s", *ctx ? ctx : ".", file);
-    if (!path)
-        return CZ_ENOMEM;
-    *shown = path;
-    if (cz_io_read(path, 0, src, &err))
-        return err.code == CZ_ENOMEM ? CZ_ENOMEM : CZ_EINPUT;
-    return CZ_OK;
-}
-
-/* build.args into the Dockerfile's ARGs. */
-static int set_build_args(struct hc *hc, struct cz_node *build,
-                          struct cz_dockerfile *df)
-{
-    const char *names[64], *values[64], *s;
-    struct cz_value v;
-    size_t n = 0;
-    uint32_t i;
-
-    if (!cz_mapping_lookup(build, "args", &v))
-        return CZ_OK;
-    for (i = 0; i < v.node->n && n < 64;
-         i += v.node->kind == CZ_NODE_MAPPING ? 2 : 1) {
-        if (v.node->kind == CZ_NODE_MAPPING) {
-            names[n] = cz_hc_scalar(v.node->items[i]);
-            s = cz_hc_scalar(cz_node_resolve(v.node->items[i + 1]));
-        } else if ((s = cz_hc_scalar(cz_node_resolve(v.node->items[i]))) &&
-                   strchr(s, '=')) {
-            names[n] = cz_arena_strndup(&hc->ar, s,
-                                        (size_t)(strchr(s, '=') - s));
-            s = strchr(s, '=') + 1;
-        } else {
-            continue;
-        }
-        values[n] = s ? cz_hc_interpolate(hc, s) : NULL;
-        n += names[n] != NULL;
-    }
-    return cz_dockerfile_set_build_args(df, names, values, n);
-}
-
 /* What the final stage installs on top of its base image's tools. */
 static void installed_tools(const struct cz_dockerfile *df,
                             const struct cz_df_stage *stage,
@@ -937,7 +867,7 @@ static int probe_built(struct hc *hc, size_t si, struct cz_dockerfile *df,
         return warn(hc, at, "healthcheck.no-probe", "'%s': cannot read the "
                     "base image '%s' of '%s'", svc->name, image, shown);
     if (!scratch)
-        rule = cz_rules_match(hc->run->rules, &ref);
+        rule = probe_rule(hc, &ref);
     if (rule)
         return apply_rule(hc, si, rule, image, &cfg);
     if (scratch || is_distroless(&ref))
@@ -956,51 +886,37 @@ static int probe_built(struct hc *hc, size_t si, struct cz_dockerfile *df,
     return probe_app(hc, si, &t, &cfg, image);
 }
 
-static int do_build(struct hc *hc, size_t si, struct cz_node *build,
-                    struct cz_doc *doc)
+/* A built service: its Dockerfile (file or dockerfile_inline, with the
+ * build args) decides. A target that names no stage falls back to the
+ * final stage. */
+static int do_build(struct hc *hc, size_t si)
 {
     const struct cz_service *svc = &hc->model->svcs[si];
-    const struct cz_df_stage *stage = NULL;
-    struct cz_source *src = NULL;
-    struct cz_dockerfile *df = NULL;
-    struct cz_error err = {0};
-    struct cz_value v;
-    const char *shown = NULL, *target;
-    size_t i;
-    int rc;
+    struct cz_build build;
+    struct cz_dockerfile *df;
+    const struct cz_error *why;
+    const char *shown;
 
-    build = cz_node_resolve(build);
-    rc = read_dockerfile(hc, build, doc, &src, &shown);
-    if (rc == CZ_ENOMEM)
-        return oom(hc);
-    if (rc)
+    cz_service_build(hc->model, svc, &build);
+    shown = build.inline_text ? "dockerfile_inline" : build.dockerfile;
+    if (!shown)
         return warn(hc, svc->key->span.start, "healthcheck.no-dockerfile",
                     "'%s': %s '%s', so the image's tools are unknown",
                     svc->name,
-                    strstr(shown, "://") || strncmp(shown, "git@", 4) == 0
-                        ? "builds from the remote context"
-                        : "cannot read",
-                    shown);
-    rc = cz_dockerfile_parse(src, &df, &err);
-    if (!rc)
-        rc = set_build_args(hc, build, df);
-    if (rc == CZ_ENOMEM) {
-        rc = oom(hc);
-    } else if (rc) {
-        rc = warn(hc, svc->key->span.start, "healthcheck.no-dockerfile",
-                  "'%s': cannot read '%s': %s", svc->name, shown, err.msg);
-    } else {
-        if (cz_mapping_lookup(build, "target", &v) &&
-            (target = cz_hc_scalar(v.node)))
-            for (i = 0; i < df->nstages; i++)
-                if (df->stages[i].name &&
-                    strcasecmp(df->stages[i].name, target) == 0)
-                    stage = &df->stages[i];
-        rc = probe_built(hc, si, df, stage, shown);
-    }
-    cz_dockerfile_free(df);
-    cz_source_free(src);
-    return rc;
+                    build.remote ? "builds from the remote context"
+                                 : "cannot read",
+                    build.context_written);
+    df = cz_model_dockerfile(hc->model, &build, &why);
+    if (!df && why->code == CZ_ENOMEM)
+        return oom(hc);
+    if (!df && why->rule && strcmp(why->rule, "dockerfile.syntax") == 0)
+        return warn(hc, svc->key->span.start, "healthcheck.no-dockerfile",
+                    "'%s': cannot read '%s': %s", svc->name, shown, why->msg);
+    if (!df)
+        return warn(hc, svc->key->span.start, "healthcheck.no-dockerfile",
+                    "'%s': cannot read '%s', so the image's tools are "
+                    "unknown", svc->name, shown);
+    return probe_built(hc, si, df, cz_build_stage(&build, df), shown);
 }
 
 static int do_image(struct hc *hc, size_t si, const struct cz_node *node)
@@ -1020,7 +936,7 @@ static int do_image(struct hc *hc, size_t si, const struct cz_node *node)
         return warn(hc, node->span.start, "healthcheck.unknown-image",
                     "'%s': cannot read image '%s' (%s)", svc->name, image,
                     err.msg);
-    if ((rule = cz_rules_match(hc->run->rules, &ref)))
+    if ((rule = probe_rule(hc, &ref)))
         return apply_rule(hc, si, rule, image, NULL);
     if (base_tools(&ref, &t) && (t.python || t.node))
         return probe_app(hc, si, &t, NULL, image);
@@ -1087,7 +1003,7 @@ static int do_service(struct hc *hc, size_t si)
                    "'%s' is an alias of another mapping, which a "
                    "healthcheck would change too; nothing added", svc->name);
     if (cz_service_lookup(hc->model, svc, "build", &v))
-        return do_build(hc, si, v.node, v.doc);
+        return do_build(hc, si);
     if (cz_service_lookup(hc->model, svc, "image", &v))
         return do_image(hc, si, v.node);
     return add(hc, CZ_LEVEL_WARNING, at, "healthcheck.unknown-image",
@@ -1265,13 +1181,12 @@ static int do_depends_on(struct hc *hc, const struct cz_service *svc)
 static int healthcheck_apply(struct cz_run *run, struct cz_model *model,
                              struct cz_report *rep, struct cz_error *err)
 {
-    struct hc hc = {run, model, model->doc, rep, err, {0}, {0}, NULL};
+    struct hc hc = {run, model, model->doc, rep, err, {0}, NULL};
     size_t i;
     int rc = CZ_OK;
 
     if (!model->nsvcs)
         return CZ_OK;
-    cz_options_init(&hc.defaults);
     cz_arena_init(&hc.ar);
     hc.state = cz_arena_alloc(&hc.ar, model->nsvcs);
     if (!hc.state)

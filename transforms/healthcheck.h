@@ -19,7 +19,6 @@ struct hc {
     struct cz_doc *doc;
     struct cz_report *rep;
     struct cz_error *err;
-    struct cz_options defaults;     /* to tell given options from defaults */
     struct cz_arena ar;             /* scratch for words and strings */
     unsigned char *state;           /* enum svc_state, per model->svcs[] */
 };

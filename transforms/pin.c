@@ -235,17 +235,29 @@ static int collect(struct pin *p, struct cz_error *err)
                 return oom(err);
             }
         }
-        if (builds && !build.remote && !build.inline_text) {
-            const char *why;
-            struct cz_dockerfile *df = cz_model_dockerfile(model, &build,
-                                                           &why);
-            if (!df)
+        if (builds && build.value.doc != model->doc) {
+            cz_report_add(p->rep, CZ_LEVEL_WARNING, model->src,
+                          svc->key->span.start, "pin.other-file",
+                          "'%s' builds as set in another file (through "
+                          "extends); pin its Dockerfile from there",
+                          svc->name);
+        } else if (builds && !build.remote && !build.inline_text) {
+            const struct cz_error *why;
+            struct cz_dockerfile *df;
+            char msg[sizeof(why->msg) + sizeof(why->path) + 64];
+            build.nargs = 0;    /* as written: pinning edits ARG defaults */
+            df = cz_model_dockerfile(model, &build, &why);
+            if (!df && why->code == CZ_ENOMEM)
+                return oom(err);
+            if (!df) {
+                cz_error_format(why, msg, sizeof(msg));
                 cz_report_add(p->rep, CZ_LEVEL_WARNING, model->src,
                               build.value.node->span.start, "pin.dockerfile",
                               "cannot pin the base images of '%s': %s",
-                              svc->name, why);
-            else if ((rc = add_dockerfile(p, svc, df, err)))
+                              svc->name, msg);
+            } else if ((rc = add_dockerfile(p, svc, df, err))) {
                 return rc;
+            }
         }
     }
     return CZ_OK;

@@ -433,75 +433,28 @@ CZ_TESTABLE int replicas_mentions_host(const char *text, size_t len,
  * when there is no build, it is not readable here, or the FROM is unknown. */
 static const char *build_base(struct ctx *cx, struct svc_info *si)
 {
-    struct cz_value v;
-    struct cz_node *build;
-    const char *context = ".", *file = "Dockerfile", *inline_df = NULL;
-    const char *target = NULL, *dir;
-    struct cz_buf path = CZ_BUF_INIT;
-    struct cz_source *src = NULL;
-    struct cz_dockerfile *df = NULL;
+    struct cz_build build;
+    struct cz_dockerfile *df;
+    const struct cz_error *why;
+    const struct cz_df_stage *stage;
     struct cz_df_config cfg;
     struct cz_error err = {0};
-    const struct cz_df_stage *stage = NULL;
 
     if (si->base_done)
         return si->base_image;
     si->base_done = 1;
-    if (!svc_get1(si->svc, "build", &v))
+    if (!cz_service_build(cx->model, si->svc, &build))
         return NULL;
     si->built = 1;
-    if (v.doc != cx->doc)
-        return NULL;    /* its paths are relative to another file */
-    build = v.node;
-    if (sval(build)) {
-        context = sval(build);
-    } else if (is_kind(build, CZ_NODE_MAPPING)) {
-        if (sval(cz_map_get(build, "context")))
-            context = sval(cz_map_get(build, "context"));
-        if (sval(cz_map_get(build, "dockerfile")))
-            file = sval(cz_map_get(build, "dockerfile"));
-        inline_df = sval(cz_map_get(build, "dockerfile_inline"));
-        target = sval(cz_map_get(build, "target"));
-    } else {
-        return NULL;
-    }
-    if (strstr(context, "://") || strncmp(context, "git@", 4) == 0)
-        return NULL;
-    if (inline_df) {
-        src = cz_source_new("dockerfile_inline", inline_df,
-                            strlen(inline_df));
-        if (!src) {
-            fail(cx, CZ_ENOMEM);
-            return NULL;
-        }
-    } else {
-        dir = cz_model_path(cx->model, context);
-        if (!dir)
-            return NULL;
-        if (file[0] == '/')
-            cz_buf_adds(&path, file);
-        else
-            cz_buf_addf(&path, "%s/%s", dir, file);
-        if (cz_io_read(path.buf, MAX_CONFIG_FILE, &src, &err))
-            src = NULL;
-        cz_buf_release(&path);
-        if (!src)
-            return NULL;
-    }
-    if (!cz_dockerfile_parse(src, &df, &err)) {
-        if (target)
-            stage = cz_dockerfile_stage_ref(df, target, df->nstages);
-        if ((!target || stage) &&
-            !cz_dockerfile_config(df, stage, &cfg, &err) && cfg.base_image &&
-            !cfg.base_unresolved) {
-            si->base_image = cz_arena_strndup(&cx->ar, cfg.base_image,
-                                              strlen(cfg.base_image));
-            if (!si->base_image)
-                fail(cx, CZ_ENOMEM);
-        }
-    }
-    cz_dockerfile_free(df);
-    cz_source_free(src);
+    if (build.value.doc != cx->doc)
+        return NULL;    /* set in another file: left to that file */
+    df = cz_model_dockerfile(cx->model, &build, &why);
+    if (!df && why->code == CZ_ENOMEM)
+        fail(cx, CZ_ENOMEM);
+    stage = df ? cz_build_stage(&build, df) : NULL;
+    if (stage && !cz_dockerfile_config(df, stage, &cfg, &err) &&
+        cfg.base_image && !cfg.base_unresolved)
+        si->base_image = cfg.base_image;
     return si->base_image;
 }
 

@@ -45,7 +45,6 @@
 #include <sys/stat.h>
 
 #include "composure/dockerfile.h"
-#include "composure/io.h"
 #include "composure/transform.h"
 
 #ifdef CZ_TESTING
@@ -76,8 +75,8 @@ struct build {
     const struct cz_service *svc;
     int known;                /* the Dockerfile was read */
     const char *context;      /* normalized, relative to the compose file */
-    const char *workdir;      /* or NULL */
-    const char **dests;       /* COPY and ADD destinations */
+    const char *workdir;      /* or NULL; in the Dockerfile's arena */
+    const char **dests;       /* COPY and ADD destinations (ditto) */
     size_t ndests;
 };
 
@@ -616,98 +615,49 @@ static const char *copy_command(struct vctx *c, const char *key,
 
 /* ---- what a service's Dockerfile says ----------------------------------- */
 
-static void read_dockerfile(struct vctx *c, struct build *bd,
-                            struct cz_source *src, const char *target)
-{
-    struct cz_dockerfile *df = NULL;
-    struct cz_error err = {0};
-    struct cz_df_config cfg;
-    const struct cz_df_stage *stage = NULL;
-    size_t i;
-
-    if (cz_dockerfile_parse(src, &df, &err))
-        return;
-    for (i = 0; target && i < df->nstages; i++)
-        if (df->stages[i].name && strcasecmp(df->stages[i].name, target) == 0)
-            stage = &df->stages[i];
-    if ((!target || stage) && !cz_dockerfile_config(df, stage, &cfg, &err)) {
-        bd->known = 1;
-        if (cfg.workdir)
-            bd->workdir = keep_str(c, cfg.workdir, strlen(cfg.workdir));
-        bd->dests = cz_arena_alloc(&c->ar, (cfg.ncopies + 1) *
-                                               sizeof(*bd->dests));
-        if (!bd->dests)
-            fail(c, CZ_ENOMEM);
-        for (i = 0; bd->dests && i < cfg.ncopies; i++)
-            if (cfg.copies[i].dest)
-                bd->dests[bd->ndests++] =
-                    keep_str(c, cfg.copies[i].dest,
-                             strlen(cfg.copies[i].dest));
-    }
-    cz_dockerfile_free(df);
-}
-
-/* The build context and Dockerfile of svc, read once. */
+/* The build context and Dockerfile of svc, read once. Builds set in
+ * another file (through extends) are left alone: the context is relative
+ * to that file, the mounts to this one. */
 static const struct build *service_build(struct vctx *c,
                                          const struct cz_service *svc)
 {
     struct build *bd;
-    struct cz_value v;
-    struct cz_source *src = NULL;
+    struct cz_build build;
+    struct cz_dockerfile *df;
+    const struct cz_error *why;
+    const struct cz_df_stage *stage;
     struct cz_error err = {0};
-    struct cz_buf path = CZ_BUF_INIT;
-    const char *context = ".", *dockerfile = "Dockerfile", *target = NULL;
-    const char *inline_df = NULL;
+    struct cz_df_config cfg;
+    const char *context;
     size_t i;
 
     for (i = 0; i < c->nbuilds; i++)
         if (c->builds[i].svc == svc)
             return &c->builds[i];
     bd = &c->builds[c->nbuilds++];
+    memset(bd, 0, sizeof(*bd));
     bd->svc = svc;
-    if (!cz_service_lookup(c->model, svc, "build", &v) || v.doc != c->doc)
+    if (!cz_service_build(c->model, svc, &build) || build.value.doc != c->doc ||
+        !build.context)
         return bd;
-    if (v.node->kind == CZ_NODE_SCALAR) {
-        context = v.node->value;
-    } else if (v.node->kind == CZ_NODE_MAPPING) {
-        struct cz_value f;
-        if (cz_mapping_lookup(v.node, "context", &f) && scalar(f.node))
-            context = scalar(f.node);
-        if (cz_mapping_lookup(v.node, "dockerfile", &f) && scalar(f.node))
-            dockerfile = scalar(f.node);
-        if (cz_mapping_lookup(v.node, "target", &f) && scalar(f.node))
-            target = interpolate(c, scalar(f.node));
-        if (cz_mapping_lookup(v.node, "dockerfile_inline", &f))
-            inline_df = scalar(f.node);
-    } else {
-        return bd;
-    }
-    context = interpolate(c, context);
-    dockerfile = interpolate(c, dockerfile);
-    if (!context || !dockerfile || strstr(context, "://") ||
-        strncmp(context, "git@", 4) == 0)
-        return bd;
-    bd->context = normalize(c, context);
+    context = interpolate(c, build.context_written);
+    bd->context = context ? normalize(c, context) : NULL;
     if (!bd->context)
         return bd;
-    if (inline_df) {
-        src = cz_source_new("dockerfile_inline", inline_df,
-                            strlen(inline_df));
-    } else {
-        if (dockerfile[0] == '/')
-            cz_buf_adds(&path, dockerfile);
-        else if (bd->context[0] == '/')
-            cz_buf_addf(&path, "%s/%s", bd->context, dockerfile);
-        else
-            cz_buf_addf(&path, "%s/%s/%s", c->model->dir, bd->context,
-                        dockerfile);
-        if (path.len)
-            cz_io_read(path.buf, 0, &src, &err);
-    }
-    if (src)
-        read_dockerfile(c, bd, src, target);
-    cz_source_free(src);
-    cz_buf_release(&path);
+    df = cz_model_dockerfile(c->model, &build, &why);
+    if (!df && why->code == CZ_ENOMEM)
+        fail(c, CZ_ENOMEM);
+    stage = df ? cz_build_stage(&build, df) : NULL;
+    if (!stage || cz_dockerfile_config(df, stage, &cfg, &err))
+        return bd;
+    bd->known = 1;
+    bd->workdir = cfg.workdir;
+    bd->dests = cz_arena_alloc(&c->ar, (cfg.ncopies + 1) * sizeof(*bd->dests));
+    if (!bd->dests)
+        fail(c, CZ_ENOMEM);
+    for (i = 0; bd->dests && i < cfg.ncopies; i++)
+        if (cfg.copies[i].dest)
+            bd->dests[bd->ndests++] = cfg.copies[i].dest;
     return bd;
 }
 

@@ -118,14 +118,25 @@ CZ_API const char *cz_model_var(const struct cz_model *model,
  */
 CZ_API const char *cz_model_path(struct cz_model *model, const char *path);
 
-/* What a service builds from (`build:`), with paths one can open. */
+/*
+ * What a service builds from (`build:`), with paths one can open. Paths
+ * are relative to the folder of the file that sets `build` (the compose
+ * file, or a file read for `extends`), as compose reads them.
+ */
 struct cz_build {
     struct cz_value value;      /* where `build` is defined */
+    const char *context_written; /* the context as written, before
+                                 * interpolation; "." when not given */
     const char *context;        /* relative to the current folder, or
                                  * absolute; NULL when remote or unknown */
     const char *dockerfile;     /* the Dockerfile's path, or NULL */
     const char *target;         /* build.target, or NULL */
     const char *inline_text;    /* build.dockerfile_inline, or NULL */
+    /* build.args (mapping or NAME=value list), values interpolated; an
+     * arg whose value is not a string or has a variable without a value
+     * is left out, so the Dockerfile's default applies */
+    const char **arg_names, **arg_values;
+    size_t nargs;
     unsigned remote;            /* a git or URL context: nothing to read */
     unsigned unresolved;        /* a variable in it has no value */
 };
@@ -133,22 +144,42 @@ struct cz_build {
 /*
  * Fills out and returns 1 when svc builds an image (`build:` as a string
  * or a mapping, through merge keys and extends); 0 when it does not.
- * Paths are interpolated and joined with the compose file's folder.
+ * Paths are interpolated and joined with the folder of the file that sets
+ * them. Strings live in the model's arena (NULL where memory ran out).
  */
 CZ_API int cz_service_build(struct cz_model *model,
                             const struct cz_service *svc,
                             struct cz_build *out);
 
 struct cz_dockerfile;
+struct cz_df_stage;
 
 /*
- * The parsed Dockerfile of a build (its file, or dockerfile_inline), read
- * and parsed once per model and kept until cz_model_release. NULL when
- * there is none to read; then *why says why ("cannot open ...", a syntax
- * error with its place), in the model's arena.
+ * cz_model_dockerfile() - the parsed Dockerfile of a build (its file, or
+ * dockerfile_inline) with build->args applied (cz_dockerfile_set_build_args),
+ * as `docker build` would see it. Read and parsed once per model for each
+ * file and set of args, and kept until cz_model_release: services that
+ * build one file with the same args share it, different args get their
+ * own parse (never one parse re-targeted, which would change what an
+ * earlier caller holds). For the file as written (pin, which edits ARG
+ * defaults), pass a copy of build with nargs 0.
+ * Returns NULL when there is nothing to parse; then *err (valid as long
+ * as the model) says why: CZ_ENOMEM; or CZ_EINPUT with rule "io.read" or "io.too-large"
+ * (the file cannot be read), "dockerfile.syntax" (nor parsed), or
+ * "compose.build" (the build names no file to read: a remote context, a
+ * variable without a value).
  */
 CZ_API struct cz_dockerfile *cz_model_dockerfile(struct cz_model *model,
                                                  const struct cz_build *build,
-                                                 const char **why);
+                                                 const struct cz_error **err);
+
+/*
+ * cz_build_stage() - the stage of df that build builds: the last stage
+ * named build->target (case-insensitively, as BuildKit matches --target),
+ * or the final stage when there is no target. NULL when the target names
+ * no stage, or df has none.
+ */
+CZ_API const struct cz_df_stage *
+cz_build_stage(const struct cz_build *build, const struct cz_dockerfile *df);
 
 #endif

@@ -13,9 +13,12 @@
  *         start_period: 30s
  *       env: [POSTGRES_USER]                     # variables the probe reads
  *       no_probe: true                           # nothing in it can probe
+ *       own_healthcheck: true                    # it has a HEALTHCHECK
  *       note: "..."                              # said with the decision
  *
- * The first rule whose patterns match an image reference wins.
+ * A rule gives at most one of healthcheck, no_probe and own_healthcheck;
+ * with none of them (`stateful` alone) it says nothing about probes. The
+ * first rule whose patterns match an image reference wins.
  */
 #ifndef COMPOSURE_RULES_H
 #define COMPOSURE_RULES_H
@@ -27,6 +30,7 @@ struct cz_rule {
     const char *id;
     unsigned stateful;
     unsigned no_probe;
+    unsigned own_healthcheck;     /* the image has a HEALTHCHECK */
     struct cz_node *healthcheck;  /* a mapping in the rules document */
     struct cz_node *env;          /* a sequence of names, or NULL */
     const char *note;             /* or NULL */

@@ -24,6 +24,15 @@ enum cz_ports_mode {
     CZ_PORTS_EXPOSE           /* behind a reverse proxy: ports -> expose */
 };
 
+/* Options given on the command line rather than left at their defaults
+ * (a rule's own value yields to the first, wins over the second). */
+enum cz_option_given {
+    CZ_GIVEN_INTERVAL = 1 << 0,
+    CZ_GIVEN_TIMEOUT = 1 << 1,
+    CZ_GIVEN_RETRIES = 1 << 2,
+    CZ_GIVEN_START_PERIOD = 1 << 3
+};
+
 /* The command line's choices, the same for every file of a run. */
 struct cz_options {
     enum cz_code_mounts code_mounts;
@@ -32,6 +41,7 @@ struct cz_options {
     const char *health_path;  /* HTTP path to probe; NULL: a TCP check */
     const char *interval, *timeout, *start_period;  /* healthcheck timing */
     unsigned retries;
+    unsigned given;           /* enum cz_option_given */
 };
 
 /* The defaults of struct cz_options. */

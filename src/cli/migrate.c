@@ -284,6 +284,7 @@ static int parse_transform_option(struct migrate_opts *o, int c,
         if (parse_count(arg, 1, 100, &t->retries))
             return cz_cli_usage_error("migrate", "--health-retries takes a "
                                       "number from 1 to 100, not '%s'", arg);
+        t->given |= CZ_GIVEN_RETRIES;
         return 0;
     case OPT_HEALTH_PATH:
         if (arg[0] != '/')
@@ -295,12 +296,16 @@ static int parse_transform_option(struct migrate_opts *o, int c,
         if (!is_duration(arg))
             return cz_cli_usage_error("migrate", "'%s' is not a duration "
                                       "such as 30s or 1m30s", arg);
-        if (c == OPT_HEALTH_INTERVAL)
+        if (c == OPT_HEALTH_INTERVAL) {
             t->interval = arg;
-        else if (c == OPT_HEALTH_TIMEOUT)
+            t->given |= CZ_GIVEN_INTERVAL;
+        } else if (c == OPT_HEALTH_TIMEOUT) {
             t->timeout = arg;
-        else
+            t->given |= CZ_GIVEN_TIMEOUT;
+        } else {
             t->start_period = arg;
+            t->given |= CZ_GIVEN_START_PERIOD;
+        }
         return 0;
     }
 }

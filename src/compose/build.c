@@ -1,12 +1,19 @@
 /*
  * build.c - what a service builds from, and its Dockerfile, read once per
  * model (several transforms and several services ask for the same one).
+ *
+ * A parsed Dockerfile is cached under its path (or inline text) and the
+ * build args applied to it. Args change what the file resolves to (FROM
+ * ${BASE}, WORKDIR $APP), and cz_dockerfile_set_build_args() rewrites the
+ * parse in place, so one parse is never shared by two sets of args: each
+ * set gets its own, over the same bytes.
  */
 #include "model.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "composure/dockerfile.h"
 #include "composure/io.h"
@@ -14,10 +21,20 @@
 struct cz_model_dockerfile {
     struct cz_model_dockerfile *next;
     const char *key;              /* the path, or the inline text */
+    unsigned is_inline;
+    const char **arg_names, **arg_values;   /* applied to df */
+    size_t nargs;
     struct cz_source *src;
+    unsigned own_src;             /* else borrowed from an entry of key */
     struct cz_dockerfile *df;
-    const char *why;
+    struct cz_error err;          /* why df is NULL */
 };
+
+static const struct cz_error no_file = {
+    CZ_EINPUT, "", 0, 0, "compose.build",
+    "the build has no Dockerfile to read"};
+static const struct cz_error no_memory = {
+    CZ_ENOMEM, "", 0, 0, NULL, "out of memory"};
 
 static const char *scalar(const struct cz_node *node)
 {
@@ -48,10 +65,45 @@ static int is_remote(const char *context)
            strncmp(context, "github.com/", 11) == 0;
 }
 
+/* build.args: `NAME: value` or `- NAME=value` (a bare `- NAME` takes
+ * the host's value, which composure does not read). */
+static void read_args(struct cz_model *model, const struct cz_node *args,
+                      struct cz_build *out)
+{
+    size_t cap = args->n, step = args->kind == CZ_NODE_MAPPING ? 2 : 1, i;
+    const char *name, *value, *eq;
+
+    if (args->kind != CZ_NODE_MAPPING && args->kind != CZ_NODE_SEQUENCE)
+        return;
+    if (!cap)
+        return;
+    out->arg_names = cz_arena_alloc(&model->ar, cap * sizeof(char *));
+    out->arg_values = cz_arena_alloc(&model->ar, cap * sizeof(char *));
+    if (!out->arg_names || !out->arg_values)
+        return;
+    for (i = 0; i + step <= args->n; i += step) {
+        if (step == 2) {
+            name = scalar(args->items[i]);
+            value = scalar(cz_node_resolve(args->items[i + 1]));
+        } else if ((value = scalar(cz_node_resolve(args->items[i]))) &&
+                   (eq = strchr(value, '='))) {
+            name = cz_arena_strndup(&model->ar, value,
+                                    (size_t)(eq - value));
+            value = eq + 1;
+        } else {
+            continue;
+        }
+        if (!name || !(value = expand(model, value, out)))
+            continue;
+        out->arg_names[out->nargs] = name;
+        out->arg_values[out->nargs++] = value;
+    }
+}
+
 int cz_service_build(struct cz_model *model, const struct cz_service *svc,
                      struct cz_build *out)
 {
-    const char *context = ".", *file = "Dockerfile";
+    const char *context = ".", *file = "Dockerfile", *written;
     struct cz_value f;
     struct cz_buf path = CZ_BUF_INIT;
 
@@ -68,18 +120,25 @@ int cz_service_build(struct cz_model *model, const struct cz_service *svc,
             out->target = expand(model, scalar(f.node), out);
         if (cz_mapping_lookup(b, "dockerfile_inline", &f))
             out->inline_text = scalar(f.node);
+        if (cz_mapping_lookup(b, "args", &f))
+            read_args(model, f.node, out);
     } else if (scalar(out->value.node)) {
         context = scalar(out->value.node);
     }
+    if (!*context)
+        context = ".";
+    out->context_written = written = context;
     context = expand(model, context, out);
     file = expand(model, file, out);
-    if (!context)
-        return 1;
-    if (is_remote(context)) {
+    if (is_remote(context ? context : written)) {
         out->remote = 1;
         return 1;
     }
-    out->context = cz_model_path(model, context);
+    if (!context)
+        return 1;
+    out->context = cz_model_join(model,
+                                 cz_model_doc_dir(model, out->value.doc),
+                                 context);
     if (!out->context || !file || out->inline_text)
         return 1;
     if (file[0] == '/')
@@ -91,54 +150,111 @@ int cz_service_build(struct cz_model *model, const struct cz_service *svc,
     return 1;
 }
 
+static int same_args(const struct cz_model_dockerfile *d,
+                     const struct cz_build *build)
+{
+    size_t i;
+
+    if (d->nargs != build->nargs)
+        return 0;
+    for (i = 0; i < d->nargs; i++)
+        if (strcmp(d->arg_names[i], build->arg_names[i]) != 0 ||
+            strcmp(d->arg_values[i], build->arg_values[i]) != 0)
+            return 0;
+    return 1;
+}
+
+/* Reads (or borrows from an entry of the same file) and parses d->key. */
+static void load(struct cz_model *model, struct cz_model_dockerfile *d)
+{
+    struct cz_model_dockerfile *o;
+
+    for (o = model->dockerfiles; o && !d->src; o = o->next)
+        if (o->src && o->is_inline == d->is_inline &&
+            strcmp(o->key, d->key) == 0)
+            d->src = o->src;
+    if (!d->src && d->is_inline) {
+        d->src = cz_source_new("dockerfile_inline", d->key, strlen(d->key));
+        if (!d->src) {
+            d->err = no_memory;
+            return;
+        }
+        d->own_src = 1;
+    } else if (!d->src) {
+        if (cz_io_read(d->key, CZ_IO_MAX_FILE, &d->src, &d->err))
+            return;
+        d->own_src = 1;
+    }
+    if (cz_dockerfile_parse(d->src, &d->df, &d->err)) {
+        d->df = NULL;
+        return;
+    }
+    if (d->nargs && cz_dockerfile_set_build_args(d->df, d->arg_names,
+                                                 d->arg_values, d->nargs)) {
+        cz_dockerfile_free(d->df);
+        d->df = NULL;
+        d->err = no_memory;
+    }
+}
+
 struct cz_dockerfile *cz_model_dockerfile(struct cz_model *model,
                                           const struct cz_build *build,
-                                          const char **why)
+                                          const struct cz_error **err)
 {
     struct cz_model_dockerfile *d;
-    struct cz_error err = {0};
     const char *key = build->inline_text ? build->inline_text
                                          : build->dockerfile;
-    char msg[sizeof(err.msg) + sizeof(err.path) + 64];
 
-    *why = "the build has no Dockerfile to read";
+    *err = &no_file;
     if (!key)
         return NULL;
     for (d = model->dockerfiles; d; d = d->next)
-        if (strcmp(d->key, key) == 0) {
-            *why = d->why;
+        if (d->is_inline == (build->inline_text != NULL) &&
+            strcmp(d->key, key) == 0 && same_args(d, build)) {
+            *err = &d->err;
             return d->df;
         }
+    *err = &no_memory;
     d = cz_arena_alloc(&model->ar, sizeof(*d));
     if (!d)
         return NULL;
+    memset(d, 0, sizeof(*d));
     d->key = key;
-    if (build->inline_text) {
-        d->src = cz_source_new("dockerfile_inline", key, strlen(key));
-        if (!d->src)
-            return NULL;
-    } else if (cz_io_read(key, CZ_IO_MAX_FILE, &d->src, &err)) {
-        d->src = NULL;
-    }
-    if (d->src && cz_dockerfile_parse(d->src, &d->df, &err))
-        d->df = NULL;
-    if (!d->df) {
-        cz_error_format(&err, msg, sizeof(msg));
-        d->why = cz_arena_strndup(&model->ar, msg, strlen(msg));
-    }
+    d->is_inline = build->inline_text != NULL;
+    d->arg_names = build->arg_names;
+    d->arg_values = build->arg_values;
+    d->nargs = build->nargs;
+    load(model, d);
     d->next = model->dockerfiles;
     model->dockerfiles = d;
-    *why = d->why;
+    *err = &d->err;
     return d->df;
+}
+
+const struct cz_df_stage *cz_build_stage(const struct cz_build *build,
+                                         const struct cz_dockerfile *df)
+{
+    const struct cz_df_stage *stage = NULL;
+    size_t i;
+
+    if (!build->target)
+        return cz_dockerfile_final_stage(df);
+    for (i = 0; i < df->nstages; i++)
+        if (df->stages[i].name &&
+            strcasecmp(df->stages[i].name, build->target) == 0)
+            stage = &df->stages[i];
+    return stage;
 }
 
 void cz_model_release_dockerfiles(struct cz_model *model)
 {
     struct cz_model_dockerfile *d;
 
-    for (d = model->dockerfiles; d; d = d->next) {
+    /* the parses first: an entry may borrow another's source */
+    for (d = model->dockerfiles; d; d = d->next)
         cz_dockerfile_free(d->df);
-        cz_source_free(d->src);
-    }
+    for (d = model->dockerfiles; d; d = d->next)
+        if (d->own_src)
+            cz_source_free(d->src);
     model->dockerfiles = NULL;
 }

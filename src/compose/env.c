@@ -295,28 +295,35 @@ int cz_model_interpolate(const struct cz_model *model, const char *s,
     return interpolate(model, s, len, out, unknown, 0);
 }
 
+const char *cz_model_join(struct cz_model *model, const char *dir,
+                          const char *path)
+{
+    struct cz_buf joined = CZ_BUF_INIT;
+    const char *res = NULL;
+    int alone = path[0] == '/' || path[0] == '~' || strcmp(dir, ".") == 0;
+
+    while (path[0] == '.' && path[1] == '/')
+        path += 2;
+    if (!*path)                 /* "./": the folder itself */
+        path = alone ? "." : dir;
+    else if (!alone)
+        path = cz_buf_addf(&joined, "%s/%s", dir, path) == CZ_OK ? joined.buf
+                                                                 : NULL;
+    if (path)
+        res = cz_arena_strndup(&model->ar, path, strlen(path));
+    cz_buf_release(&joined);
+    return res;
+}
+
 const char *cz_model_path(struct cz_model *model, const char *path)
 {
-    struct cz_buf buf = CZ_BUF_INIT, joined = CZ_BUF_INIT;
-    const char *p, *res = NULL;
+    struct cz_buf buf = CZ_BUF_INIT;
+    const char *res = NULL;
     int unknown = 0;
 
-    if (cz_model_interpolate(model, path, strlen(path), &buf, &unknown) ||
-        unknown)
-        goto out;
-    p = buf.buf;
-    if (p[0] == '/' || p[0] == '~' || strcmp(model->dir, ".") == 0) {
-        while (p[0] == '.' && p[1] == '/')
-            p += 2;
-        res = cz_arena_strndup(&model->ar, p, strlen(p));
-        goto out;
-    }
-    while (p[0] == '.' && p[1] == '/')
-        p += 2;
-    if (cz_buf_addf(&joined, "%s/%s", model->dir, p) == CZ_OK)
-        res = cz_arena_strndup(&model->ar, joined.buf, joined.len);
-out:
+    if (cz_model_interpolate(model, path, strlen(path), &buf, &unknown) ==
+            CZ_OK && !unknown)
+        res = cz_model_join(model, model->dir, buf.buf);
     cz_buf_release(&buf);
-    cz_buf_release(&joined);
     return res;
 }

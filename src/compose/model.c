@@ -350,6 +350,17 @@ void cz_model_release(struct cz_model *model)
     memset(model, 0, sizeof(*model));
 }
 
+const char *cz_model_doc_dir(const struct cz_model *model,
+                             const struct cz_doc *doc)
+{
+    const struct cz_model_file *file;
+
+    for (file = model->files; file && doc != model->doc; file = file->next)
+        if (file->doc == doc && file->dir)
+            return file->dir;
+    return model->dir;
+}
+
 /* Keeps a source alive as long as the model, for errors that point in it. */
 int cz_model_keep_source(struct cz_model *model, struct cz_source *src)
 {

@@ -77,7 +77,7 @@ static int parse_rule(struct cz_rules *rules, struct cz_source *src,
 {
     static const char *const keys[] = {"id", "repository", "tag", "stateful",
                                        "healthcheck", "env", "no_probe",
-                                       "note", NULL};
+                                       "note", "own_healthcheck", NULL};
     struct cz_rule *rule;
     size_t i, k;
     int rc;
@@ -138,9 +138,12 @@ static int parse_rule(struct cz_rules *rules, struct cz_source *src,
         case 6:
             rule->no_probe = is_true(value);
             break;
-        default:
+        case 7:
             rule->note = value && value->kind == CZ_NODE_SCALAR
                              ? value->value : NULL;
+            break;
+        default:
+            rule->own_healthcheck = is_true(value);
         }
         if (rc)
             return rc;
@@ -148,6 +151,9 @@ static int parse_rule(struct cz_rules *rules, struct cz_source *src,
     if (!rule->id || !rule->repository)
         return syntax(err, src, node, "a rule needs an %s and a repository",
                       "id");
+    if (rule->own_healthcheck && (rule->healthcheck || rule->no_probe))
+        return syntax(err, src, node, "%s cannot go with healthcheck or "
+                      "no_probe", "own_healthcheck");
     for (k = first; k + 1 < rules->n; k++)
         if (strcmp(rules->items[k].id, rule->id) == 0)
             return syntax(err, src, node, "duplicate rule id '%s'",
