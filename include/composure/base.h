@@ -112,6 +112,11 @@ CZ_API void cz_arena_init(struct cz_arena *ar);
 CZ_API void cz_arena_release(struct cz_arena *ar);
 /* Zeroed, 16-byte aligned memory, or NULL on ENOMEM. */
 CZ_API void *cz_arena_alloc(struct cz_arena *ar, size_t size);
+/* items (n of them, size bytes each) with room for one more: the same
+ * array while n < *cap, else a copy twice as big (*cap updated). NULL on
+ * ENOMEM. */
+CZ_API void *cz_arena_grow(struct cz_arena *ar, void *items, size_t n,
+                           size_t *cap, size_t size);
 /* A NUL-terminated copy of s[0..len), or NULL on ENOMEM. */
 CZ_API char *cz_arena_strndup(struct cz_arena *ar, const char *s, size_t len);
 

@@ -229,6 +229,24 @@ void *cz_arena_alloc(struct cz_arena *ar, size_t size)
 }
 #endif
 
+void *cz_arena_grow(struct cz_arena *ar, void *items, size_t n, size_t *cap,
+                    size_t size)
+{
+    size_t ncap;
+    void *p;
+
+    if (n < *cap)
+        return items;
+    ncap = *cap ? *cap * 2 : 8;
+    p = cz_arena_alloc(ar, ncap * size);
+    if (!p)
+        return NULL;
+    if (n)
+        memcpy(p, items, n * size);
+    *cap = ncap;
+    return p;
+}
+
 char *cz_arena_strndup(struct cz_arena *ar, const char *s, size_t len)
 {
     char *p = cz_arena_alloc(ar, len + 1);

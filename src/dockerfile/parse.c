@@ -118,25 +118,6 @@ static int word_eq(const char *s, size_t n, const char *word)
     return word[n] == '\0';
 }
 
-/* Grows an arena array of n items to hold one more (doubling). */
-static void *arena_grow(struct cz_arena *ar, void *items, size_t n,
-                        size_t *cap, size_t size)
-{
-    size_t ncap;
-    void *p;
-
-    if (n < *cap)
-        return items;
-    ncap = *cap ? *cap * 2 : 16;
-    p = cz_arena_alloc(ar, ncap * size);
-    if (!p)
-        return NULL;
-    if (n)
-        memcpy(p, items, n * size);
-    *cap = ncap;
-    return p;
-}
-
 /* ---- lines and the logical line ---------------------------------------- */
 
 static int next_line(struct parser *ps, struct line *ln)
@@ -869,7 +850,7 @@ static int take_heredocs(struct parser *ps, struct cz_df_instr *in,
         if (ps->nomem)
             return CZ_ENOMEM;
         hd.name = cz_arena_strndup(ar, ps->t + at, len);
-        hds = arena_grow(ar, hds, n, &cap, sizeof(*hds));
+        hds = cz_arena_grow(ar, hds, n, &cap, sizeof(*hds));
         if (!hd.name || !hds)
             return CZ_ENOMEM;
         hds[n++] = hd;
@@ -1001,7 +982,7 @@ static int take_global_args(struct parser *ps, const struct cz_df_instr *in)
             return cz_error_set(ps->err, CZ_EINPUT, RULE, df->src,
                                 w->span.start, "'ARG' names can not be "
                                 "blank");
-        df->args = arena_grow(&df->ar, df->args, df->nargs, &ps->acap,
+        df->args = cz_arena_grow(&df->ar, df->args, df->nargs, &ps->acap,
                               sizeof(*df->args));
         if (!df->args)
             return CZ_ENOMEM;
@@ -1050,7 +1031,7 @@ static int take_instr(struct parser *ps, size_t last_end, unsigned attrs)
         return CZ_OK;   /* only escapes and blanks: nothing to run */
     for (k1 = k0; k1 < b && !cz_df_space(ps->lb[k1]); k1++)
         ;
-    df->instrs = arena_grow(&df->ar, df->instrs, df->ninstrs, &ps->icap,
+    df->instrs = cz_arena_grow(&df->ar, df->instrs, df->ninstrs, &ps->icap,
                             sizeof(*df->instrs));
     if (!df->instrs)
         return CZ_ENOMEM;

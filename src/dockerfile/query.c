@@ -47,24 +47,6 @@ static int ieq(const char *a, const char *b)
     return *a == *b;
 }
 
-static void *arena_grow(struct cz_arena *ar, void *items, size_t n,
-                        size_t *cap, size_t size)
-{
-    size_t ncap;
-    void *p;
-
-    if (n < *cap)
-        return items;
-    ncap = *cap ? *cap * 2 : 8;
-    p = cz_arena_alloc(ar, ncap * size);
-    if (!p)
-        return NULL;
-    if (n)
-        memcpy(p, items, n * size);
-    *cap = ncap;
-    return p;
-}
-
 static int enomem(struct cz_error *err)
 {
     return cz_error_set(err, CZ_ENOMEM, NULL, NULL, CZ_NOPOS,
@@ -801,7 +783,7 @@ static int add_ports(struct walk *wk, struct cfg_state *cs,
             memcpy(buf, e, n);
             buf[n] = '\0';
             e += n;
-            cfg->ports = arena_grow(&df->ar, cfg->ports, cfg->nports,
+            cfg->ports = cz_arena_grow(&df->ar, cfg->ports, cfg->nports,
                                     &cs->port_cap, sizeof(*cfg->ports));
             if (!cfg->ports)
                 return CZ_ENOMEM;
@@ -839,7 +821,7 @@ static int add_copy(struct walk *wk, struct cfg_state *cs,
 
     if (in->nwords < 2)
         return CZ_OK;
-    cfg->copies = arena_grow(&df->ar, cfg->copies, cfg->ncopies,
+    cfg->copies = cz_arena_grow(&df->ar, cfg->copies, cfg->ncopies,
                              &cs->copy_cap, sizeof(*cfg->copies));
     if (!cfg->copies)
         return CZ_ENOMEM;
@@ -1195,7 +1177,7 @@ static int add_ref(struct walk *wk, struct refs_state *rs, uint8_t kind,
 
     if (!CZ_SPAN_VALID(span))
         return CZ_OK;
-    rs->refs = arena_grow(&df->ar, rs->refs, rs->n, &rs->cap,
+    rs->refs = cz_arena_grow(&df->ar, rs->refs, rs->n, &rs->cap,
                           sizeof(*rs->refs));
     if (!rs->refs)
         return CZ_ENOMEM;
@@ -1222,7 +1204,7 @@ static int stage_refs(struct walk *wk, struct refs_state *rs,
     uint32_t i, k;
     int rc;
 
-    rs->refs = arena_grow(&df->ar, rs->refs, rs->n, &rs->cap,
+    rs->refs = cz_arena_grow(&df->ar, rs->refs, rs->n, &rs->cap,
                           sizeof(*rs->refs));
     if (!rs->refs)
         return CZ_ENOMEM;
