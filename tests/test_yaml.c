@@ -489,6 +489,35 @@ static void test_replace_drops_trailing_blanks(void **state)
     assert_render(fx, "deps:\n  db: x\nb: 1\n");
 }
 
+static void test_edit_inside_complex_key_refused(void **state)
+{
+    struct fx *fx = *state;
+    struct cz_node *deploy, *key;
+
+    load(fx, "deploy:\n  ? limits:\n      memory: 256M\n  mode: x\n");
+    deploy = at(fx, "deploy");
+    key = cz_map_key(deploy, 0);
+    assert_int_equal(key->kind, CZ_NODE_MAPPING);
+    assert_int_equal(cz_map_set(fx->doc, key, "cpus", plain(fx, "1"),
+                                &fx->err), CZ_EINTERNAL);
+    assert_string_equal(fx->err.rule, "yaml.edit");
+    assert_int_equal(cz_scalar_set(fx->doc, cz_map_key(key, 0), "x", 1,
+                                   CZ_SCALAR_STR, &fx->err), CZ_EINTERNAL);
+    set(fx, "deploy", "replicas", plain(fx, "2"));   /* beside it: fine */
+    assert_render(fx, "deploy:\n  ? limits:\n      memory: 256M\n"
+                      "  mode: x\n  replicas: 2\n");
+}
+
+static void test_insert_after_complex_key_without_value(void **state)
+{
+    struct fx *fx = *state;
+
+    /* libyaml puts the missing value of "? x" at the next token, "c" */
+    load(fx, "a:\n  ? x\nc: 1\n");
+    set(fx, "a", "z", plain(fx, "2"));
+    assert_render(fx, "a:\n  ? x\n  z: 2\nc: 1\n");
+}
+
 static void test_map_insert_end_before_blank_lines(void **state)
 {
     struct fx *fx = *state;
@@ -2519,6 +2548,8 @@ int main(void)
         T(test_map_insert_end_before_next_comment),
         T(test_new_empty_plain_is_a_bare_null),
         T(test_replace_drops_trailing_blanks),
+        T(test_edit_inside_complex_key_refused),
+        T(test_insert_after_complex_key_without_value),
         T(test_map_insert_end_before_blank_lines),
         T(test_map_insert_end_after_own_comment),
         T(test_map_insert_end_after_nested_block),

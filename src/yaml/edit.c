@@ -214,6 +214,20 @@ static void mark_dirty(struct cz_doc *doc, struct cz_node *node)
         node->flags |= CZ_NODE_DIRTY;
 }
 
+/* Whether node is, or is inside, a collection used as a mapping key
+ * ("? {a: 1}: x"): edits there are refused, since no compose file has
+ * them and the renderer places entries by their values' lines. */
+static int inside_key(const struct cz_node *node)
+{
+    for (; node && node->parent; node = node->parent) {
+        const struct cz_node *p = node->parent;
+        if (!(node->flags & CZ_NODE_FRESH) && p->kind == CZ_NODE_MAPPING &&
+            2 * node->index < p->norig && p->orig[2 * node->index] == node)
+            return 1;
+    }
+    return 0;
+}
+
 static int check_fresh(struct cz_node *node, struct cz_error *err)
 {
     if (!node)
@@ -282,6 +296,8 @@ int cz_map_insert(struct cz_doc *doc, struct cz_node *map, size_t index,
 
     if (!map || map->kind != CZ_NODE_MAPPING || index > cz_map_len(map))
         return misuse(err, "no such mapping position");
+    if (inside_key(map))
+        return misuse(err, "cannot edit inside a complex (?) key");
     if ((rc = check_fresh(key, err)) || (rc = check_fresh(value, err)))
         return rc;
     if (key->kind != CZ_NODE_SCALAR)
@@ -305,6 +321,8 @@ int cz_map_replace(struct cz_doc *doc, struct cz_node *map, size_t index,
 
     if (!map || map->kind != CZ_NODE_MAPPING || index >= cz_map_len(map))
         return misuse(err, "no such mapping entry");
+    if (inside_key(map))
+        return misuse(err, "cannot edit inside a complex (?) key");
     if ((rc = check_fresh(value, err)))
         return rc;
     if (make_room(doc, map, map->n, 0))
@@ -334,6 +352,8 @@ int cz_map_remove(struct cz_doc *doc, struct cz_node *map, size_t index,
 {
     if (!map || map->kind != CZ_NODE_MAPPING || index >= cz_map_len(map))
         return misuse(err, "no such mapping entry");
+    if (inside_key(map))
+        return misuse(err, "cannot edit inside a complex (?) key");
     if (remove_at(doc, map, 2 * index, 2))
         return oom(err);
     return CZ_OK;
@@ -346,6 +366,8 @@ int cz_seq_insert(struct cz_doc *doc, struct cz_node *seq, size_t index,
 
     if (!seq || seq->kind != CZ_NODE_SEQUENCE || index > seq->n)
         return misuse(err, "no such sequence position");
+    if (inside_key(seq))
+        return misuse(err, "cannot edit inside a complex (?) key");
     if ((rc = check_fresh(item, err)))
         return rc;
     if (make_room(doc, seq, index, 1))
@@ -370,6 +392,8 @@ int cz_seq_replace(struct cz_doc *doc, struct cz_node *seq, size_t index,
 
     if (!seq || seq->kind != CZ_NODE_SEQUENCE || index >= seq->n)
         return misuse(err, "no such sequence item");
+    if (inside_key(seq))
+        return misuse(err, "cannot edit inside a complex (?) key");
     if ((rc = check_fresh(item, err)))
         return rc;
     if (make_room(doc, seq, seq->n, 0))
@@ -391,6 +415,8 @@ int cz_seq_remove(struct cz_doc *doc, struct cz_node *seq, size_t index,
 {
     if (!seq || seq->kind != CZ_NODE_SEQUENCE || index >= seq->n)
         return misuse(err, "no such sequence item");
+    if (inside_key(seq))
+        return misuse(err, "cannot edit inside a complex (?) key");
     if (remove_at(doc, seq, index, 1))
         return oom(err);
     return CZ_OK;
@@ -403,6 +429,8 @@ int cz_scalar_set(struct cz_doc *doc, struct cz_node *node, const char *s,
 
     if (!node || node->kind != CZ_NODE_SCALAR)
         return misuse(err, "not a scalar");
+    if (inside_key(node->parent))
+        return misuse(err, "cannot edit inside a complex (?) key");
     if (node->len == len && memcmp(node->value, s, len) == 0)
         return CZ_OK;
     value = cz_arena_strndup(&doc->ar, s, len);

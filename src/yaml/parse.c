@@ -287,6 +287,30 @@ static int attach(struct loader *ld, struct cz_node *node)
     return push_child(ld, node);
 }
 
+/* libyaml puts the empty value of "key:" right after the colon, but the
+ * missing value of a "? key" entry at the next token, which may be lines
+ * further down: put it at the end of its key instead, so that the entry
+ * ends where its text does. */
+static void place_missing_value(struct loader *ld, struct cz_node *node)
+{
+    const struct frame *f;
+    const struct cz_node *key;
+    uint32_t i;
+
+    if (!ld->depth)
+        return;
+    f = &ld->frames[ld->depth - 1];
+    if (f->node->kind != CZ_NODE_MAPPING || (ld->nstack - f->base) % 2 == 0)
+        return;
+    key = ld->stack[ld->nstack - 1];
+    for (i = key->span.end; i < node->span.start; i++)
+        if (ld->src->bytes[i] == '\n' || ld->src->bytes[i] == '\r') {
+            node->span.start = node->span.end = key->span.end;
+            node->content = node->span;
+            return;
+        }
+}
+
 static int on_scalar(struct loader *ld, const yaml_event_t *ev)
 {
     struct cz_node *node = node_new(ld, CZ_NODE_SCALAR, ev);
@@ -329,6 +353,9 @@ static int on_scalar(struct loader *ld, const yaml_event_t *ev)
                                            node->span.end);
         node->content.end = node->span.end;
     }
+    if (!node->len && node->style == CZ_STYLE_PLAIN && !node->anchor &&
+        !node->tag)
+        place_missing_value(ld, node);
     if (anchor_define(ld, node))
         return CZ_ENOMEM;
     return attach(ld, node);
