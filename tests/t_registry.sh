@@ -126,11 +126,20 @@ cz_reg_start bearer --readonly --auth "  token:
     service: cz-service
     issuer: cz-issuer
     rootcertbundle: $tmp/token.crt"
+# a second registry behind the same realm, for which there are no
+# credentials: a token bought with the first one's must never reach it
+cz_reg_start bearer2 --readonly --auth "  token:
+    realm: http://127.0.0.1:$token_port/token
+    service: cz-service
+    issuer: cz-issuer
+    rootcertbundle: $tmp/token.crt"
 cz_reg_start tls --readonly --tls "$tmp/tls.crt" "$tmp/tls.key"
 cz_reg_wait basic
 basic=127.0.0.1:$CZ_REG_PORT
 cz_reg_wait bearer
 bearer=127.0.0.1:$CZ_REG_PORT
+cz_reg_wait bearer2
+bearer2=127.0.0.1:$CZ_REG_PORT
 cz_reg_wait tls
 tls=127.0.0.1:$CZ_REG_PORT
 cz_reg_wait_file "$tmp/fake.port"
@@ -247,6 +256,12 @@ expect bearer-good "$bearer/private/app:1.0 ok $slim $oci_m tags=1.0"
 expect bearer-good "$bearer/multi/app:1.0 ok $multi application/vnd.oci.image.index.v1+json tags=1.0"
 grep -q '^cz-service repository:private/app:pull alice$' "$tmp/token.log" ||
     fail "bearer-good: no token asked for alice: $(cat "$tmp/token.log")"
+resolve bearer-two --insecure "$bearer" --insecure "$bearer2" \
+    --insecure "$realm" --config "$tmp/bearer-good.json" \
+    "$bearer/private/app:1.0" "$bearer2/private/app:1.0"
+expect bearer-two "$bearer/private/app:1.0 ok $slim $oci_m"
+grep -q "^$bearer2/private/app:1.0 error unauthorized" "$tmp/bearer-two.out" ||
+    fail "bearer-two: the second registry got the first one's token: $(cat "$tmp/bearer-two.out")"
 resolve bearer-bad --insecure "$bearer" --insecure "$realm" \
     --config "$tmp/bearer-bad.json" "$bearer/private/app:1.0"
 expect bearer-bad "$bearer/private/app:1.0 error unauthorized: authentication failed (HTTP 401): the token server rejected the credentials for '$bearer' from '$tmp/bearer-bad.json'"

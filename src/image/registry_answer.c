@@ -98,8 +98,10 @@ int cz_reg_token_request(struct cz_registry *reg, struct cz_reg_token *tok)
     return CZ_OK;
 }
 
-/* The token for (realm, service, scope), fetched when new or expired;
- * NULL on ENOMEM. */
+/* The token for (host, realm, service, scope), fetched when new or
+ * expired; NULL on ENOMEM. The host is part of the key: a token fetched
+ * with one registry's credentials never goes to another registry that
+ * names the same realm. */
 struct cz_reg_token *cz_reg_token_get(struct cz_registry *reg,
                                       struct cz_reg_host *h, const char *realm,
                                       const char *service, const char *scope)
@@ -107,8 +109,8 @@ struct cz_reg_token *cz_reg_token_get(struct cz_registry *reg,
     struct cz_reg_token *tok;
 
     for (tok = reg->tokens; tok; tok = tok->next)
-        if (!strcmp(tok->realm, realm) && !strcmp(tok->service, service) &&
-            !strcmp(tok->scope, scope))
+        if (tok->host == h && !strcmp(tok->realm, realm) &&
+            !strcmp(tok->service, service) && !strcmp(tok->scope, scope))
             break;
     if (!tok) {
         tok = calloc(1, sizeof(*tok));
@@ -333,8 +335,14 @@ static void on_token(struct cz_reg_req *req, long status)
         goto out;
     }
     exp = cz_json_member(root, "expires_in");
-    if (exp && exp->type == CZ_JSON_NUMBER && atol(exp->str) * 1000L > life)
-        life = atol(exp->str) * 1000L;
+    if (exp && exp->type == CZ_JSON_NUMBER) {
+        /* a day at most: a token is asked for again when it runs out */
+        long long secs = strtoll(exp->str, NULL, 10);
+        if (secs > 86400)
+            secs = 86400;
+        if (secs * 1000LL > life)
+            life = (long)(secs * 1000LL);
+    }
     if (tok->value) {
         explicit_bzero(tok->value, strlen(tok->value));
         free(tok->value);
