@@ -72,6 +72,7 @@ pin() { "$bin" "$@" --insecure-registry "$reg" >"$tmp/out" 2>"$tmp/err"; }
 # The multi-arch tags pin to the index digest (not a platform's), the
 # Dockerfile's base to the most specific tag that shares its digest.
 pin pin || fail "pin exited $?: $(cat "$tmp/err")"
+cp -r "$XDG_CACHE_HOME" "$tmp/cache-after-first-pin"
 has "$tmp/out" "+    image: $reg/acme/web:1.0.3@$multi        # a multi-arch index"
 has "$tmp/out" "+    image: \"$reg/acme/db:2@$dlist\"         # a Docker manifest list"
 has "$tmp/out" "+FROM $reg/library/python:3.11.10-slim-bookworm@$slim AS base"
@@ -90,11 +91,18 @@ diff -r -x composure.lock "$tmp/orig" "$proj" >/dev/null ||
 # the cache does. Either way the same diff.
 pin pin && cp "$tmp/out" "$tmp/online.out"
 cz_reg_stop
+rm -rf "$XDG_CACHE_HOME"    # so that only the lock file can answer
 pin pin || fail "pin from the lock file exited $?"
 cmp -s "$tmp/out" "$tmp/online.out" || fail "the lock file pins differently"
+grep -q "(lock file) \[pin.pinned\]" "$tmp/err" || fail "not from the lock file"
+pin pin >/dev/null   # fills the cache from the lock file? it must not
+[ -e "$XDG_CACHE_HOME/composure/pins" ] && fail "lock file answers went to the cache"
 rm composure.lock
+cp "$tmp/cache-after-first-pin" -r "$XDG_CACHE_HOME" 2>/dev/null ||
+    fail "no cache was kept from the first run"
 pin pin --offline || fail "pin from the cache exited $?"
 grep -q "web:1.0.3@$multi" "$tmp/out" || fail "the cache did not answer"
+grep -q "(cache) \[pin.pinned\]" "$tmp/err" || fail "not from the cache"
 
 # No lock, no cache, no registry: one warning for the registry, nothing
 # pinned, and --require-pinned turns it into exit status 4.

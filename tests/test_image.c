@@ -93,6 +93,9 @@ static const struct invalid {
      "it does not follow the reference grammar"},
     {"app@sha256:" HEX64 "g", "the digest is not algorithm:hex"},
     {"app@256:" HEX64, "the digest is not algorithm:hex"},
+    {"app@sha256:" HEX64 "00", "the digest is not algorithm:hex of the"},
+    {"app@sha256:" "0123456789ABCDEF0123456789abcdef0123456789abcdef"
+     "0123456789abcdef", "the digest is not algorithm:hex of the"},
     {"-registry.io/app", "it does not follow the reference grammar"},
     {"registry-.io/app", "it does not follow the reference grammar"},
     {"host:port/app", "it does not follow the reference grammar"},
@@ -188,6 +191,12 @@ static void test_most_specific(void **state)
     assert_string_equal(cz_tag_most_specific("2.0", tie, 2), "2.0.1-a");
     assert_string_equal(cz_tag_most_specific("v1", vtags, 3), "1.2.3-rc1");
     assert_string_equal(cz_tag_most_specific("alpine", NULL, 0), "alpine");
+    assert_true(cz_tag_valid("3.11.10-slim_bookworm"));
+    assert_true(cz_tag_valid("_x"));
+    assert_false(cz_tag_valid("-x"));
+    assert_false(cz_tag_valid(".x"));
+    assert_false(cz_tag_valid("a/b"));
+    assert_false(cz_tag_valid(""));
 }
 
 static void test_candidates(void **state)
@@ -195,12 +204,12 @@ static void test_candidates(void **state)
     static const char *const tags[] = {
         "3.11-slim", "3.11.9-slim", "3.11.10-slim-bookworm", "3.11.10",
         "3.12.1-slim", "3.11.10-slim", "latest", "slim", "3.11.2-alpine",
-        "3.9.18-slim"};
+        "3.9.18-slim", "3.11.50/../3.11-slim", "3.11.99 -slim"};
     const char *out[16];
     size_t n;
 
     (void)state;
-    n = cz_tag_candidates("3.11-slim", tags, 10, out, 16);
+    n = cz_tag_candidates("3.11-slim", tags, 12, out, 16);
     assert_int_equal(n, 3);
     assert_string_equal(out[0], "3.11.10-slim-bookworm");
     assert_string_equal(out[1], "3.11.10-slim");

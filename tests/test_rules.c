@@ -402,7 +402,13 @@ static const struct {
     {"own-and-probe.yaml",
      "rules:\n  - id: a\n    repository: '^a$'\n"
      "    own_healthcheck: true\n    no_probe: true\n",
-     ":2:5:", "own_healthcheck cannot go with healthcheck or no_probe"},
+     ":2:5:", "a rule says at most one of healthcheck, no_probe and "
+              "own_healthcheck"},
+    {"probe-and-no-probe.yaml",
+     "rules:\n  - id: a\n    repository: '^a$'\n"
+     "    healthcheck: {test: [CMD, x]}\n    no_probe: true\n",
+     ":2:5:", "a rule says at most one of healthcheck, no_probe and "
+              "own_healthcheck"},
     {"not-a-list.yaml",
      "rules: {id: a}\n",
      ":1:1:", "a rules file is a mapping with a 'rules' list"},

@@ -37,7 +37,6 @@ struct target {
     struct cz_source *src;         /* where findings point */
     uint32_t at;
     char written[600];             /* the reference as it reads */
-    unsigned variable;             /* its tag comes from a variable */
     unsigned verify;               /* pinned already: check only */
     unsigned skip;                 /* nothing to ask or to do */
     char pinned[160];              /* verify: the digest it carries */
@@ -100,6 +99,33 @@ static struct target *parse_target(struct pin *p, struct target *t,
     return t;
 }
 
+/* The name as written, without its tag and digest: "ghcr.io:443/a/b".
+ * Colons and slashes inside ${...} are the variable's, not the name's. */
+static size_t name_length(const char *written)
+{
+    size_t i, colon = 0, depth = 0;
+    int has_colon = 0;
+
+    for (i = 0; written[i]; i++) {
+        if (written[i] == '$' && written[i + 1] == '{') {
+            depth++;
+            i++;
+        } else if (written[i] == '}' && depth) {
+            depth--;
+        } else if (depth) {
+            continue;
+        } else if (written[i] == '/') {
+            has_colon = 0;
+        } else if (written[i] == ':') {
+            has_colon = 1;
+            colon = i;
+        } else if (written[i] == '@') {
+            break;
+        }
+    }
+    return has_colon ? colon : i;
+}
+
 static int add_compose_image(struct pin *p, const struct cz_service *svc,
                              struct cz_node *node)
 {
@@ -120,6 +146,18 @@ static int add_compose_image(struct pin *p, const struct cz_service *svc,
     t->src = p->model->src;
     t->at = node->content.start;
     snprintf(t->written, sizeof(t->written), "%s", node->value);
+    if (strchr(node->value + name_length(node->value), '$')) {
+        /* A digest would freeze today's value of the variable, and a new
+         * value would then be ignored without a word. */
+        cz_report_add(p->rep, CZ_LEVEL_WARNING, t->src, t->at,
+                      "pin.variable",
+                      "the tag of '%s' comes from a variable ('%s'): pin "
+                      "the variable's value where it is set (.env) instead",
+                      svc->name, node->value);
+        p->n--;
+        p->run->unresolved++;
+        return CZ_OK;
+    }
     if (strchr(node->value, '$')) {
         if (cz_model_interpolate(p->model, node->value, node->len, &buf,
                                  &unknown) != CZ_OK) {
@@ -137,7 +175,6 @@ static int add_compose_image(struct pin *p, const struct cz_service *svc,
             cz_buf_release(&buf);
             return CZ_OK;
         }
-        t->variable = 1;
     } else {
         cz_buf_adds(&buf, node->value);
     }
@@ -165,6 +202,17 @@ static const struct cz_df_arg *whole_arg(const struct cz_dockerfile *df,
     return NULL;
 }
 
+static int seen_span(const struct pin *p, const struct cz_dockerfile *df,
+                     struct cz_span span)
+{
+    size_t i;
+
+    for (i = 0; i < p->n; i++)
+        if (p->targets[i].df == df && p->targets[i].span.start == span.start)
+            return 1;
+    return 0;
+}
+
 static int add_dockerfile(struct pin *p, const struct cz_service *svc,
                           struct cz_dockerfile *df, struct cz_error *err)
 {
@@ -174,10 +222,14 @@ static int add_dockerfile(struct pin *p, const struct cz_service *svc,
     for (i = 0; i < p->ndfs; i++)
         if (p->dfs[i] == df)
             return CZ_OK;
-    p->dfs = realloc(p->dfs, (p->ndfs + 1) * sizeof(*p->dfs));
-    if (!p->dfs)
-        return oom(err);
-    p->dfs[p->ndfs++] = df;
+    {
+        struct cz_dockerfile **dfs = realloc(p->dfs, (p->ndfs + 1) *
+                                                         sizeof(*dfs));
+        if (!dfs)
+            return oom(err);
+        p->dfs = dfs;
+        p->dfs[p->ndfs++] = df;
+    }
     if (cz_dockerfile_refs(df, &refs, &n, err))
         return err->code;
     for (i = 0; i < n; i++) {
@@ -198,6 +250,8 @@ static int add_dockerfile(struct pin *p, const struct cz_service *svc,
                 continue;
             }
         }
+        if (arg && seen_span(p, df, arg->value_span))
+            continue;    /* two FROM ${BASE}: one ARG default to pin */
         if (!(t = new_target(p)))
             return oom(err);
         t->kind = IN_DOCKERFILE;
@@ -263,18 +317,6 @@ static int collect(struct pin *p, struct cz_error *err)
     return CZ_OK;
 }
 
-/* The name as written, without its tag and digest: "ghcr.io:443/a/b". */
-static size_t name_length(const char *written)
-{
-    const char *at = strchr(written, '@');
-    size_t len = at ? (size_t)(at - written) : strlen(written), i;
-
-    for (i = len; i-- > 0 && written[i] != '/';)
-        if (written[i] == ':')
-            return i;
-    return len;
-}
-
 /* The pinned text of t, by the --pin mode, into out. */
 static int pinned_text(const struct target *t, enum cz_pin_mode mode,
                        struct cz_buf *out)
@@ -282,8 +324,6 @@ static int pinned_text(const struct target *t, enum cz_pin_mode mode,
     const char *tag = mode == CZ_PIN_DIGEST ? t->req.ref.tag : t->req.tag;
     int rc;
 
-    if (t->variable)     /* only a digest can be added to a variable tag */
-        return cz_buf_addf(out, "%s@%s", t->written, t->req.digest);
     rc = cz_buf_add(out, t->written, name_length(t->written));
     if (!rc && tag[0])
         rc = cz_buf_addf(out, ":%s", tag);
@@ -359,8 +399,6 @@ static int apply_target(struct pin *p, struct target *t,
     if (p->run->lock_out)
         return cz_lock_put(p->run->lock_out, t->req.key, t->req.tag,
                            t->req.digest, 0) ? oom(err) : CZ_OK;
-    if (t->variable && mode == CZ_PIN_TAG)
-        return CZ_OK;
     if (t->quote)
         rc = cz_buf_addc(&text, t->quote);
     if (!rc)
@@ -377,11 +415,9 @@ static int apply_target(struct pin *p, struct target *t,
         return CZ_OK;
     }
     cz_report_add(p->rep, CZ_LEVEL_INFO, t->src, t->at, "pin.pinned",
-                  "'%s' -> '%.*s' (%s)%s", t->written,
+                  "'%s' -> '%.*s' (%s)", t->written,
                   (int)(text.len - 2 * !!t->quote), text.buf + !!t->quote,
-                  t->req.source,
-                  t->variable ? "; its tag comes from a variable, so only "
-                                "the digest is added" : "");
+                  t->req.source);
     if (t->kind == IN_COMPOSE) {
         rc = cz_scalar_set(p->model->doc, t->node, text.buf, text.len,
                            CZ_SCALAR_STR, err);
@@ -464,7 +500,8 @@ static int pin_apply(struct cz_run *run, struct cz_model *model,
         if (!p.targets[i].skip)
             reqs[nreqs++] = p.targets[i].req;
     }
-    /* `composure lock` asks afresh; pinning reads the lock file first. */
+    /* `composure lock` asks afresh (not the lock file, not the cache);
+     * pinning reads the lock file first. */
     if (!rc && nreqs)
         rc = cz_pinner_resolve(run->pinner, reqs, nreqs,
                                run->lock_out ? NULL : &p.lock, err);

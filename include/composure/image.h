@@ -33,6 +33,12 @@ struct cz_imageref {
 CZ_API int cz_image_parse(const char *ref, struct cz_imageref *out,
                           struct cz_error *err);
 
+/*
+ * Whether s is a digest as the OCI image spec defines it (algorithm ":"
+ * encoded), with sha256 and sha512 held to their lower-case hex lengths.
+ */
+CZ_API int cz_digest_valid(const char *s);
+
 /* "docker.io/library/python" into out (NUL-terminated, truncated to size). */
 CZ_API void cz_image_repository(const struct cz_imageref *ref, char *out,
                                 size_t size);
@@ -40,6 +46,9 @@ CZ_API void cz_image_repository(const struct cz_imageref *ref, char *out,
 /* The short name a person writes: "python", "org/app", "ghcr.io/x/y". */
 CZ_API void cz_image_familiar(const struct cz_imageref *ref, char *out,
                               size_t size);
+
+/* Whether s is a tag: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}. */
+CZ_API int cz_tag_valid(const char *s);
 
 /*
  * Of tags that all point at one digest, the most specific: the one with

@@ -23,6 +23,8 @@ enum cz_pin_mode {
 struct cz_pin_options {
     enum cz_pin_mode mode;
     unsigned offline;                  /* lock file and cache only */
+    unsigned fresh;                    /* ask the registries even when the
+                                        * cache knows (composure lock) */
     const char *cache_dir;             /* NULL: $XDG_CACHE_HOME/composure
                                         * or ~/.cache/composure; "": none */
     long cache_ttl;                    /* seconds; 0: one day */

@@ -40,7 +40,8 @@
  *     message;
  *   - TLS is always verified; plain HTTP is used only for the hosts listed
  *     in cz_registry_options.insecure;
- *   - 429 and 5xx are tried again with exponential back-off, or after the
+ *   - 429, 500, 502, 503 and 504 are tried again (not 501 or 505: those
+ *     will not change) with exponential back-off, or after the
  *     Retry-After the registry asks for, within max_tries and retry_cap_ms;
  *   - a registry that cannot be connected to (or fails TLS) is marked as
  *     failed: its other look-ups fail at once with the same reason, in this

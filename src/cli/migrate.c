@@ -676,6 +676,7 @@ static int run_command(enum command cmd, int argc, char **argv)
         return rc < 0 ? 0 : rc;
     }
     o.popts.insecure = &o.insecure;
+    o.popts.fresh = cmd == CMD_LOCK;   /* a lock file records today's pins */
     rc = cz_rules_load(&rules, o.rules_path, &err);
     for (i = 0; !rc && cz_transforms[i]; i++)
         if (o.selected[i] && cz_transforms[i]->flags & CZ_TRANSFORM_NETWORK)

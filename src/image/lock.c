@@ -31,61 +31,53 @@ const struct cz_pin *cz_lock_find(const struct cz_lock *lock,
     return NULL;
 }
 
-static int set_str(char **field, const char *value)
-{
-    char *copy = strdup(value);
-
-    if (!copy)
-        return CZ_ENOMEM;
-    free(*field);
-    *field = copy;
-    return CZ_OK;
-}
-
 int cz_lock_put(struct cz_lock *lock, const char *key, const char *tag,
                 const char *digest, time_t when)
 {
     struct cz_pin *pin = (struct cz_pin *)cz_lock_find(lock, key);
+    char *k = NULL, *t, *d;
 
     if (pin && strcmp(pin->tag, tag) == 0 &&
         strcmp(pin->digest, digest) == 0) {
         pin->when = when;
         return CZ_OK;
     }
+    /* Everything is copied before anything changes: out of memory leaves
+     * the lock as it was, never a pin with a new tag and an old digest. */
+    t = strdup(tag);
+    d = strdup(digest);
+    if (!pin)
+        k = strdup(key);
+    if (!t || !d || (!pin && !k)) {
+        free(t);
+        free(d);
+        free(k);
+        return CZ_ENOMEM;
+    }
     if (!pin) {
         if (lock->n == lock->cap) {
             size_t cap = lock->cap ? lock->cap * 2 : 16;
             struct cz_pin *pins = realloc(lock->pins, cap * sizeof(*pins));
-            if (!pins)
+            if (!pins) {
+                free(t);
+                free(d);
+                free(k);
                 return CZ_ENOMEM;
+            }
             lock->pins = pins;
             lock->cap = cap;
         }
         pin = &lock->pins[lock->n++];
         memset(pin, 0, sizeof(*pin));
-        if (set_str(&pin->key, key)) {
-            lock->n--;
-            return CZ_ENOMEM;
-        }
+        pin->key = k;
     }
-    if (set_str(&pin->tag, tag) || set_str(&pin->digest, digest))
-        return CZ_ENOMEM;
+    free(pin->tag);
+    free(pin->digest);
+    pin->tag = t;
+    pin->digest = d;
     pin->when = when;
     lock->dirty = 1;
     return CZ_OK;
-}
-
-static int valid_digest(const char *d)
-{
-    const char *colon = strchr(d, ':');
-    size_t hex = 0;
-
-    if (!colon || colon == d)
-        return 0;
-    for (colon++; *colon; colon++, hex++)
-        if (!strchr("0123456789abcdefABCDEF", *colon))
-            return 0;
-    return hex >= 32;
 }
 
 int cz_lock_load(struct cz_lock *lock, const char *path, time_t ttl,
@@ -123,7 +115,8 @@ int cz_lock_load(struct cz_lock *lock, const char *path, time_t ttl,
             continue;
         n = sscanf(line, "%599s %199s %199s %lld %1s", key, tag, digest,
                    &when, extra);
-        if (n < 3 || n > 4 || !valid_digest(digest)) {
+        if (n < 3 || n > 4 || !cz_digest_valid(digest) ||
+            !cz_tag_valid(tag)) {
             rc = cz_error_set(err, CZ_EINPUT, "lock.syntax", src,
                               (uint32_t)(p - src->bytes),
                               "expected 'image:tag exact-tag digest' with a "

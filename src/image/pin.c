@@ -257,7 +257,10 @@ static int resolve_remote(struct cz_pinner *p, struct cz_pin_req *reqs,
                 same[nsame++] = cands[owner][k]->ref.tag;
         take(&reqs[i], cz_tag_most_specific(lk->ref.tag, same, nsame),
              lk->digest, "registry");
-        if (cz_lock_put(&p->cache, reqs[i].key, reqs[i].tag, reqs[i].digest,
+        /* A digest-only answer did not look for the exact tag: caching it
+         * would hand a later run the tag as written for the exact one. */
+        if (p->opts.mode != CZ_PIN_DIGEST &&
+            cz_lock_put(&p->cache, reqs[i].key, reqs[i].tag, reqs[i].digest,
                         time(NULL))) {
             rc = oom(err);
             goto out;
@@ -286,7 +289,7 @@ int cz_pinner_resolve(struct cz_pinner *p, struct cz_pin_req *reqs, size_t n,
         cz_pin_key(&req->ref, req->key, sizeof(req->key));
         if (lock && (pin = cz_lock_find(lock, req->key)))
             take(req, pin->tag, pin->digest, "lock file");
-        else if ((pin = cz_lock_find(&p->cache, req->key)))
+        else if (!p->opts.fresh && (pin = cz_lock_find(&p->cache, req->key)))
             take(req, pin->tag, pin->digest, "cache");
         else if (p->opts.offline)
             snprintf(req->reason, sizeof(req->reason),

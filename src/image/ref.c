@@ -10,6 +10,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "composure/image.h"
 
+#include <ctype.h>
 #include <pcre2.h>
 #include <stdio.h>
 #include <string.h>
@@ -124,7 +125,16 @@ int cz_image_parse(const char *ref, struct cz_imageref *out,
     group(md, "path", path, sizeof(path));
     group(md, "tag", out->tag, sizeof(out->tag));
     group(md, "digest", out->digest, sizeof(out->digest));
-    pcre2_match_data_free(md);
+    {
+        PCRE2_SIZE dglen = 0;
+        pcre2_substring_length_byname(md, (PCRE2_SPTR)"digest", &dglen);
+        pcre2_match_data_free(md);
+        if (dglen && (dglen >= sizeof(out->digest) ||
+                      !cz_digest_valid(out->digest)))
+            return bad(err, ref, "the digest is not algorithm:hex of the "
+                                 "algorithm's length (sha256: 64 lower-case "
+                                 "hex digits)");
+    }
     /* The pattern takes "foo/bar" as domain foo; Docker does not. */
     if (out->domain[0] && !first_is_domain(ref)) {
         char joined[512];
@@ -160,4 +170,40 @@ void cz_image_familiar(const struct cz_imageref *ref, char *out, size_t size)
         snprintf(out, size, "%s", ref->path + 8);
     else
         snprintf(out, size, "%s", ref->path);
+}
+
+int cz_digest_valid(const char *s)
+{
+    const char *p = s, *colon = strchr(s, ':');
+    size_t n, i;
+
+    if (!colon || colon == s)
+        return 0;
+    /* algorithm: [a-z0-9]+ ([+._-] [a-z0-9]+)* */
+    for (; p < colon; p++) {
+        if (islower((unsigned char)*p) || isdigit((unsigned char)*p))
+            continue;
+        if (!strchr("+._-", *p) || p == s || p + 1 == colon ||
+            strchr("+._-", p[-1]))
+            return 0;
+    }
+    n = strlen(colon + 1);
+    if (!n)
+        return 0;
+    for (i = 0; i < n; i++) {
+        int c = (unsigned char)colon[1 + i];
+
+        if (!isalnum(c) && c != '=' && c != '_' && c != '-')
+            return 0;
+    }
+    if ((colon - s == 6 && !strncmp(s, "sha256", 6)) ||
+        (colon - s == 6 && !strncmp(s, "sha512", 6))) {
+        if (n != (s[3] == '2' ? 64u : 128u))
+            return 0;
+        for (i = 0; i < n; i++)
+            if (!isdigit((unsigned char)colon[1 + i]) &&
+                (colon[1 + i] < 'a' || colon[1 + i] > 'f'))
+                return 0;
+    }
+    return 1;
 }

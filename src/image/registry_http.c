@@ -264,42 +264,6 @@ long cz_retry_after(const char *value, time_t now)
     return (long)(when - now) * 1000;
 }
 
-int cz_digest_valid(const char *s)
-{
-    const char *p = s, *colon = strchr(s, ':');
-    size_t n, i;
-
-    if (!colon || colon == s)
-        return 0;
-    /* algorithm: [a-z0-9]+ ([+._-] [a-z0-9]+)* */
-    for (; p < colon; p++) {
-        if (islower((unsigned char)*p) || isdigit((unsigned char)*p))
-            continue;
-        if (!strchr("+._-", *p) || p == s || p + 1 == colon ||
-            strchr("+._-", p[-1]))
-            return 0;
-    }
-    n = strlen(colon + 1);
-    if (!n)
-        return 0;
-    for (i = 0; i < n; i++) {
-        int c = (unsigned char)colon[1 + i];
-
-        if (!isalnum(c) && c != '=' && c != '_' && c != '-')
-            return 0;
-    }
-    if ((colon - s == 6 && !strncmp(s, "sha256", 6)) ||
-        (colon - s == 6 && !strncmp(s, "sha512", 6))) {
-        if (n != (s[3] == '2' ? 64u : 128u))
-            return 0;
-        for (i = 0; i < n; i++)
-            if (!isdigit((unsigned char)colon[1 + i]) &&
-                (colon[1 + i] < 'a' || colon[1 + i] > 'f'))
-                return 0;
-    }
-    return 1;
-}
-
 int cz_manifest_type(const char *type)
 {
     size_t n, i;

@@ -125,12 +125,6 @@ int cz_link_next(const char *header, char *url, size_t size);
  */
 long cz_retry_after(const char *value, time_t now);
 
-/*
- * cz_digest_valid() - whether s is a digest as the OCI image spec defines
- * it (algorithm ":" encoded), with sha256 and sha512 held to their
- * lower-case hex lengths.
- */
-int cz_digest_valid(const char *s);
 
 /* Whether type (parameters ignored) is one of the four manifest types. */
 int cz_manifest_type(const char *type);

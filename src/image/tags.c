@@ -6,8 +6,22 @@
  */
 #include "composure/image.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+
+int cz_tag_valid(const char *s)
+{
+    size_t n;
+
+    if (!(isalnum((unsigned char)*s) || *s == '_'))
+        return 0;
+    for (n = 1; s[n]; n++)
+        if (n > 127 || !(isalnum((unsigned char)s[n]) || s[n] == '_' ||
+                         s[n] == '.' || s[n] == '-'))
+            return 0;
+    return 1;
+}
 
 /* Counts the components of a leading version ("v3.11.10-slim": 3) and
  * returns the variant after it in *variant. */
@@ -107,7 +121,9 @@ size_t cz_tag_candidates(const char *tag, const char *const *tags, size_t n,
         return 0;
     for (j = 0; j < n; j++) {
         unsigned cparts = version_parts(tags[j], &cv);
-        if (strcmp(tags[j], tag) == 0 || cparts == 0 || cparts < parts)
+        /* a registry's list is not trusted to hold only tags */
+        if (strcmp(tags[j], tag) == 0 || cparts == 0 || cparts < parts ||
+            !cz_tag_valid(tags[j]))
             continue;
         if (!latest && !strstr(cv, variant))
             continue;

@@ -151,9 +151,9 @@ static int parse_rule(struct cz_rules *rules, struct cz_source *src,
     if (!rule->id || !rule->repository)
         return syntax(err, src, node, "a rule needs an %s and a repository",
                       "id");
-    if (rule->own_healthcheck && (rule->healthcheck || rule->no_probe))
-        return syntax(err, src, node, "%s cannot go with healthcheck or "
-                      "no_probe", "own_healthcheck");
+    if (!!rule->own_healthcheck + !!rule->healthcheck + !!rule->no_probe > 1)
+        return syntax(err, src, node, "a rule says at most one of "
+                      "healthcheck, no_probe and %s", "own_healthcheck");
     for (k = first; k + 1 < rules->n; k++)
         if (strcmp(rules->items[k].id, rule->id) == 0)
             return syntax(err, src, node, "duplicate rule id '%s'",
