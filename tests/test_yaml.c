@@ -518,6 +518,16 @@ static void test_insert_after_complex_key_without_value(void **state)
     assert_render(fx, "a:\n  ? x\n  z: 2\nc: 1\n");
 }
 
+static void test_insert_after_complex_key_on_its_own_line(void **state)
+{
+    struct fx *fx = *state;
+
+    /* the entry starts at the '?', a line above its key */
+    load(fx, "?\n  {a: 1}\n: v\n");
+    set(fx, "", "z", plain(fx, "2"));
+    assert_render(fx, "?\n  {a: 1}\n: v\nz: 2\n");
+}
+
 static void test_map_insert_end_before_blank_lines(void **state)
 {
     struct fx *fx = *state;
@@ -2550,6 +2560,7 @@ int main(void)
         T(test_replace_drops_trailing_blanks),
         T(test_edit_inside_complex_key_refused),
         T(test_insert_after_complex_key_without_value),
+        T(test_insert_after_complex_key_on_its_own_line),
         T(test_map_insert_end_before_blank_lines),
         T(test_map_insert_end_after_own_comment),
         T(test_map_insert_end_after_nested_block),

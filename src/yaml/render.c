@@ -473,6 +473,14 @@ static uint32_t past_own_comments(struct render *r, uint32_t at, unsigned col)
     return at;
 }
 
+static int has_break(struct render *r, uint32_t from, uint32_t to)
+{
+    for (; from < to; from++)
+        if (r->s[from] == '\n' || r->s[from] == '\r')
+            return 1;
+    return 0;
+}
+
 /* Where a parsed entry starts: its key, the "?" of an explicit key, or its
  * "-" in a block sequence. */
 static uint32_t entry_start(struct render *r, const struct cz_node *coll,
@@ -481,11 +489,16 @@ static uint32_t entry_start(struct render *r, const struct cz_node *coll,
     uint32_t off, i;
 
     if (coll->kind == CZ_NODE_MAPPING) {
+        /* "? key" entries start at the '?', which may stand alone on a
+         * line above the key */
         off = coll->orig[2 * k]->span.start;
-        for (i = off; i > 0 && (r->s[i - 1] == ' ' || r->s[i - 1] == '\t');
-             i--)
+        for (i = off; i > 0 && strchr(" \t\r\n", r->s[i - 1]); i--)
             ;
-        return i > 0 && r->s[i - 1] == '?' ? i - 1 : off;
+        if (i == 0 || r->s[i - 1] != '?')
+            return off;
+        if (!has_break(r, i, off) || blank_before(r, i - 1))
+            return i - 1;
+        return off;
     }
     if (coll->style == CZ_STYLE_FLOW)
         return coll->orig[k]->span.start;
@@ -541,13 +554,6 @@ static void space_if_glued(struct render *r, const struct cz_node *old)
         put(r, " ", 1);
 }
 
-static int has_break(struct render *r, uint32_t from, uint32_t to)
-{
-    for (; from < to; from++)
-        if (r->s[from] == '\n' || r->s[from] == '\r')
-            return 1;
-    return 0;
-}
 
 /* The comment that ends the line holding off, after off, with the blanks
  * in front of it, up to the line break; an empty span when there is none.
