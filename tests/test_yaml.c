@@ -528,6 +528,15 @@ static void test_insert_after_complex_key_on_its_own_line(void **state)
     assert_render(fx, "?\n  {a: 1}\n: v\nz: 2\n");
 }
 
+static void test_remove_first_root_key_keeps_file_header(void **state)
+{
+    struct fx *fx = *state;
+
+    load(fx, "# Acme shop\n# owner: team\nversion: \"3.8\"\nservices: {}\n");
+    remove_key(fx, "", "version");
+    assert_render(fx, "# Acme shop\n# owner: team\nservices: {}\n");
+}
+
 static void test_map_insert_end_before_blank_lines(void **state)
 {
     struct fx *fx = *state;
@@ -2320,6 +2329,32 @@ static void test_error_multidoc(void **state)
     assert_load_error(fx, text2, sizeof(text2) - 1, "yaml.multidoc", 2, 1);
 }
 
+static void test_error_undefined_alias(void **state)
+{
+    static const char text[] = "a: 1\nb: *nope\n";
+    static const char later[] = "a: *x\nb: &x 1\n";   /* defined after */
+    struct fx *fx = *state;
+
+    assert_load_error(fx, text, sizeof(text) - 1, "yaml.alias", 2, 4);
+    assert_load_error(fx, later, sizeof(later) - 1, "yaml.alias", 1, 4);
+}
+
+/* Many anchors, one redefined: aliases find the newest definition. */
+static void test_many_anchors(void **state)
+{
+    struct fx *fx = *state;
+    struct cz_buf text = CZ_BUF_INIT;
+    int i;
+
+    for (i = 0; i < 5000; i++)
+        cz_buf_addf(&text, "a%d: &n%d %d\n", i, i, i);
+    cz_buf_adds(&text, "again: &n7 seven\nfirst: *n0\nseventh: *n7\n");
+    load(fx, text.buf);
+    assert_string_equal(cz_node_resolve(at(fx, "first"))->value, "0");
+    assert_string_equal(cz_node_resolve(at(fx, "seventh"))->value, "seven");
+    cz_buf_release(&text);
+}
+
 static char *nested(size_t depth, const char *open, const char *close)
 {
     size_t lo = strlen(open), lc = strlen(close), i;
@@ -2637,6 +2672,9 @@ int main(void)
         T(test_error_formatted),
         T(test_error_binary),
         T(test_error_multidoc),
+        T(test_error_undefined_alias),
+        T(test_remove_first_root_key_keeps_file_header),
+        T(test_many_anchors),
         T(test_error_depth),
         T(test_error_edit_misuse),
         T(test_looks_typed),

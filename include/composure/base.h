@@ -58,6 +58,11 @@ struct cz_source {
     size_t len;
     uint32_t *lines;    /* start offset of each line, built on demand */
     size_t nlines;
+    /* The last place located: findings come mostly in order, so the next
+     * one on the same line counts on from here, and a long line is not
+     * walked again for each (cz_source_locate stays linear). */
+    uint32_t last_off;
+    unsigned last_line, last_col;
 };
 
 struct cz_error {

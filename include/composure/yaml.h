@@ -93,8 +93,9 @@ struct cz_doc;
 /*
  * Parses src into a new document (*out, freed with cz_doc_free). A source
  * with no document gives a document whose root is NULL. Errors (CZ_EINPUT):
- * a NUL byte ("input.binary"), invalid YAML ("yaml.syntax"), more than one
- * document ("yaml.multidoc"), nesting deeper than 1000 ("yaml.depth").
+ * a NUL byte ("input.binary"), invalid YAML ("yaml.syntax"), an alias to
+ * no anchor defined before it ("yaml.alias"), more than one document
+ * ("yaml.multidoc"), nesting deeper than 1000 ("yaml.depth").
  */
 CZ_API int cz_doc_parse(struct cz_source *src, struct cz_doc **out,
                         struct cz_error *err);
@@ -133,6 +134,14 @@ static inline struct cz_node *cz_map_value(const struct cz_node *map,
 
 /* 1 when node is a scalar whose value is s. */
 CZ_API int cz_scalar_is(const struct cz_node *node, const char *s);
+/*
+ * 1 when node is a plain scalar that YAML reads as null: empty ("key:"
+ * with nothing after it), "~" or "null"; 0 for anything else, quoted
+ * scalars (strings) and NULL included. The tag is not looked at (`!reset`
+ * and `!!null ~` are null here): callers that must tell them apart check
+ * node->tag.
+ */
+CZ_API int cz_node_is_null(const struct cz_node *node);
 /* The index of key in map, or -1. Merge keys are not followed. */
 CZ_API long cz_map_find(const struct cz_node *map, const char *key);
 /* The value of key in map, or NULL. Merge keys are not followed. */

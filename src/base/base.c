@@ -96,8 +96,14 @@ void cz_source_locate(struct cz_source *src, uint32_t off, unsigned *line,
         else
             hi = mid;
     }
+    i = src->lines[lo];
+    if (src->last_line == lo + 1 && src->last_off >= i &&
+        src->last_off <= off) {
+        i = src->last_off;
+        c = src->last_col;
+    }
     /* Columns count characters: skip UTF-8 continuation bytes and a BOM. */
-    for (i = src->lines[lo]; i < off; i++) {
+    for (; i < off; i++) {
         unsigned char ch = (unsigned char)src->bytes[i];
         if ((ch & 0xC0) == 0x80)
             continue;
@@ -109,6 +115,9 @@ void cz_source_locate(struct cz_source *src, uint32_t off, unsigned *line,
     }
     *line = (unsigned)lo + 1;
     *col = c;
+    src->last_off = off;
+    src->last_line = *line;
+    src->last_col = c;
 }
 
 /* ---- errors ------------------------------------------------------------- */

@@ -95,7 +95,7 @@ int cz_lock_load(struct cz_lock *lock, const char *path, time_t ttl,
     if (rc)
         return rc;
     end = src->bytes + src->len;
-    for (p = src->bytes; p < end && !rc; p = eol + 1) {
+    for (p = src->bytes; p < end && !rc; p = eol < end ? eol + 1 : end) {
         char line[1024], key[600], tag[200], digest[200], extra[2];
         long long when = 0;
         size_t len;

@@ -85,21 +85,47 @@ const char *cz_yaml_version(void)
 
 /* ---- anchors ------------------------------------------------------------ */
 
-#define ANCHOR_BUCKETS 256
-
+/* Anchors by name, in a chained hash table that doubles when it holds as
+ * many anchors as buckets, so that look-ups stay O(1) however many
+ * anchors a file has. A name defined again points at its newest node, as
+ * YAML wants. */
 struct anchor {
     struct anchor *next;
     const char *name;
     struct cz_node *node;
 };
 
-static unsigned anchor_hash(const char *s)
+struct anchors {
+    struct anchor **buckets;    /* malloc'ed; cap is a power of two */
+    size_t n, cap;
+};
+
+static size_t anchor_hash(const char *s)
 {
-    unsigned h = 2166136261u;
+    uint32_t h = 2166136261u;
 
     for (; *s; s++)
         h = (h ^ (unsigned char)*s) * 16777619u;
-    return h % ANCHOR_BUCKETS;
+    return h;
+}
+
+static int anchors_grow(struct anchors *t)
+{
+    size_t cap = t->cap ? t->cap * 2 : 64, i;
+    struct anchor **b = calloc(cap, sizeof(*b)), *a, *next;
+
+    if (!b)
+        return CZ_ENOMEM;
+    for (i = 0; i < t->cap; i++)
+        for (a = t->buckets[i]; a; a = next) {
+            next = a->next;
+            a->next = b[anchor_hash(a->name) & (cap - 1)];
+            b[anchor_hash(a->name) & (cap - 1)] = a;
+        }
+    free(t->buckets);
+    t->buckets = b;
+    t->cap = cap;
+    return CZ_OK;
 }
 
 /* ---- the loader --------------------------------------------------------- */
@@ -117,7 +143,7 @@ struct loader {
     size_t nstack, capstack;
     struct frame frames[CZ_YAML_MAX_DEPTH];
     size_t depth;
-    struct anchor *anchors[ANCHOR_BUCKETS];
+    struct anchors anchors;
     unsigned docs;
     unsigned indent_votes[9];
     unsigned seq_in, seq_out, quote_single, quote_double;
@@ -216,33 +242,44 @@ static struct cz_node *node_new(struct loader *ld, enum cz_node_kind kind,
     return node;
 }
 
+static struct anchor *anchor_find(const struct loader *ld, const char *name)
+{
+    struct anchor *a;
+
+    if (!ld->anchors.cap)
+        return NULL;
+    a = ld->anchors.buckets[anchor_hash(name) & (ld->anchors.cap - 1)];
+    for (; a; a = a->next)
+        if (strcmp(a->name, name) == 0)
+            return a;
+    return NULL;
+}
+
 /* Records an anchor; a later definition of the same name wins, as in YAML. */
 static int anchor_define(struct loader *ld, struct cz_node *node)
 {
+    struct anchors *t = &ld->anchors;
     struct anchor *a;
-    unsigned h;
+    size_t h;
 
     if (!node->anchor)
         return CZ_OK;
+    if ((a = anchor_find(ld, node->anchor))) {
+        a->node = node;
+        return CZ_OK;
+    }
+    if (t->n >= t->cap && anchors_grow(t))
+        return CZ_ENOMEM;
     a = cz_arena_alloc(&ld->doc->ar, sizeof(*a));
     if (!a)
         return CZ_ENOMEM;
-    h = anchor_hash(node->anchor);
+    h = anchor_hash(node->anchor) & (t->cap - 1);
     a->name = node->anchor;
     a->node = node;
-    a->next = ld->anchors[h];
-    ld->anchors[h] = a;
+    a->next = t->buckets[h];
+    t->buckets[h] = a;
+    t->n++;
     return CZ_OK;
-}
-
-static struct cz_node *anchor_lookup(struct loader *ld, const char *name)
-{
-    struct anchor *a = ld->anchors[anchor_hash(name)];
-
-    for (; a; a = a->next)
-        if (strcmp(a->name, name) == 0)
-            return a->node;
-    return NULL;
 }
 
 static unsigned column(const struct cz_source *src, uint32_t off)
@@ -364,6 +401,7 @@ static int on_scalar(struct loader *ld, const yaml_event_t *ev)
 static int on_alias(struct loader *ld, const yaml_event_t *ev)
 {
     struct cz_node *node = node_new(ld, CZ_NODE_ALIAS, ev);
+    struct anchor *a;
 
     if (!node)
         return CZ_ENOMEM;
@@ -371,7 +409,13 @@ static int on_alias(struct loader *ld, const yaml_event_t *ev)
     if (!node->value)
         return CZ_ENOMEM;
     node->len = (uint32_t)strlen(node->value);
-    node->target = anchor_lookup(ld, node->value);
+    a = anchor_find(ld, node->value);
+    if (!a)
+        return cz_error_set(ld->err, CZ_EINPUT, "yaml.alias", ld->src,
+                            node->span.start,
+                            "alias '*%s' names no anchor defined before it",
+                            node->value);
+    node->target = a->node;
     return attach(ld, node);
 }
 
@@ -559,6 +603,7 @@ int cz_yaml_load(struct cz_doc *doc, struct cz_error *err)
         decide_style(ld);
     yaml_parser_delete(&parser);
     free(ld->stack);
+    free(ld->anchors.buckets);
     free(ld);
     return rc;
 }

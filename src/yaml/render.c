@@ -722,7 +722,11 @@ static void remove_entry(struct render *r, const struct cz_node *coll,
         /* with the comments inside its value, indented deeper than it */
         e = eol_after(r, entry_end(coll, k));
         e = past_own_comments(r, e, s - ls + 1);
-        s = comments_above(r, ls, s - ls);
+        /* ...but the comments above a file's first key are its header */
+        if (coll->parent || k > 0)
+            s = comments_above(r, ls, s - ls);
+        else
+            s = ls;
     }
     emit_until(r, s > r->pos ? s : r->pos);
     skip_to(r, e);
