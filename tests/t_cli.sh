@@ -83,6 +83,29 @@ if [ -f "$shim" ]; then
         no "left files behind: $(ls -A)"
 fi
 
+# A batch is written whole or not at all: when staging the second file
+# fails, the first is not written either.
+if [ -f "$shim" ]; then
+    mkdir -p "$tmp/batch/a/app" "$tmp/batch/b/app"
+    for d in a b; do
+        cp "$tmp/p/app/Dockerfile" "$tmp/batch/$d/app/"
+        cp "$tmp/orig.yaml" "$tmp/batch/$d/compose.yaml"
+    done
+    (cd "$tmp/batch" && LD_PRELOAD=$shim CZ_INJECT_FAIL=write CZ_INJECT_SKIP=1 \
+        "$bin" migrate --offline -q --write a b >"$tmp/out" 2>"$tmp/err")
+    [ $? = 3 ] || no "a failed batch did not exit 3"
+    cmp -s "$tmp/batch/a/compose.yaml" "$tmp/orig.yaml" ||
+        no "the first file of a failed batch was written"
+    ls -A "$tmp/batch/a" "$tmp/batch/b" | grep -q '^\.' &&
+        no "a failed batch left temporary files"
+fi
+
+# The same file named twice (here through a link) runs once.
+ln -s compose.yaml docker-compose.yml
+expect_status 0 "$bin" migrate --offline -q
+[ "$(grep -c '^+++ ' "$tmp/out")" = 1 ] || no "a linked file was migrated twice"
+rm docker-compose.yml
+
 # --write --backup: the new file, and the original beside it.
 expect_status 0 "$bin" migrate --offline -q --write --backup
 cmp -s compose.yaml.orig "$tmp/orig.yaml" || no "backup is not the original"

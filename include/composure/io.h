@@ -74,4 +74,25 @@ CZ_API int cz_io_discover(const char *path, unsigned flags,
 CZ_API int cz_io_write_atomic(const char *path, const char *data, size_t len,
                               const char *backup_suffix, struct cz_error *err);
 
+/*
+ * A write in two steps, so that a batch of files is written whole or not
+ * at all: stage every file (the new bytes in a temporary file beside it,
+ * fsync'ed, with the original's mode; the backup written), then commit
+ * them all (rename over path, fsync the directory). A failed stage leaves
+ * nothing behind; cz_io_discard() takes back a staged file.
+ */
+struct cz_io_staged {
+    char *path;      /* as given */
+    char *target;    /* what is written: path, or where its link points */
+    char *tmp;       /* the staged bytes; NULL once committed */
+};
+
+CZ_API int cz_io_stage(const char *path, const char *data, size_t len,
+                       const char *backup_suffix, struct cz_io_staged *out,
+                       struct cz_error *err);
+/* Renames the staged file over its path; frees st either way. */
+CZ_API int cz_io_commit(struct cz_io_staged *st, struct cz_error *err);
+/* Removes a staged file that will not be committed; frees st. */
+CZ_API void cz_io_discard(struct cz_io_staged *st);
+
 #endif

@@ -13,6 +13,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -510,6 +511,16 @@ static int show_diff(const char *shown, const char *old, size_t oldlen,
     return rc;
 }
 
+/* Whether two paths name one file (through links, "./", "a/../a"). */
+static int same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+
+    if (stat(a, &sa) || stat(b, &sb))
+        return strcmp(a, b) == 0;
+    return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
 /* A companion file changed by an earlier job too is shown once: the
  * first job's version counts. */
 static int seen_before(const struct job *jobs, size_t i, size_t k)
@@ -518,8 +529,8 @@ static int seen_before(const struct job *jobs, size_t i, size_t k)
 
     for (j = 0; j <= i; j++)
         for (m = 0; m < (j == i ? k : jobs[j].run.nfiles); m++)
-            if (strcmp(jobs[j].run.files[m].path,
-                       jobs[i].run.files[k].path) == 0)
+            if (same_file(jobs[j].run.files[m].path,
+                          jobs[i].run.files[k].path))
                 return 1;
     return 0;
 }
@@ -546,23 +557,63 @@ static int discover_all(const struct migrate_opts *o, int argc, char **argv,
     return status;
 }
 
-static int write_file(const char *path, const char *text, size_t len,
-                      const char *backup, struct cz_report *rep)
+/* The files a --write changes, staged before any is committed. */
+struct writes {
+    struct cz_io_staged *st;
+    size_t n, cap;
+};
+
+static int stage_file(struct writes *w, const char *path, const char *text,
+                      size_t len, const char *backup, struct cz_report *rep)
 {
     struct cz_error err = {0};
 
-    if (cz_io_write_atomic(path, text, len, backup, &err)) {
+    if (w->n == w->cap) {
+        size_t cap = w->cap ? w->cap * 2 : 16;
+        struct cz_io_staged *st = realloc(w->st, cap * sizeof(*st));
+        if (!st)
+            return CZ_EINTERNAL;
+        w->st = st;
+        w->cap = cap;
+    }
+    if (cz_io_stage(path, text, len, backup, &w->st[w->n], &err)) {
         cz_report_add_error(rep, &err);
         return cz_cli_exit_status(err.code);
     }
+    w->n++;
     return CZ_OK;
 }
 
-/* Shows, lists or writes what the jobs changed. Returns the status. */
+/* Commits every staged file, or (after a failed stage) none. A rename that
+ * fails after others succeeded names what was written already. */
+static int finish_writes(struct writes *w, int status, struct cz_report *rep)
+{
+    struct cz_error err = {0};
+    size_t i;
+
+    for (i = 0; i < w->n; i++) {
+        if (status) {
+            cz_io_discard(&w->st[i]);
+        } else if (cz_io_commit(&w->st[i], &err)) {
+            cz_report_add_error(rep, &err);
+            if (i)
+                cz_report_add(rep, CZ_LEVEL_ERROR, NULL, CZ_NOPOS,
+                              "io.partial", "%zu of %zu files were "
+                              "written before this failure", i, w->n);
+            status = cz_cli_exit_status(err.code);
+        }
+    }
+    free(w->st);
+    return status;
+}
+
+/* Shows, lists or writes what the jobs changed. A --write stages every
+ * file first and commits them only when all staged. Returns the status. */
 static int deliver(const struct migrate_opts *o, struct job *jobs, size_t n,
                    struct cz_report *rep)
 {
-    int color = cz_cli_use_color(o->color, stdout), status = CZ_OK;
+    int color = cz_cli_use_color(o->color, stdout), status = CZ_OK, rc;
+    struct writes w = {0};
     size_t i, k;
 
     for (i = 0; i < n && status <= CZ_ECHANGED; i++) {
@@ -573,7 +624,7 @@ static int deliver(const struct migrate_opts *o, struct job *jobs, size_t n,
             printf("%s\n", job->shown);
             status = CZ_ECHANGED;
         } else if (job->changed && o->write) {
-            status = write_file(job->path, job->out.buf, job->out.len,
+            status = stage_file(&w, job->path, job->out.buf, job->out.len,
                                 o->backup, rep);
         } else if (job->changed &&
                    show_diff(job->shown, job->src->bytes, job->src->len,
@@ -587,13 +638,13 @@ static int deliver(const struct migrate_opts *o, struct job *jobs, size_t n,
                 continue;
             shown = cz_cli_display_path(f->path);
             if (!shown)
-                return CZ_EINTERNAL;
+                return finish_writes(&w, CZ_EINTERNAL, rep);
             if (o->check) {
                 printf("%s\n", shown);
                 status = CZ_ECHANGED;
             } else if (o->write && o->apply_dockerfiles) {
-                status = write_file(f->path, f->new, f->newlen, o->backup,
-                                    rep);
+                status = stage_file(&w, f->path, f->new, f->newlen,
+                                    o->backup, rep);
             } else if (show_diff(shown, f->old, f->oldlen, f->new,
                                  f->newlen, color)) {
                 status = CZ_EINTERNAL;
@@ -606,7 +657,8 @@ static int deliver(const struct migrate_opts *o, struct job *jobs, size_t n,
             free(shown);
         }
     }
-    return status;
+    rc = finish_writes(&w, status > CZ_ECHANGED ? status : CZ_OK, rep);
+    return rc ? rc : status;
 }
 
 /* `lock`: merges each job's pins into its lock file and writes it when it
@@ -644,11 +696,15 @@ static int write_locks(const struct migrate_opts *o, struct job *jobs,
         if (!status && (lock.dirty || access(path.buf, F_OK) != 0)) {
             if (cz_lock_render(&lock, 0, &text))
                 status = CZ_EINTERNAL;
-            else if (!(status = write_file(path.buf, text.buf, text.len,
-                                           NULL, rep)))
+            else if (cz_io_write_atomic(path.buf, text.buf, text.len, NULL,
+                                        &err)) {
+                cz_report_add_error(rep, &err);
+                status = cz_cli_exit_status(err.code);
+            } else {
                 cz_report_add(rep, CZ_LEVEL_INFO, NULL, CZ_NOPOS,
                               "lock.written", "wrote '%s' (%zu image%s)",
                               path.buf, lock.n, lock.n == 1 ? "" : "s");
+            }
         }
         cz_lock_release(&lock);
         cz_buf_release(&path);
@@ -696,7 +752,7 @@ static int run_command(enum command cmd, int argc, char **argv)
     }
     for (i = 0; i < files.n; i++) {
         for (j = 0; j < i; j++)    /* a file named twice runs once */
-            if (strcmp(files.items[j], files.items[i]) == 0)
+            if (jobs[j].path && same_file(files.items[j], files.items[i]))
                 break;
         if (j < i)
             continue;

@@ -536,14 +536,16 @@ static int write_backup(const char *target, const char *shown,
     return rc;
 }
 
-int cz_io_write_atomic(const char *path, const char *data, size_t len,
-                       const char *backup_suffix, struct cz_error *err)
+int cz_io_stage(const char *path, const char *data, size_t len,
+                const char *backup_suffix, struct cz_io_staged *out,
+                struct cz_error *err)
 {
-    char *resolved = NULL, *tmp = NULL, *bak = NULL;
+    char *resolved = NULL, *bak = NULL;
     const char *target = path;
     struct stat st;
     int rc, exists;
 
+    memset(out, 0, sizeof(*out));
     /* Write through a symbolic link, not over it, so the link survives. */
     if (!lstat(path, &st) && S_ISLNK(st.st_mode)) {
         resolved = realpath(path, NULL);
@@ -557,18 +559,25 @@ int cz_io_write_atomic(const char *path, const char *data, size_t len,
     if (!exists && errno != ENOENT) {
         rc = cz_error_set(err, CZ_EIO, "io.write", NULL, CZ_NOPOS,
                           "cannot write '%s': %s", path, strerror(errno));
-        goto out;
+        goto fail;
     }
     if (exists && !S_ISREG(st.st_mode)) {
         rc = cz_error_set(err, CZ_EIO, "io.write", NULL, CZ_NOPOS,
                           "cannot write '%s': %s", path,
                           S_ISDIR(st.st_mode) ? strerror(EISDIR)
                                               : "not a regular file");
-        goto out;
+        goto fail;
     }
-    rc = stage(target, path, data, len, exists ? &st : NULL, &tmp, err);
+    out->path = strdup(path);
+    out->target = strdup(target);
+    if (!out->path || !out->target) {
+        rc = cz_error_set(err, CZ_ENOMEM, NULL, NULL, CZ_NOPOS,
+                          "out of memory writing '%s'", path);
+        goto fail;
+    }
+    rc = stage(target, path, data, len, exists ? &st : NULL, &out->tmp, err);
     if (rc)
-        goto out;
+        goto fail;
     if (backup_suffix && exists) {
         size_t plen = strlen(path), slen = strlen(backup_suffix);
 
@@ -576,26 +585,52 @@ int cz_io_write_atomic(const char *path, const char *data, size_t len,
         if (!bak) {
             rc = cz_error_set(err, CZ_ENOMEM, NULL, NULL, CZ_NOPOS,
                               "out of memory writing '%s'", path);
-            goto out_unlink;
+            goto fail;
         }
         memcpy(bak, path, plen);
         memcpy(bak + plen, backup_suffix, slen + 1);
         rc = write_backup(target, path, &st, bak, err);
+        free(bak);
         if (rc)
-            goto out_unlink;
+            goto fail;
     }
-    rc = commit(tmp, target, path, err);
-    tmp = NULL;
-    if (!rc && sync_dir_of(target) < 0)
-        rc = cz_error_set(err, CZ_EIO, "io.write", NULL, CZ_NOPOS,
-                          "wrote '%s' but cannot sync its directory: %s",
-                          path, strerror(errno));
-    goto out;
-out_unlink:
-    unlink(tmp);
-    free(tmp);
-out:
-    free(bak);
+    free(resolved);
+    return CZ_OK;
+fail:
+    cz_io_discard(out);
     free(resolved);
     return rc;
+}
+
+int cz_io_commit(struct cz_io_staged *st, struct cz_error *err)
+{
+    int rc = commit(st->tmp, st->target, st->path, err);
+
+    st->tmp = NULL;   /* commit() renamed or removed and freed it */
+    if (!rc && sync_dir_of(st->target) < 0)
+        rc = cz_error_set(err, CZ_EIO, "io.write", NULL, CZ_NOPOS,
+                          "wrote '%s' but cannot sync its directory: %s",
+                          st->path, strerror(errno));
+    cz_io_discard(st);
+    return rc;
+}
+
+void cz_io_discard(struct cz_io_staged *st)
+{
+    if (st->tmp) {
+        unlink(st->tmp);
+        free(st->tmp);
+    }
+    free(st->path);
+    free(st->target);
+    memset(st, 0, sizeof(*st));
+}
+
+int cz_io_write_atomic(const char *path, const char *data, size_t len,
+                       const char *backup_suffix, struct cz_error *err)
+{
+    struct cz_io_staged st;
+    int rc = cz_io_stage(path, data, len, backup_suffix, &st, err);
+
+    return rc ? rc : cz_io_commit(&st, err);
 }
