@@ -33,8 +33,8 @@ CZ_API int cz_report_add_error(struct cz_report *rep,
                                const struct cz_error *err);
 CZ_API size_t cz_report_count(const struct cz_report *rep,
                               enum cz_level level);
-/* "file:line:col: level: message [rule]" into out (never NULL-terminated
- * short of size). */
+/* Appends "file:line:col: level: message [rule]" to out (the parts that
+ * are known); the one formatter of diagnostics, cz_error_format's too. */
 CZ_API void cz_finding_format(const struct cz_finding *f, struct cz_buf *out);
 CZ_API void cz_report_release(struct cz_report *rep);
 

@@ -60,7 +60,6 @@ struct cz_run_file {
 
 /* What one run of the pipeline knows beyond the model. */
 struct cz_run {
-    const char *dir;                 /* folder of the compose file */
     const struct cz_options *opts;
     const struct cz_rules *rules;    /* image knowledge */
     struct cz_pinner *pinner;        /* image resolution, for pin */

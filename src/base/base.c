@@ -2,6 +2,7 @@
  * base.c - errors, sources with their line table, the arena and the buffer.
  */
 #include "composure/base.h"
+#include "composure/report.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -141,21 +142,18 @@ int cz_error_set(struct cz_error *err, int code, const char *rule,
     return code;
 }
 
+/* The same line as cz_finding_format() prints, into a fixed buffer. */
 void cz_error_format(const struct cz_error *err, char *out, size_t size)
 {
-    size_t n = 0;
+    struct cz_finding f = {CZ_LEVEL_ERROR, (char *)err->path, err->line,
+                           err->col, err->rule, (char *)err->msg};
+    struct cz_buf line = CZ_BUF_INIT;
 
-    out[0] = '\0';
-    if (err->path[0] && err->line)
-        n = (size_t)snprintf(out, size, "%s:%u:%u: ", err->path, err->line,
-                             err->col);
-    else if (err->path[0])
-        n = (size_t)snprintf(out, size, "%s: ", err->path);
-    if (n >= size)
-        return;
-    n += (size_t)snprintf(out + n, size - n, "error: %s", err->msg);
-    if (n < size && err->rule)
-        snprintf(out + n, size - n, " [%s]", err->rule);
+    if (!err->path[0])
+        f.path = NULL;
+    cz_finding_format(&f, &line);
+    snprintf(out, size, "%s", line.buf);
+    cz_buf_release(&line);
 }
 
 void cz_bug(const char *file, int line, const char *msg)

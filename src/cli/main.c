@@ -76,6 +76,8 @@ int cz_cli_worse(int a, int b)
     static const int order[] = {0, 1, 2, 3, 4, 70};
     int ra = 0, rb = 0, i;
 
+    a = cz_cli_exit_status(a);   /* a status code (ENOMEM...) is ranked by */
+    b = cz_cli_exit_status(b);   /* the exit status it becomes */
     for (i = 0; i < 6; i++) {
         if (order[i] == a)
             ra = i;

@@ -264,7 +264,7 @@ static int parse_transform_option(struct migrate_opts *o, int c,
         o->lock_path = arg;
         return 0;
     case OPT_INSECURE:
-        return cz_strlist_add(&o->insecure, arg);
+        return cz_strlist_add(&o->insecure, arg) ? CZ_ENOMEM : 0;
     case OPT_RULES:
         o->rules_path = arg;
         return 0;
@@ -316,7 +316,7 @@ static int parse_options(struct migrate_opts *o, enum command cmd, int argc,
 {
     const char *only = cmd == CMD_MIGRATE ? NULL : "pin", *skip = NULL;
     size_t i;
-    int c, color;
+    int c, color, rc;
 
     memset(o, 0, sizeof(*o));
     o->cmd = cmd;
@@ -380,8 +380,8 @@ static int parse_options(struct migrate_opts *o, enum command cmd, int argc,
         case OPT_HEALTH_TIMEOUT:
         case OPT_HEALTH_RETRIES:
         case OPT_HEALTH_START:
-            if (parse_transform_option(o, c, optarg))
-                return CZ_EUSAGE;
+            if ((rc = parse_transform_option(o, c, optarg)))
+                return rc;   /* CZ_EUSAGE, said already, or CZ_ENOMEM */
             break;
         default:
             return cz_cli_usage_error("migrate", "bad option");
@@ -440,7 +440,6 @@ static int run_pipeline(const struct migrate_opts *o,
         rc = cz_doc_parse(job->src, &doc, &err);
     if (!rc)
         rc = cz_model_load(&model, doc, &err);
-    run->dir = model.dir;
     run->opts = &o->topts;
     run->rules = rules;
     run->pinner = pinner;
@@ -729,7 +728,7 @@ static int run_command(enum command cmd, int argc, char **argv)
     rc = parse_options(&o, cmd, argc, argv);
     if (rc) {
         cz_strlist_release(&o.insecure);
-        return rc < 0 ? 0 : rc;
+        return rc < 0 ? 0 : cz_cli_exit_status(rc);
     }
     o.popts.insecure = &o.insecure;
     o.popts.fresh = cmd == CMD_LOCK;   /* a lock file records today's pins */
@@ -742,8 +741,9 @@ static int run_command(enum command cmd, int argc, char **argv)
         status = cz_cli_exit_status(rc);
         goto out;
     }
-    status = discover_all(&o, argc - optind, argv + optind, &files, &rep);
-    if (status == CZ_ENOMEM)
+    status = cz_cli_exit_status(discover_all(&o, argc - optind,
+                                             argv + optind, &files, &rep));
+    if (status == CZ_EINTERNAL)
         goto out;
     jobs = calloc(files.n ? files.n : 1, sizeof(*jobs));
     if (!jobs) {
