@@ -118,6 +118,7 @@ static void test_extends_failures(void **state)
         &fx->model, cz_model_service(&fx->model, "loop1"), "image", &v));
 }
 
+/* Both ways in: appended to a buffer, and copied into the model. */
 static void expect_interp(struct cz_model *m, const char *in,
                           const char *want, int want_unknown)
 {
@@ -129,6 +130,9 @@ static void expect_interp(struct cz_model *m, const char *in,
     assert_string_equal(out.buf, want);
     assert_int_equal(unknown, want_unknown);
     cz_buf_release(&out);
+    unknown = -1;
+    assert_string_equal(cz_model_expand(m, in, &unknown), want);
+    assert_int_equal(unknown, want_unknown);
 }
 
 static void test_env_and_interpolation(void **state)
@@ -274,6 +278,35 @@ static void test_model_dockerfile(void **state)
                                cz_model_dockerfile(m, &nostage, &why)));
 }
 
+static void test_build_config(void **state)
+{
+    struct fixture *fx = *state;
+    struct cz_model *m = &fx->model;
+    struct cz_build b;
+    struct cz_df_config cfg;
+
+    /* the target's stage, with the build args applied */
+    service_build(m, "args-a", &b);
+    assert_int_equal(cz_build_config(m, &b, &cfg), CZ_OK);
+    assert_string_equal(cfg.stage->name, "dev");
+    assert_string_equal(cfg.base_image, "nginx:1.27");
+    assert_string_equal(cfg.workdir, "/srv");
+    /* no target: the final stage */
+    service_build(m, "plain", &b);
+    assert_int_equal(cz_build_config(m, &b, &cfg), CZ_OK);
+    assert_string_equal(cfg.stage->name, "prod");
+    assert_string_equal(cfg.base_image, "python:3.12-slim");
+    /* a target that names no stage, and Dockerfiles that cannot be read */
+    service_build(m, "nostage", &b);
+    assert_int_equal(cz_build_config(m, &b, &cfg), CZ_EINPUT);
+    service_build(m, "missing", &b);
+    assert_int_equal(cz_build_config(m, &b, &cfg), CZ_EINPUT);
+    service_build(m, "bad", &b);
+    assert_int_equal(cz_build_config(m, &b, &cfg), CZ_EINPUT);
+    service_build(m, "remote", &b);
+    assert_int_equal(cz_build_config(m, &b, &cfg), CZ_EINPUT);
+}
+
 static void test_model_dockerfile_errors(void **state)
 {
     struct fixture *fx = *state;
@@ -329,11 +362,14 @@ static void test_load_errors(void **state)
     expect_load_error("- a\n", "compose.root", 1, 1);
     expect_load_error("services: [a]\n", "compose.services", 1, 11);
     expect_load_error("services:\n  web: 3\n", "compose.service", 2, 3);
+    /* quoted, "" is a string, not the null of "web:" */
+    expect_load_error("services:\n  web: ''\n", "compose.service", 2, 3);
 }
 
 static void test_null_service_is_no_error(void **state)
 {
-    const char *text = "services:\n  web:\n  db:\n    image: x\n";
+    const char *text = "services:\n  web:\n  cache: ~\n  queue: null\n"
+                       "  db:\n    image: x\n";
     struct cz_source *src = cz_source_new("compose.yaml", text, strlen(text));
     struct cz_doc *doc;
     struct cz_model model;
@@ -366,6 +402,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_service_build, setup_build,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_model_dockerfile, setup_build,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_build_config, setup_build,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_model_dockerfile_errors,
                                         setup_build, teardown),

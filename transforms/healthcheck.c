@@ -63,14 +63,6 @@ static int oom(struct hc *hc)
                         "out of memory");
 }
 
-static int is_null(const struct cz_node *node)
-{
-    return !node || (node->kind == CZ_NODE_SCALAR &&
-                     node->style == CZ_STYLE_PLAIN &&
-                     (node->len == 0 || strcmp(node->value, "~") == 0 ||
-                      strcmp(node->value, "null") == 0));
-}
-
 static int is_true(const struct cz_node *node)
 {
     const char *s = cz_hc_scalar(node);
@@ -1116,7 +1108,7 @@ static int depends_long(struct hc *hc, struct cz_node *map,
         struct cz_node *val = cz_map_value(map, i);
         if (!healthy(hc, name) || (name && strcmp(name, "<<") == 0))
             continue;
-        if (is_null(val)) {
+        if (cz_node_is_null(val)) {
             rc = cz_map_replace(hc->doc, map, i,
                                 condition(hc, "service_healthy",
                                           in_flow(map)),
@@ -1153,8 +1145,9 @@ static int do_depends_on(struct hc *hc, const struct cz_service *svc)
         for (i = 0; i < cz_map_len(dep); i++) {
             struct cz_node *val = cz_map_value(dep, i);
             n += healthy(hc, cz_hc_scalar(cz_map_key(dep, i))) &&
-                 (is_null(val) || (val->kind == CZ_NODE_MAPPING &&
-                                   !cz_map_get(val, "condition")));
+                 (cz_node_is_null(val) ||
+                  (val->kind == CZ_NODE_MAPPING &&
+                   !cz_map_get(val, "condition")));
         }
     }
     if (!n)

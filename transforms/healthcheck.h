@@ -4,7 +4,7 @@
  * share. Private to these two files.
  *
  * Ownership: strings and word lists live in hc->ar, released when the
- * transform returns.
+ * transform returns; interpolated strings live in the model's arena.
  */
 #ifndef CZ_TRANSFORMS_HEALTHCHECK_H
 #define CZ_TRANSFORMS_HEALTHCHECK_H
@@ -38,8 +38,9 @@ static inline const char *cz_hc_scalar(const struct cz_node *node)
 const char *cz_hc_printf(struct hc *hc, const char *fmt, ...)
     CZ_PRINTF(2, 3);
 
-/* s with compose's interpolation (.env, defaults); NULL when a variable
- * has no value, or on ENOMEM. */
+/* s with compose's interpolation (cz_model_expand(), in the model's
+ * arena); NULL when a variable has no value, or on ENOMEM (which the
+ * callers take as not knowing the value). */
 const char *cz_hc_interpolate(struct hc *hc, const char *s);
 
 /* Whether the service (or what it extends) sets name in `environment`;

@@ -36,26 +36,13 @@ const char *cz_hc_printf(struct hc *hc, const char *fmt, ...)
     return s;
 }
 
-static int is_null(const struct cz_node *node)
-{
-    return !node || (node->kind == CZ_NODE_SCALAR &&
-                     node->style == CZ_STYLE_PLAIN &&
-                     (node->len == 0 || strcmp(node->value, "~") == 0 ||
-                      strcmp(node->value, "null") == 0));
-}
-
 static int words_add(struct hc *hc, struct words *w, const char *s)
 {
-    if (w->n == w->cap) {
-        size_t cap = w->cap ? w->cap * 2 : 16;
-        const char **v = cz_arena_alloc(&hc->ar, cap * sizeof(*v));
-        if (!v)
-            return CZ_ENOMEM;
-        if (w->n)
-            memcpy(v, w->v, w->n * sizeof(*v));
-        w->v = v;
-        w->cap = cap;
-    }
+    const char **v = cz_arena_grow(&hc->ar, w->v, w->n, &w->cap, sizeof(*v));
+
+    if (!v)
+        return CZ_ENOMEM;
+    w->v = v;
     w->v[w->n++] = s;
     return CZ_OK;
 }
@@ -212,7 +199,7 @@ static int env_find(struct cz_node *env, const char *name, const char **raw)
     if (env->kind == CZ_NODE_MAPPING) {
         if (!cz_mapping_lookup(env, name, &v))
             return 0;
-        *raw = is_null(v.node) ? NULL : cz_hc_scalar(v.node);
+        *raw = cz_node_is_null(v.node) ? NULL : cz_hc_scalar(v.node);
         return 1;
     }
     if (env->kind != CZ_NODE_SEQUENCE)
@@ -243,15 +230,10 @@ int cz_hc_env(const struct cz_service *svc, const char *name,
 
 const char *cz_hc_interpolate(struct hc *hc, const char *s)
 {
-    struct cz_buf out = CZ_BUF_INIT;
-    const char *res = NULL;
-    int unknown = 0;
+    int unknown;
 
-    if (!cz_model_interpolate(hc->model, s, strlen(s), &out, &unknown) &&
-        !unknown)
-        res = cz_arena_strndup(&hc->ar, out.buf, out.len);
-    cz_buf_release(&out);
-    return res;
+    s = cz_model_expand(hc->model, s, &unknown);
+    return unknown ? NULL : s;
 }
 
 /* The value the container sees for name: the service's environment, then

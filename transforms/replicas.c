@@ -24,97 +24,27 @@
  *    across extends): replicas, update_config, rollback_config,
  *    restart_policy. With more than one replica, container_name goes and
  *    fixed host ports warn, or (--ports=expose, behind a reverse proxy of
- *    the file) move to expose:.
+ *    the file) move to expose: (replicas_ports.c).
  *
  * A service whose deploy has all these keys gets no edit: running the
  * transform on its own output changes nothing.
  */
-#include <dirent.h>
+#include "replicas.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "composure/dockerfile.h"
-#include "composure/io.h"
-#include "composure/transform.h"
 
 #define MAX_HOPS 32               /* extends chain, as the model allows */
 #define MAX_WALK 64               /* nesting followed when looking for use */
-#define MAX_CONFIG_FILE (1u << 20)
-#define MAX_DIR_FILES 64
-
-enum svc_state {
-    ST_REPLICATE,
-    ST_SKIP
-};
-
-struct svc_info {
-    struct cz_service *svc;
-    enum svc_state state;
-    const char *blocker;          /* a service that shares its deploy */
-    struct {                      /* why it is skipped, said in file order */
-        enum cz_level level;
-        uint32_t pos;
-        const char *rule;
-        char msg[640];
-    } why;
-    int base_done;                /* base_image was looked for */
-    const char *base_image;       /* FROM of the stage it builds, or NULL */
-    int built;                    /* has build: */
-    int proxy;                    /* -1 not judged yet, else 0 or 1 */
-};
-
-struct ctx {
-    struct cz_run *run;
-    struct cz_model *model;
-    struct cz_report *rep;
-    struct cz_error *err;
-    struct cz_doc *doc;
-    struct cz_arena ar;           /* strings of this run */
-    struct svc_info *info;        /* one per model->svcs[] */
-    size_t ninfo;
-    int rc;                       /* first error (sticky) */
-};
 
 /* ---- small helpers ------------------------------------------------------ */
 
-static const char *sval(struct cz_node *node)
-{
-    node = cz_node_resolve(node);
-    return node && node->kind == CZ_NODE_SCALAR ? node->value : NULL;
-}
-
-static int is_kind(struct cz_node *node, enum cz_node_kind kind)
-{
-    node = cz_node_resolve(node);
-    return node && node->kind == kind;
-}
-
-static uint32_t at(const struct cz_node *node)
-{
-    return node && CZ_SPAN_VALID(node->span) ? node->span.start : CZ_NOPOS;
-}
-
-/* Where a finding about node of si goes: node, when it is in this file's
- * original text, else the service's name. */
-static uint32_t at_in(struct ctx *cx, struct svc_info *si, struct cz_doc *doc,
-                      const struct cz_node *node)
-{
-    return doc == cx->doc && at(node) != CZ_NOPOS ? at(node)
-                                                  : at(si->svc->key);
-}
-
-static void fail(struct ctx *cx, int rc)
-{
-    if (!cx->rc)
-        cx->rc = rc;
-}
-
-static CZ_PRINTF(5, 6) void note(struct ctx *cx, enum cz_level level,
-                                 uint32_t pos, const char *rule,
-                                 const char *fmt, ...)
+void cz_rp_note(struct ctx *cx, enum cz_level level, uint32_t pos,
+                const char *rule, const char *fmt, ...)
 {
     char msg[1024];
     va_list ap;
@@ -142,25 +72,12 @@ static CZ_PRINTF(5, 6) void skip(struct svc_info *si, enum cz_level level,
     va_end(ap);
 }
 
-/* s with ${VAR} resolved through the .env file, in cx's arena; *unknown
- * is set when a variable has no value. NULL only on ENOMEM. */
-static const char *expand(struct ctx *cx, const char *s, int *unknown)
+const char *cz_rp_expand(struct ctx *cx, const char *s, int *unknown)
 {
-    struct cz_buf buf = CZ_BUF_INIT;
-    const char *out;
-
-    *unknown = 0;
-    if (!strchr(s, '$'))
-        return s;
-    if (cz_model_interpolate(cx->model, s, strlen(s), &buf, unknown)) {
+    s = cz_model_expand(cx->model, s, unknown);
+    if (!s)
         fail(cx, CZ_ENOMEM);
-        return NULL;
-    }
-    out = cz_arena_strndup(&cx->ar, buf.buf, buf.len);
-    cz_buf_release(&buf);
-    if (!out)
-        fail(cx, CZ_ENOMEM);
-    return out;
+    return s;
 }
 
 /* YAML booleans as compose reads them. */
@@ -177,8 +94,8 @@ static int truthy(struct cz_node *node)
  * its own mapping through merge keys, then along its `extends` chain,
  * because compose merges mappings such as deploy key by key across extends.
  */
-static int svc_get(struct cz_service *svc, const char *const *path,
-                   size_t n, struct cz_value *out)
+int cz_rp_svc_get(struct cz_service *svc, const char *const *path, size_t n,
+                  struct cz_value *out)
 {
     int hops;
     size_t i;
@@ -203,85 +120,7 @@ static int svc_get(struct cz_service *svc, const char *const *path,
     return 0;
 }
 
-static int svc_get1(struct cz_service *svc, const char *key,
-                    struct cz_value *out)
-{
-    return svc_get(svc, &key, 1, out);
-}
-
 /* ---- pure parsers (unit-tested) ----------------------------------------- */
-
-/* A short-syntax port: [[ip:]host:]container[/proto]. */
-struct rp_port {
-    char host[128];       /* host port or range; "" when compose picks one */
-    char container[128];  /* container port or range */
-    char proto[16];       /* as written after '/', or "" */
-};
-
-/*
- * replicas_parse_port() - splits a short-syntax port the way Docker's
- * nat.ParsePortSpec does: the container part after the last ':', the host
- * part before it, an address (an IPv6 one in brackets or not) before that.
- * Returns 0, or -1 for an empty or over-long spec.
- */
-CZ_TESTABLE int replicas_parse_port(const char *s, struct rp_port *out);
-CZ_TESTABLE int replicas_parse_port(const char *s, struct rp_port *out)
-{
-    char buf[256];
-    char *slash, *colon, *host;
-
-    memset(out, 0, sizeof(*out));
-    if (!*s || strlen(s) >= sizeof(buf))
-        return -1;
-    strcpy(buf, s);
-    slash = strrchr(buf, '/');
-    if (slash) {
-        if (strlen(slash + 1) >= sizeof(out->proto))
-            return -1;
-        strcpy(out->proto, slash + 1);
-        *slash = '\0';
-    }
-    colon = strrchr(buf, ':');
-    if (!colon) {
-        strcpy(out->container, buf);
-        return *buf ? 0 : -1;
-    }
-    *colon = '\0';
-    if (strlen(colon + 1) >= sizeof(out->container) || !colon[1])
-        return -1;
-    strcpy(out->container, colon + 1);
-    host = strrchr(buf, ':');
-    host = host ? host + 1 : buf;
-    /* "[::1]:8000" puts a ']' before the host part; "::1" alone has none */
-    if (strlen(host) >= sizeof(out->host) || strchr(host, ']'))
-        return -1;
-    strcpy(out->host, host);
-    return 0;
-}
-
-/*
- * replicas_port_fixed() - whether a host part pins one host port per
- * container, so that a second replica cannot start: "8000" and
- * "8000-8001" for "8000-8001" do; "" (compose picks) and a host range for
- * a single container port (Docker takes a free port from the range) do not.
- */
-CZ_TESTABLE int replicas_port_fixed(const char *host, const char *container);
-CZ_TESTABLE int replicas_port_fixed(const char *host, const char *container)
-{
-    if (!*host)
-        return 0;
-    if (strchr(host, '-') && !strchr(container, '-'))
-        return 0;
-    return 1;
-}
-
-/* A short-syntax volume: [source:]target[:mode]. */
-struct rp_mount {
-    char buf[1024];
-    const char *source;   /* NULL for an anonymous volume */
-    const char *target;
-    const char *mode;     /* "" when none */
-};
 
 /*
  * replicas_parse_mount() - splits a short-syntax volume; a Windows drive
@@ -339,6 +178,17 @@ static int host_path(const char *src)
            src[0] == '$' || strchr(src, '/') || strchr(src, '\\');
 }
 
+const char *cz_rp_bind_source(struct cz_node *item, struct rp_mount *m)
+{
+    if (sval(item) && !replicas_parse_mount(sval(item), m) && m->source &&
+        host_path(m->source))
+        return m->source;
+    if (is_kind(item, CZ_NODE_MAPPING) &&
+        cz_scalar_is(cz_map_get(item, "type"), "bind"))
+        return sval(cz_map_get(item, "source"));
+    return NULL;
+}
+
 /*
  * replicas_system_path() - host paths that are the machine's, not the
  * service's data: the Docker socket, clock and time zone, /proc, /sys,
@@ -365,68 +215,6 @@ CZ_TESTABLE int replicas_system_path(const char *path)
     return 0;
 }
 
-/*
- * replicas_proxy_repo() - the reverse proxy an image repository path
- * ("library/nginx", "envoyproxy/envoy", "nginxinc/nginx-unprivileged") is:
- * its last component is nginx, openresty, traefik, haproxy, caddy or
- * envoy, alone or followed by '-'. Returns that name, or NULL.
- */
-CZ_TESTABLE const char *replicas_proxy_repo(const char *path);
-CZ_TESTABLE const char *replicas_proxy_repo(const char *path)
-{
-    static const char *const names[] = {"nginx", "openresty", "traefik",
-                                        "haproxy", "caddy", "envoy", NULL};
-    const char *last = strrchr(path, '/');
-    size_t i, n;
-
-    last = last ? last + 1 : path;
-    for (i = 0; names[i]; i++) {
-        n = strlen(names[i]);
-        if (strncmp(last, names[i], n) == 0 &&
-            (last[n] == '\0' || last[n] == '-'))
-            return names[i];
-    }
-    return NULL;
-}
-
-static int host_char(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-           (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
-}
-
-/*
- * replicas_mentions_host() - whether text names host as a network address:
- * "host:<digit>" (nginx `server auth:8001`, `proxy_pass http://auth:8001`,
- * Caddy `reverse_proxy auth:8001`, HAProxy `server a auth:8001`) or
- * "//host" not followed by a name character (`proxy_pass http://auth/`).
- * The name must not continue a longer name on its left.
- */
-CZ_TESTABLE int replicas_mentions_host(const char *text, size_t len,
-                                       const char *host);
-CZ_TESTABLE int replicas_mentions_host(const char *text, size_t len,
-                                       const char *host)
-{
-    size_t n = strlen(host), i;
-
-    if (!n || len < n)
-        return 0;
-    for (i = 0; i + n <= len; i++) {
-        size_t end = i + n;
-        if (memcmp(text + i, host, n) != 0)
-            continue;
-        if (i > 0 && host_char(text[i - 1]))
-            continue;
-        if (end + 1 < len && text[end] == ':' && text[end + 1] >= '0' &&
-            text[end + 1] <= '9')
-            return 1;
-        if (i >= 2 && text[i - 1] == '/' && text[i - 2] == '/' &&
-            (end == len || !host_char(text[end])))
-            return 1;
-    }
-    return 0;
-}
-
 /* ---- images ------------------------------------------------------------- */
 
 /* The base image of the Dockerfile stage a built service builds, or NULL
@@ -434,11 +222,8 @@ CZ_TESTABLE int replicas_mentions_host(const char *text, size_t len,
 static const char *build_base(struct ctx *cx, struct svc_info *si)
 {
     struct cz_build build;
-    struct cz_dockerfile *df;
-    const struct cz_error *why;
-    const struct cz_df_stage *stage;
     struct cz_df_config cfg;
-    struct cz_error err = {0};
+    int rc;
 
     if (si->base_done)
         return si->base_image;
@@ -448,12 +233,10 @@ static const char *build_base(struct ctx *cx, struct svc_info *si)
     si->built = 1;
     if (build.value.doc != cx->doc)
         return NULL;    /* set in another file: left to that file */
-    df = cz_model_dockerfile(cx->model, &build, &why);
-    if (!df && why->code == CZ_ENOMEM)
-        fail(cx, CZ_ENOMEM);
-    stage = df ? cz_build_stage(&build, df) : NULL;
-    if (stage && !cz_dockerfile_config(df, stage, &cfg, &err) &&
-        cfg.base_image && !cfg.base_unresolved)
+    rc = cz_build_config(cx->model, &build, &cfg);
+    if (rc == CZ_ENOMEM)
+        fail(cx, rc);
+    if (!rc && cfg.base_image && !cfg.base_unresolved)
         si->base_image = cfg.base_image;
     return si->base_image;
 }
@@ -461,8 +244,8 @@ static const char *build_base(struct ctx *cx, struct svc_info *si)
 /* What a service runs from: the base of the stage it builds, else its
  * image with variables resolved (*unknown when one has no value); NULL when
  * neither is known. */
-static const char *svc_runs(struct ctx *cx, struct svc_info *si,
-                            int *unknown)
+const char *cz_rp_svc_runs(struct ctx *cx, struct svc_info *si,
+                           int *unknown)
 {
     const char *base = build_base(cx, si);
     struct cz_value v;
@@ -472,14 +255,7 @@ static const char *svc_runs(struct ctx *cx, struct svc_info *si,
         return base;
     if (!svc_get1(si->svc, "image", &v) || !sval(v.node))
         return NULL;
-    return expand(cx, sval(v.node), unknown);
-}
-
-static int image_parse(const char *image, struct cz_imageref *ref)
-{
-    struct cz_error err = {0};
-
-    return image && !cz_image_parse(image, ref, &err);
+    return cz_rp_expand(cx, sval(v.node), unknown);
 }
 
 static const struct cz_rule *image_rule(struct ctx *cx, const char *image)
@@ -489,23 +265,6 @@ static const struct cz_rule *image_rule(struct ctx *cx, const char *image)
     if (!cx->run->rules || !image_parse(image, &ref))
         return NULL;
     return cz_rules_match(cx->run->rules, &ref);
-}
-
-/* Which reverse proxy an image is ("nginx", "traefik", ...), or NULL. */
-static const char *image_proxy(const char *image)
-{
-    struct cz_imageref ref;
-
-    return image_parse(image, &ref) ? replicas_proxy_repo(ref.path) : NULL;
-}
-
-static int is_proxy(struct ctx *cx, struct svc_info *si)
-{
-    int unknown;
-
-    if (si->proxy < 0)
-        si->proxy = image_proxy(svc_runs(cx, si, &unknown)) != NULL;
-    return si->proxy;
 }
 
 /* ---- classification ----------------------------------------------------- */
@@ -546,17 +305,17 @@ static int one_shot(struct ctx *cx, struct svc_info *si, char *why,
     int unknown;
 
     if (svc_get1(si->svc, "restart", &v) && sval(v.node) &&
-        (s = expand(cx, sval(v.node), &unknown)) && !unknown &&
+        (s = cz_rp_expand(cx, sval(v.node), &unknown)) && !unknown &&
         strcmp(s, "no") == 0) {
         snprintf(why, size, "restart: \"no\"");
         return 1;
     }
-    if (svc_get(si->svc, cond_path, 3, &v) && sval(v.node) &&
+    if (cz_rp_svc_get(si->svc, cond_path, 3, &v) && sval(v.node) &&
         strcmp(sval(v.node), "none") == 0) {
         snprintf(why, size, "deploy.restart_policy.condition: none");
         return 1;
     }
-    if (svc_get(si->svc, mode_path, 2, &v) && sval(v.node) &&
+    if (cz_rp_svc_get(si->svc, mode_path, 2, &v) && sval(v.node) &&
         strstr(sval(v.node), "-job")) {
         snprintf(why, size, "deploy.mode: %s", sval(v.node));
         return 1;
@@ -590,7 +349,7 @@ static int data_mount(struct ctx *cx, struct svc_info *si)
             const char *text = sval(item), *src, *type;
             if (text) {
                 snprintf(shown, sizeof(shown), "%s", text);
-                if (!(text = expand(cx, text, &unknown)))
+                if (!(text = cz_rp_expand(cx, text, &unknown)))
                     return 0;
                 /* an unknown part counts as data: it may well be */
                 if (!replicas_parse_mount(text, &m) && !unknown &&
@@ -659,8 +418,8 @@ static void classify(struct ctx *cx, struct svc_info *si)
              "replicated", svc->name, s ? s : "?");
         return;
     }
-    if (svc_get(svc, mode_path, 2, &v) && sval(v.node)) {
-        s = expand(cx, sval(v.node), &unknown);
+    if (cz_rp_svc_get(svc, mode_path, 2, &v) && sval(v.node)) {
+        s = cz_rp_expand(cx, sval(v.node), &unknown);
         if (!s)
             return;
         if (unknown) {
@@ -690,7 +449,7 @@ static void classify(struct ctx *cx, struct svc_info *si)
              "network stack and its ports; not replicated", svc->name, s);
         return;
     }
-    runs = svc_runs(cx, si, &unknown);
+    runs = cz_rp_svc_runs(cx, si, &unknown);
     if (cx->rc)
         return;
     if (!si->built && runs && unknown) {
@@ -758,8 +517,8 @@ static int svc_reaches(struct cz_service *svc, const struct cz_node *node)
 
 /* The first service other than self whose configuration holds node (of
  * those not replicated, when skipped_only), or NULL. */
-static const char *other_user(struct ctx *cx, struct svc_info *self,
-                              const struct cz_node *node, int skipped_only)
+const char *cz_rp_other_user(struct ctx *cx, struct svc_info *self,
+                             const struct cz_node *node, int skipped_only)
 {
     size_t i;
 
@@ -784,17 +543,17 @@ static const char *deploy_blocker(struct ctx *cx, struct svc_info *si)
     size_t i;
 
     if (!cz_mapping_lookup(si->svc->node, "deploy", &v))
-        return other_user(cx, si, si->svc->node, 1);
+        return cz_rp_other_user(cx, si, si->svc->node, 1);
     if (!is_kind(v.node, CZ_NODE_MAPPING))
-        return other_user(cx, si, v.owner, 1);
-    if ((other = other_user(cx, si, v.node, 1)))
+        return cz_rp_other_user(cx, si, v.owner, 1);
+    if ((other = cz_rp_other_user(cx, si, v.node, 1)))
         return other;
     for (i = 0; i < 3; i++)
         if (cz_mapping_lookup(v.node, sections[i], &sub) &&
-            (other = other_user(cx, si,
-                                is_kind(sub.node, CZ_NODE_MAPPING) ? sub.node
-                                                                   : sub.owner,
-                                1)))
+            (other = cz_rp_other_user(
+                 cx, si, is_kind(sub.node, CZ_NODE_MAPPING) ? sub.node
+                                                            : sub.owner,
+                 1)))
             return other;
     return NULL;
 }
@@ -813,7 +572,7 @@ static void added_push(struct added *a, const char *what)
              what);
 }
 
-static struct cz_node *new_scalar(struct ctx *cx, const char *s, int plain)
+struct cz_node *cz_rp_new_scalar(struct ctx *cx, const char *s, int plain)
 {
     struct cz_node *node = plain ? cz_node_new_plain(cx->doc, s)
                                  : cz_node_new_str(cx->doc, s);
@@ -859,14 +618,14 @@ static void fill_section(struct ctx *cx, struct svc_info *si,
 
     for (i = 0; i < n; i++) {
         path[2] = pairs[i].key;
-        if (!svc_get(si->svc, path, 3, &v))
+        if (!cz_rp_svc_get(si->svc, path, 3, &v))
             missing++;
     }
     if (!missing)
         return;
     path[2] = NULL;
     /* a section new here and in what the service extends is named whole */
-    whole = !svc_get(si->svc, path, 2, &v) ||
+    whole = !cz_rp_svc_get(si->svc, path, 2, &v) ||
             !is_kind(v.node, CZ_NODE_MAPPING);
     if (cz_mapping_lookup(deploy, section, &v)) {
         if (is_kind(v.node, CZ_NODE_MAPPING))
@@ -883,10 +642,10 @@ static void fill_section(struct ctx *cx, struct svc_info *si,
     }
     for (i = 0; i < n && !cx->rc; i++) {
         path[2] = pairs[i].key;
-        if (svc_get(si->svc, path, 3, &v))
+        if (cz_rp_svc_get(si->svc, path, 3, &v))
             continue;
         map_add(cx, map, pairs[i].key,
-                new_scalar(cx, pairs[i].value, pairs[i].plain));
+                cz_rp_new_scalar(cx, pairs[i].value, pairs[i].plain));
         if (!whole) {
             snprintf(what, sizeof(what), "%s.%s", section, pairs[i].key);
             added_push(a, what);
@@ -910,7 +669,8 @@ static size_t restart_pairs(struct ctx *cx, struct svc_info *si,
     size_t n = 0;
 
     if (svc_get1(si->svc, "restart", &v)) {
-        restart = sval(v.node) ? expand(cx, sval(v.node), &unknown) : NULL;
+        restart = sval(v.node) ? cz_rp_expand(cx, sval(v.node), &unknown)
+                               : NULL;
         if (!restart || unknown)
             return 0;
     }
@@ -935,8 +695,8 @@ static void put_replicas(struct ctx *cx, struct cz_node *deploy,
                          const char *num)
 {
     long mode = cz_map_find(deploy, "mode");
-    struct cz_node *key = new_scalar(cx, "replicas", 0);
-    struct cz_node *value = new_scalar(cx, num, 1);
+    struct cz_node *key = cz_rp_new_scalar(cx, "replicas", 0);
+    struct cz_node *value = cz_rp_new_scalar(cx, num, 1);
 
     if (!key || !value)
         return;
@@ -954,7 +714,7 @@ static long count_of(struct ctx *cx, struct cz_node *node)
     long v;
     int unknown;
 
-    if (!s || !(s = expand(cx, s, &unknown)) || unknown || !*s)
+    if (!s || !(s = cz_rp_expand(cx, s, &unknown)) || unknown || !*s)
         return -1;
     v = strtol(s, &end, 10);
     return *end || v < 0 ? -1 : v;
@@ -990,7 +750,7 @@ static long edit_deploy(struct ctx *cx, struct svc_info *si)
         replicas = count_of(cx, v.node);
         snprintf(kept, sizeof(kept), "; it sets scale: %s, which compose "
                  "reads as its replicas", sval(v.node) ? sval(v.node) : "?");
-    } else if (svc_get(si->svc, replicas_path, 2, &v)) {
+    } else if (cz_rp_svc_get(si->svc, replicas_path, 2, &v)) {
         scaled = 1;
         replicas = count_of(cx, v.node);
         snprintf(kept, sizeof(kept), "; kept its replicas: %s",
@@ -1037,13 +797,13 @@ static long edit_deploy(struct ctx *cx, struct svc_info *si)
     if (cx->rc)
         return replicas;
     if (!a.text[0])
-        note(cx, CZ_LEVEL_INFO, at(si->svc->key), "replicas.present",
-             "'%s' already has deploy.replicas and rolling-update "
-             "settings%s", si->svc->name, kept);
+        cz_rp_note(cx, CZ_LEVEL_INFO, at(si->svc->key), "replicas.present",
+                   "'%s' already has deploy.replicas and rolling-update "
+                   "settings%s", si->svc->name, kept);
     else
-        note(cx, CZ_LEVEL_INFO, at(si->svc->key), "replicas.added",
-             "'%s' is stateless: added %s to its deploy%s", si->svc->name,
-             a.text, kept);
+        cz_rp_note(cx, CZ_LEVEL_INFO, at(si->svc->key), "replicas.added",
+                   "'%s' is stateless: added %s to its deploy%s",
+                   si->svc->name, a.text, kept);
     return replicas;
 }
 
@@ -1058,409 +818,29 @@ static void drop_container_name(struct ctx *cx, struct svc_info *si)
         return;
     name = sval(v.node) ? sval(v.node) : "?";
     if (v.doc != cx->doc) {
-        note(cx, CZ_LEVEL_WARNING, at(si->svc->key), "replicas.container-name",
-             "'%s' inherits container_name '%s' from another file, and "
-             "replicas cannot share one name: remove it there",
-             si->svc->name, name);
+        cz_rp_note(cx, CZ_LEVEL_WARNING, at(si->svc->key),
+                   "replicas.container-name",
+                   "'%s' inherits container_name '%s' from another file, and "
+                   "replicas cannot share one name: remove it there",
+                   si->svc->name, name);
         return;
     }
-    other = other_user(cx, si, v.owner, 1);
+    other = cz_rp_other_user(cx, si, v.owner, 1);
     if (other) {
-        note(cx, CZ_LEVEL_WARNING, at(cz_map_key(v.owner, v.index)),
-             "replicas.container-name",
-             "'%s' has container_name '%s', and replicas cannot share one "
-             "name; '%s' reads it from the same place: remove it by hand",
-             si->svc->name, name, other);
+        cz_rp_note(cx, CZ_LEVEL_WARNING, at(cz_map_key(v.owner, v.index)),
+                   "replicas.container-name",
+                   "'%s' has container_name '%s', and replicas cannot share "
+                   "one name; '%s' reads it from the same place: remove it "
+                   "by hand", si->svc->name, name, other);
         return;
     }
-    note(cx, CZ_LEVEL_WARNING, at(cz_map_key(v.owner, v.index)),
-         "replicas.container-name",
-         "'%s' has container_name '%s', and replicas cannot share one "
-         "name: removed (compose names them <project>-%s-1, -2, ...)",
-         si->svc->name, name, si->svc->name);
+    cz_rp_note(cx, CZ_LEVEL_WARNING, at(cz_map_key(v.owner, v.index)),
+               "replicas.container-name",
+               "'%s' has container_name '%s', and replicas cannot share one "
+               "name: removed (compose names them <project>-%s-1, -2, ...)",
+               si->svc->name, name, si->svc->name);
     if (cz_map_remove(cx->doc, v.owner, v.index, cx->err))
         fail(cx, cx->err->code);
-}
-
-/* ---- reverse proxies ---------------------------------------------------- */
-
-static int seq_or_map_names(struct cz_node *node, const char *name,
-                            int links)
-{
-    size_t i, n;
-
-    node = cz_node_resolve(node);
-    if (is_kind(node, CZ_NODE_MAPPING))
-        return cz_map_find(node, name) >= 0;
-    if (!is_kind(node, CZ_NODE_SEQUENCE))
-        return 0;
-    n = strlen(name);
-    for (i = 0; i < node->n; i++) {
-        const char *s = sval(node->items[i]);
-        if (s && strncmp(s, name, n) == 0 &&
-            (s[n] == '\0' || (links && s[n] == ':')))
-            return 1;
-    }
-    return 0;
-}
-
-/* Whether a file (or a folder's files, one level) mentions host. */
-static int path_mentions(struct ctx *cx, const char *path, const char *host,
-                         int depth)
-{
-    struct stat st;
-    struct cz_source *src = NULL;
-    struct cz_error err = {0};
-    struct cz_buf sub = CZ_BUF_INIT;
-    struct dirent *de;
-    DIR *dir;
-    int found = 0, files = 0;
-
-    if (!path || stat(path, &st))
-        return 0;
-    if (S_ISREG(st.st_mode)) {
-        if (cz_io_read(path, MAX_CONFIG_FILE, &src, &err))
-            return 0;
-        found = replicas_mentions_host(src->bytes, src->len, host);
-        cz_source_free(src);
-        return found;
-    }
-    if (!S_ISDIR(st.st_mode) || depth || !(dir = opendir(path)))
-        return 0;
-    while (!found && files < MAX_DIR_FILES && (de = readdir(dir))) {
-        if (de->d_name[0] == '.')
-            continue;
-        sub.len = 0;
-        if (cz_buf_addf(&sub, "%s/%s", path, de->d_name)) {
-            fail(cx, CZ_ENOMEM);
-            break;
-        }
-        files++;
-        found = path_mentions(cx, sub.buf, host, depth + 1);
-    }
-    closedir(dir);
-    cz_buf_release(&sub);
-    return found;
-}
-
-/* Whether a config file the proxy mounts from the project (a bind mount or
- * a compose config) routes to host; the file's name goes into file. */
-static int config_routes_to(struct ctx *cx, struct svc_info *proxy,
-                            const char *host, char *file, size_t size)
-{
-    struct cz_value v;
-    struct cz_node *configs, *top, *def;
-    struct rp_mount m;
-    const char *src, *text, *name;
-    size_t i;
-    int unknown;
-
-    if (svc_get1(proxy->svc, "volumes", &v) && v.doc == cx->doc &&
-        is_kind(v.node, CZ_NODE_SEQUENCE)) {
-        for (i = 0; i < v.node->n; i++) {
-            struct cz_node *item = cz_node_resolve(v.node->items[i]);
-            src = NULL;
-            if (sval(item) && !replicas_parse_mount(sval(item), &m) &&
-                m.source && host_path(m.source))
-                src = m.source;
-            else if (is_kind(item, CZ_NODE_MAPPING) &&
-                     cz_scalar_is(cz_map_get(item, "type"), "bind"))
-                src = sval(cz_map_get(item, "source"));
-            if (src && path_mentions(cx, cz_model_path(cx->model, src), host,
-                                     0)) {
-                snprintf(file, size, "'%s'", src);
-                return 1;
-            }
-        }
-    }
-    top = cz_node_resolve(cz_map_get(cx->model->root, "configs"));
-    if (!svc_get1(proxy->svc, "configs", &v) || v.doc != cx->doc ||
-        !is_kind(v.node, CZ_NODE_SEQUENCE) || !is_kind(top, CZ_NODE_MAPPING))
-        return 0;
-    configs = v.node;
-    for (i = 0; i < configs->n; i++) {
-        struct cz_node *item = cz_node_resolve(configs->items[i]);
-        name = sval(item) ? sval(item)
-                          : sval(cz_map_get(item, "source"));
-        def = name ? cz_node_resolve(cz_map_get(top, name)) : NULL;
-        if (!is_kind(def, CZ_NODE_MAPPING))
-            continue;
-        if ((src = sval(cz_map_get(def, "file"))) &&
-            path_mentions(cx, cz_model_path(cx->model, src), host, 0)) {
-            snprintf(file, size, "'%s'", src);
-            return 1;
-        }
-        if ((text = sval(cz_map_get(def, "content"))) &&
-            (text = expand(cx, text, &unknown)) &&
-            replicas_mentions_host(text, strlen(text), host)) {
-            snprintf(file, size, "config '%s'", name);
-            return 1;
-        }
-    }
-    return 0;
-}
-
-/* Whether the service asks Traefik to route to it: a traefik.* label, and
- * no traefik.enable=false. */
-static int traefik_labels(struct svc_info *si)
-{
-    struct cz_value v;
-    struct cz_node *labels;
-    size_t i, n;
-    int has = 0;
-
-    if (!svc_get1(si->svc, "labels", &v))
-        return 0;
-    labels = v.node;
-    n = is_kind(labels, CZ_NODE_MAPPING)    ? cz_map_len(labels)
-        : is_kind(labels, CZ_NODE_SEQUENCE) ? labels->n
-                                            : 0;
-    for (i = 0; i < n; i++) {
-        int map = labels->kind == CZ_NODE_MAPPING;
-        const char *k = sval(map ? cz_map_key(labels, i) : labels->items[i]);
-        if (!k || strncmp(k, "traefik.", 8))
-            continue;
-        if (map ? strcmp(k, "traefik.enable") == 0 &&
-                      cz_scalar_is(cz_node_resolve(cz_map_value(labels, i)),
-                                   "false")
-                : strcmp(k, "traefik.enable=false") == 0)
-            return 0;
-        has = 1;
-    }
-    return has;
-}
-
-/*
- * The reverse proxy in front of si, or NULL: another service of the file
- * that is a proxy (nginx, openresty, traefik, haproxy, caddy or envoy,
- * by image or by the base image of the Dockerfile it builds) and depends
- * on si, links to it, routes to it in a config file it mounts from the
- * project, or (Traefik) si carries traefik.* labels. how says which.
- */
-static struct svc_info *proxy_of(struct ctx *cx, struct svc_info *si,
-                                 char *how, size_t size)
-{
-    struct cz_value v;
-    struct svc_info *p;
-    const char *proxy;
-    char file[256];
-    size_t i;
-    int unknown;
-
-    for (i = 0; i < cx->ninfo && !cx->rc; i++) {
-        p = &cx->info[i];
-        if (p == si || !is_proxy(cx, p))
-            continue;
-        if (svc_get1(p->svc, "depends_on", &v) &&
-            seq_or_map_names(v.node, si->svc->name, 0)) {
-            snprintf(how, size, "depends_on");
-            return p;
-        }
-        if (svc_get1(p->svc, "links", &v) &&
-            seq_or_map_names(v.node, si->svc->name, 1)) {
-            snprintf(how, size, "links");
-            return p;
-        }
-        if (config_routes_to(cx, p, si->svc->name, file, sizeof(file))) {
-            snprintf(how, size, "routes to it in %s", file);
-            return p;
-        }
-        proxy = image_proxy(svc_runs(cx, p, &unknown));
-        if (proxy && strcmp(proxy, "traefik") == 0 && traefik_labels(si)) {
-            snprintf(how, size, "traefik labels");
-            return p;
-        }
-    }
-    return NULL;
-}
-
-/* ---- ports -------------------------------------------------------------- */
-
-/* One published port: what it publishes and what it becomes in expose. */
-struct pub {
-    struct cz_node *item;
-    size_t index;
-    char shown[160];      /* as written, for messages */
-    char host[128];
-    char expose[160];     /* container port[/proto] */
-    int fixed;
-};
-
-static int port_of(struct ctx *cx, struct cz_node *item, struct pub *p)
-{
-    struct rp_port rp;
-    const char *s, *proto;
-    int unknown;
-
-    memset(p, 0, sizeof(*p));
-    p->item = item;
-    item = cz_node_resolve(item);
-    if (sval(item)) {
-        snprintf(p->shown, sizeof(p->shown), "%s", sval(item));
-        s = expand(cx, sval(item), &unknown);
-        /* "${PORT}:80" with no value for PORT still pins a port at run time */
-        if (!s || replicas_parse_port(unknown ? sval(item) : s, &rp))
-            return -1;
-        snprintf(p->host, sizeof(p->host), "%s", rp.host);
-        p->fixed = replicas_port_fixed(rp.host, rp.container);
-        snprintf(p->expose, sizeof(p->expose), "%s%s%s", rp.container,
-                 rp.proto[0] && strcmp(rp.proto, "tcp") ? "/" : "",
-                 strcmp(rp.proto, "tcp") ? rp.proto : "");
-        return 0;
-    }
-    if (!is_kind(item, CZ_NODE_MAPPING))
-        return -1;
-    s = sval(cz_map_get(item, "published"));
-    if (!sval(cz_map_get(item, "target")))
-        return -1;
-    proto = sval(cz_map_get(item, "protocol"));
-    snprintf(p->shown, sizeof(p->shown), "%s:%s", s ? s : "",
-             sval(cz_map_get(item, "target")));
-    if (s) {
-        const char *e = expand(cx, s, &unknown);
-        snprintf(p->host, sizeof(p->host), "%s", e && !unknown ? e : s);
-    }
-    p->fixed = replicas_port_fixed(p->host,
-                                   sval(cz_map_get(item, "target")));
-    snprintf(p->expose, sizeof(p->expose), "%s%s%s",
-             sval(cz_map_get(item, "target")),
-             proto && strcmp(proto, "tcp") ? "/" : "",
-             proto && strcmp(proto, "tcp") ? proto : "");
-    return 0;
-}
-
-static int same_expose(const char *a, const char *b)
-{
-    size_t la = strcspn(a, "/"), lb = strcspn(b, "/");
-    const char *pa = a[la] ? a + la + 1 : "tcp";
-    const char *pb = b[lb] ? b + lb + 1 : "tcp";
-
-    return la == lb && strncmp(a, b, la) == 0 && strcmp(pa, pb) == 0;
-}
-
-static void warn_port(struct ctx *cx, struct svc_info *si, struct pub *p,
-                      uint32_t pos, const char *why)
-{
-    note(cx, CZ_LEVEL_WARNING, pos, "replicas.fixed-port",
-         "'%s' publishes fixed host port %s ('%s'): outside Swarm a "
-         "second replica cannot bind it%s", si->svc->name, p->host,
-         p->shown, why);
-}
-
-/* Moves the fixed ports of si into expose:. Returns NULL when done, else
- * why it cannot (then the caller warns). */
-static const char *expose_ports(struct ctx *cx, struct svc_info *si,
-                                struct cz_value *ports, struct pub *pubs,
-                                size_t n, struct svc_info *proxy,
-                                const char *how)
-{
-    struct cz_value ev;
-    struct cz_node *expose = NULL, *seq = ports->node, *map = si->svc->node;
-    size_t i, j, kept = seq->n, index = ports->index;
-    int has_expose = cz_mapping_lookup(map, "expose", &ev);
-
-    if (ports->via != CZ_VIA_SELF)
-        return "; kept: its ports come from a merge key or extends";
-    if (other_user(cx, si, seq, 0))
-        return "; kept: other services share its ports";
-    if (has_expose) {
-        if (ev.via != CZ_VIA_SELF || !is_kind(ev.node, CZ_NODE_SEQUENCE))
-            return "; kept: its expose comes from a merge key or extends";
-        if (other_user(cx, si, ev.node, 0))
-            return "; kept: other services share its expose";
-        expose = ev.node;
-    }
-    for (i = 0; i < n; i++)
-        if (pubs[i].fixed)
-            kept--;
-    for (i = 0; i < n; i++) {
-        if (!pubs[i].fixed)
-            continue;
-        note(cx, CZ_LEVEL_INFO, at_in(cx, si, cx->doc, pubs[i].item),
-             "replicas.ports-exposed",
-             "'%s' sits behind reverse proxy '%s' (%s): published port "
-             "'%s' became expose '%s', reachable only inside the network",
-             si->svc->name, proxy->svc->name, how, pubs[i].shown,
-             pubs[i].expose);
-    }
-    if (!expose) {
-        expose = cz_node_new_seq(cx->doc);
-        if (!expose) {
-            fail(cx, CZ_ENOMEM);
-            return NULL;
-        }
-        if (seq->style == CZ_STYLE_FLOW)
-            cz_node_set_flow(expose);
-    }
-    for (i = 0; i < n && !cx->rc; i++) {
-        int dup = 0;
-        if (!pubs[i].fixed)
-            continue;
-        for (j = 0; j < expose->n && !dup; j++) {
-            const char *s = sval(expose->items[j]);
-            dup = s && same_expose(s, pubs[i].expose);
-        }
-        if (!dup && cz_seq_append(cx->doc, expose,
-                                  new_scalar(cx, pubs[i].expose, 0),
-                                  cx->err))
-            fail(cx, cx->err->code);
-    }
-    for (i = n; i-- > 0 && !cx->rc;)
-        if (pubs[i].fixed && kept &&
-            cz_seq_remove(cx->doc, seq, pubs[i].index, cx->err))
-            fail(cx, cx->err->code);
-    if (!kept && !cx->rc && cz_map_remove(cx->doc, map, index, cx->err))
-        fail(cx, cx->err->code);
-    if (!has_expose && !cx->rc &&
-        cz_map_insert(cx->doc, map, kept ? index + 1 : index,
-                      new_scalar(cx, "expose", 0), expose, cx->err))
-        fail(cx, cx->err->code ? cx->err->code : CZ_ENOMEM);
-    return NULL;
-}
-
-static void handle_ports(struct ctx *cx, struct svc_info *si)
-{
-    struct cz_value v;
-    struct svc_info *proxy = NULL;
-    struct pub *pubs;
-    char how[300] = "";
-    const char *why;
-    size_t i, n, nfixed = 0;
-
-    if (!svc_get1(si->svc, "ports", &v) || !is_kind(v.node, CZ_NODE_SEQUENCE)
-        || !v.node->n)
-        return;
-    n = v.node->n;
-    pubs = cz_arena_alloc(&cx->ar, n * sizeof(*pubs));
-    if (!pubs) {
-        fail(cx, CZ_ENOMEM);
-        return;
-    }
-    for (i = 0; i < n; i++) {
-        if (port_of(cx, v.node->items[i], &pubs[i]))
-            pubs[i].fixed = 0;
-        pubs[i].index = i;
-        nfixed += pubs[i].fixed != 0;
-    }
-    if (!nfixed || cx->rc)
-        return;
-    if (is_proxy(cx, si)) {
-        why = "; kept: it is the reverse proxy";
-    } else if (cx->run->opts->ports == CZ_PORTS_EXPOSE) {
-        if (!(proxy = proxy_of(cx, si, how, sizeof(how))))
-            why = "; kept: no reverse proxy of this file routes to it";
-        else if (!(why = expose_ports(cx, si, &v, pubs, n, proxy, how)))
-            return;
-    } else {
-        why = " (--ports=expose moves it to expose: when a reverse proxy "
-              "in this file routes to it)";
-    }
-    for (i = 0; i < n; i++) {
-        if (!pubs[i].fixed)
-            continue;
-        warn_port(cx, si, &pubs[i], at_in(cx, si, v.doc, pubs[i].item),
-                  why);
-    }
 }
 
 /* ---- the transform ------------------------------------------------------ */
@@ -1509,15 +889,16 @@ static int replicas_apply(struct cz_run *run, struct cz_model *model,
     for (i = 0; i < cx.ninfo && !cx.rc; i++) {
         si = &cx.info[i];
         if (si->blocker)
-            note(&cx, CZ_LEVEL_WARNING, at(si->svc->key),
-                 "replicas.shared-deploy",
-                 "'%s' takes its deploy settings from a mapping that '%s' "
-                 "reads too, and '%s' is not replicated: not replicated; "
-                 "give '%s' its own deploy to replicate it", si->svc->name,
-                 si->blocker, si->blocker, si->svc->name);
+            cz_rp_note(&cx, CZ_LEVEL_WARNING, at(si->svc->key),
+                       "replicas.shared-deploy",
+                       "'%s' takes its deploy settings from a mapping that "
+                       "'%s' reads too, and '%s' is not replicated: not "
+                       "replicated; give '%s' its own deploy to replicate it",
+                       si->svc->name, si->blocker, si->blocker,
+                       si->svc->name);
         else if (si->why.rule)
-            note(&cx, si->why.level, si->why.pos, si->why.rule, "%s",
-                 si->why.msg);
+            cz_rp_note(&cx, si->why.level, si->why.pos, si->why.rule, "%s",
+                       si->why.msg);
         if (si->state != ST_REPLICATE)
             continue;
         replicated++;
@@ -1525,17 +906,19 @@ static int replicas_apply(struct cz_run *run, struct cz_model *model,
         if (n == 1 || n == 0 || cx.rc)
             continue;
         drop_container_name(&cx, si);
-        handle_ports(&cx, si);
+        cz_rp_handle_ports(&cx, si);
     }
     if (replicated && !cx.rc)
-        note(&cx, CZ_LEVEL_INFO,
-             at(cz_map_key(model->root,
-                           (size_t)cz_map_find(model->root, "services"))),
-             "replicas.swarm-only",
-             "update_config and rollback_config take effect under Swarm "
-             "('docker stack deploy'); plain 'docker compose up' starts "
-             "deploy.replicas containers and follows restart_policy, but "
-             "replaces them without a rolling update");
+        cz_rp_note(&cx, CZ_LEVEL_INFO,
+                   at(cz_map_key(model->root,
+                                 (size_t)cz_map_find(model->root,
+                                                     "services"))),
+                   "replicas.swarm-only",
+                   "update_config and rollback_config take effect under "
+                   "Swarm ('docker stack deploy'); plain 'docker compose up' "
+                   "starts deploy.replicas containers and follows "
+                   "restart_policy, but replaces them without a rolling "
+                   "update");
     cz_arena_release(&cx.ar);
     if (cx.rc && !err->code)
         return cz_error_set(err, cx.rc, NULL, NULL, CZ_NOPOS,

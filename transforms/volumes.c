@@ -442,27 +442,15 @@ static int seen(struct vctx *c, struct cz_node *node)
 
 static void mark_seen(struct vctx *c, struct cz_node *node)
 {
-    if (c->nseen == c->capseen) {
-        size_t cap = c->capseen ? 2 * c->capseen : 16;
-        struct cz_node **seen = cz_arena_alloc(&c->ar, cap * sizeof(*seen));
-        if (!seen) {
-            fail(c, CZ_ENOMEM);
-            return;
-        }
-        if (c->nseen)
-            memcpy(seen, c->seen, c->nseen * sizeof(*seen));
-        c->seen = seen;
-        c->capseen = cap;
-    }
-    c->seen[c->nseen++] = node;
-}
+    struct cz_node **seen = cz_arena_grow(&c->ar, c->seen, c->nseen,
+                                          &c->capseen, sizeof(*seen));
 
-static int is_null(const struct cz_node *node)
-{
-    return node && node->kind == CZ_NODE_SCALAR &&
-           node->style == CZ_STYLE_PLAIN &&
-           (node->len == 0 || strcmp(node->value, "~") == 0 ||
-            strcmp(node->value, "null") == 0);
+    if (!seen) {
+        fail(c, CZ_ENOMEM);
+        return;
+    }
+    c->seen = seen;
+    c->seen[c->nseen++] = node;
 }
 
 static const char *scalar(struct cz_node *node)
@@ -474,16 +462,12 @@ static const char *scalar(struct cz_node *node)
 /* Interpolates s through .env; NULL when a variable stays unknown. */
 static const char *interpolate(struct vctx *c, const char *s)
 {
-    struct cz_buf out = CZ_BUF_INIT;
-    const char *res = NULL;
-    int unknown = 0;
+    int unknown;
 
-    if (cz_model_interpolate(c->model, s, strlen(s), &out, &unknown))
+    s = cz_model_expand(c->model, s, &unknown);
+    if (!s)
         fail(c, CZ_ENOMEM);
-    else if (!unknown)
-        res = keep_buf(c, &out);
-    cz_buf_release(&out);
-    return res;
+    return unknown ? NULL : s;
 }
 
 /* A host path as compose resolves it, with ${PWD} as the project folder
@@ -623,13 +607,10 @@ static const struct build *service_build(struct vctx *c,
 {
     struct build *bd;
     struct cz_build build;
-    struct cz_dockerfile *df;
-    const struct cz_error *why;
-    const struct cz_df_stage *stage;
-    struct cz_error err = {0};
     struct cz_df_config cfg;
     const char *context;
     size_t i;
+    int rc;
 
     for (i = 0; i < c->nbuilds; i++)
         if (c->builds[i].svc == svc)
@@ -644,11 +625,10 @@ static const struct build *service_build(struct vctx *c,
     bd->context = context ? normalize(c, context) : NULL;
     if (!bd->context)
         return bd;
-    df = cz_model_dockerfile(c->model, &build, &why);
-    if (!df && why->code == CZ_ENOMEM)
-        fail(c, CZ_ENOMEM);
-    stage = df ? cz_build_stage(&build, df) : NULL;
-    if (!stage || cz_dockerfile_config(df, stage, &cfg, &err))
+    rc = cz_build_config(c->model, &build, &cfg);
+    if (rc == CZ_ENOMEM)
+        fail(c, rc);
+    if (rc)
         return bd;
     bd->known = 1;
     bd->workdir = cfg.workdir;
@@ -711,7 +691,7 @@ static struct shared *share(struct vctx *c, const struct cz_service *svc,
                             struct mount *m, enum top kind)
 {
     struct cz_buf b = CZ_BUF_INIT, name = CZ_BUF_INIT;
-    struct shared *sh = NULL;
+    struct shared *sh = NULL, *grown;
     const char *part;
     size_t i, len;
     unsigned n;
@@ -719,18 +699,13 @@ static struct shared *share(struct vctx *c, const struct cz_service *svc,
     for (i = 0; i < c->nshared; i++)
         if (c->shared[i].kind == kind && strcmp(c->shared[i].key, m->key) == 0)
             return &c->shared[i];
-    if (c->nshared == c->capshared) {
-        size_t cap = c->capshared ? 2 * c->capshared : 8;
-        sh = cz_arena_alloc(&c->ar, cap * sizeof(*sh));
-        if (!sh) {
-            fail(c, CZ_ENOMEM);
-            return NULL;
-        }
-        if (c->nshared)
-            memcpy(sh, c->shared, c->nshared * sizeof(*sh));
-        c->shared = sh;
-        c->capshared = cap;
+    grown = cz_arena_grow(&c->ar, c->shared, c->nshared, &c->capshared,
+                          sizeof(*grown));
+    if (!grown) {
+        fail(c, CZ_ENOMEM);
+        return NULL;
     }
+    c->shared = grown;
     part = last_part(m->key);
     if (!strcmp(part, ".") || !strcmp(part, "..") || !strcmp(part, "~") ||
         !strcmp(part, "/") || is_windows(part))
@@ -1383,7 +1358,7 @@ static void read_top(struct vctx *c)
         struct cz_node *map = cz_node_resolve(cz_map_get(c->model->root,
                                                          top_key[k]));
         c->top[k] = map;
-        if (map && !is_null(map) && map->kind != CZ_NODE_MAPPING)
+        if (map && !cz_node_is_null(map) && map->kind != CZ_NODE_MAPPING)
             c->top_bad[k] = 1;
         for (i = 0; map && map->kind == CZ_NODE_MAPPING &&
                     i < cz_map_len(map); i++)
@@ -1416,7 +1391,7 @@ static void write_top(struct vctx *c)
 
     for (k = 0; k < 2 && !c->rc; k++) {
         struct cz_node *map = c->top[k], *fresh = NULL;
-        if (!map || is_null(map))
+        if (!map || cz_node_is_null(map))
             map = fresh = cz_node_new_map(c->doc);
         for (i = 0; i < c->nshared && map && !c->rc; i++) {
             struct cz_node *value;

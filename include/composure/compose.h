@@ -106,6 +106,17 @@ CZ_API int cz_model_interpolate(const struct cz_model *model, const char *s,
                                 size_t len, struct cz_buf *out,
                                 int *unknown);
 
+/*
+ * cz_model_expand() - s interpolated as cz_model_interpolate() does it,
+ * copied into the model's arena (kept until cz_model_release). Sets
+ * *unknown to 1 when a variable has no value and no default, or the
+ * syntax is broken, else to 0; the copy then has nothing where such a
+ * variable was (compose warns and does the same), so a caller that must
+ * not guess tests *unknown. Returns NULL only on ENOMEM (*unknown is 0).
+ */
+CZ_API const char *cz_model_expand(struct cz_model *model, const char *s,
+                                   int *unknown);
+
 /* The value of .env variable name, or NULL. */
 CZ_API const char *cz_model_var(const struct cz_model *model,
                                 const char *name);
@@ -181,5 +192,20 @@ CZ_API struct cz_dockerfile *cz_model_dockerfile(struct cz_model *model,
  */
 CZ_API const struct cz_df_stage *
 cz_build_stage(const struct cz_build *build, const struct cz_dockerfile *df);
+
+struct cz_df_config;
+
+/*
+ * cz_build_config() - what the stage that build builds ends up with:
+ * cz_dockerfile_config() for cz_build_stage() of cz_model_dockerfile().
+ * A target that names no stage gives nothing (as `docker build --target`
+ * fails); a caller that falls back to the final stage goes step by step.
+ * Fills cfg (strings kept until cz_model_release) and returns CZ_OK;
+ * CZ_ENOMEM; or CZ_EINPUT when the Dockerfile cannot be read or parsed,
+ * or has no such stage.
+ */
+CZ_API int cz_build_config(struct cz_model *model,
+                           const struct cz_build *build,
+                           struct cz_df_config *cfg);
 
 #endif

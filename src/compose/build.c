@@ -41,22 +41,19 @@ static const char *scalar(const struct cz_node *node)
     return node && node->kind == CZ_NODE_SCALAR ? node->value : NULL;
 }
 
+/* s interpolated; NULL when s is, on ENOMEM, or (out->unresolved set)
+ * when a variable in it has no value. */
 static const char *expand(struct cz_model *model, const char *s,
                           struct cz_build *out)
 {
-    struct cz_buf buf = CZ_BUF_INIT;
-    const char *res = NULL;
-    int unknown = 0;
+    int unknown;
 
     if (!s)
         return NULL;
-    if (cz_model_interpolate(model, s, strlen(s), &buf, &unknown) == CZ_OK &&
-        !unknown)
-        res = cz_arena_strndup(&model->ar, buf.buf, buf.len);
+    s = cz_model_expand(model, s, &unknown);
     if (unknown)
         out->unresolved = 1;
-    cz_buf_release(&buf);
-    return res;
+    return unknown ? NULL : s;
 }
 
 static int is_remote(const char *context)
@@ -244,6 +241,22 @@ const struct cz_df_stage *cz_build_stage(const struct cz_build *build,
             strcasecmp(df->stages[i].name, build->target) == 0)
             stage = &df->stages[i];
     return stage;
+}
+
+int cz_build_config(struct cz_model *model, const struct cz_build *build,
+                    struct cz_df_config *cfg)
+{
+    const struct cz_error *why;
+    const struct cz_df_stage *stage;
+    struct cz_dockerfile *df = cz_model_dockerfile(model, build, &why);
+    struct cz_error err = {0};
+
+    if (!df)
+        return why->code;
+    stage = cz_build_stage(build, df);
+    if (!stage)
+        return CZ_EINPUT;
+    return cz_dockerfile_config(df, stage, cfg, &err);
 }
 
 void cz_model_release_dockerfiles(struct cz_model *model)

@@ -77,18 +77,12 @@ static int env_value(const char *s, const char *end, struct cz_buf *out,
 static int env_add(struct cz_model *model, const char *name, size_t nlen,
                    const char *value, size_t vlen, size_t *cap)
 {
-    struct cz_var *vars;
+    struct cz_var *vars = cz_arena_grow(&model->ar, model->vars,
+                                        model->nvars, cap, sizeof(*vars));
 
-    if (model->nvars == *cap) {
-        size_t ncap = *cap ? *cap * 2 : 16;
-        vars = cz_arena_alloc(&model->ar, ncap * sizeof(*vars));
-        if (!vars)
-            return CZ_ENOMEM;
-        if (model->nvars)
-            memcpy(vars, model->vars, model->nvars * sizeof(*vars));
-        model->vars = vars;
-        *cap = ncap;
-    }
+    if (!vars)
+        return CZ_ENOMEM;
+    model->vars = vars;
     vars = &model->vars[model->nvars];
     vars->name = cz_arena_strndup(&model->ar, name, nlen);
     vars->value = cz_arena_strndup(&model->ar, value, vlen);
@@ -315,15 +309,24 @@ const char *cz_model_join(struct cz_model *model, const char *dir,
     return res;
 }
 
-const char *cz_model_path(struct cz_model *model, const char *path)
+const char *cz_model_expand(struct cz_model *model, const char *s,
+                            int *unknown)
 {
     struct cz_buf buf = CZ_BUF_INIT;
     const char *res = NULL;
-    int unknown = 0;
 
-    if (cz_model_interpolate(model, path, strlen(path), &buf, &unknown) ==
-            CZ_OK && !unknown)
-        res = cz_model_join(model, model->dir, buf.buf);
+    if (cz_model_interpolate(model, s, strlen(s), &buf, unknown) == CZ_OK)
+        res = cz_arena_strndup(&model->ar, buf.buf, buf.len);
+    if (!res)
+        *unknown = 0;
     cz_buf_release(&buf);
     return res;
+}
+
+const char *cz_model_path(struct cz_model *model, const char *path)
+{
+    int unknown;
+
+    path = cz_model_expand(model, path, &unknown);
+    return path && !unknown ? cz_model_join(model, model->dir, path) : NULL;
 }

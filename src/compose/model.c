@@ -39,13 +39,6 @@ static const char *kind_name(const struct cz_node *node)
     }
 }
 
-static int is_null(const struct cz_node *node)
-{
-    return node && node->kind == CZ_NODE_SCALAR && node->style ==
-           CZ_STYLE_PLAIN && (node->len == 0 || strcmp(node->value, "~") ==
-                              0 || strcmp(node->value, "null") == 0);
-}
-
 /* ---- lookups ------------------------------------------------------------ */
 
 static int lookup_depth(struct cz_node *map, const char *key,
@@ -267,7 +260,7 @@ static int load_services(struct cz_model *model, struct cz_error *err)
         struct cz_node *key = cz_map_key(services, i);
         struct cz_node *node = cz_node_resolve(cz_map_value(services, i));
         struct cz_service *svc = &model->svcs[model->nsvcs];
-        if (is_null(node))
+        if (cz_node_is_null(node))
             continue;   /* compose reads "web:" as a service with nothing */
         if (key->kind != CZ_NODE_SCALAR || !node ||
             node->kind != CZ_NODE_MAPPING)
@@ -300,7 +293,7 @@ int cz_model_load(struct cz_model *model, struct cz_doc *doc,
 
     memset(model, 0, sizeof(*model));
     cz_arena_init(&model->ar);
-    if (!root || (is_null(root) && !root->tag))
+    if (!root || (cz_node_is_null(root) && !root->tag))
         return cz_error_set(err, CZ_EINPUT, "compose.empty", src, CZ_NOPOS,
                             "empty file: no compose document");
     if (root->kind != CZ_NODE_MAPPING)
@@ -309,7 +302,7 @@ int cz_model_load(struct cz_model *model, struct cz_doc *doc,
                             "the top level is %s; a compose file is a "
                             "mapping", kind_name(root));
     services = cz_node_resolve(cz_map_get(root, "services"));
-    if (is_null(services))
+    if (cz_node_is_null(services))
         services = NULL;   /* "services:" with nothing under it */
     if (services && services->kind != CZ_NODE_MAPPING)
         return cz_error_set(err, CZ_EINPUT, "compose.services", src,

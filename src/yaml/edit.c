@@ -69,6 +69,14 @@ int cz_scalar_is(const struct cz_node *node, const char *s)
     return node && node->kind == CZ_NODE_SCALAR && strcmp(node->value, s) == 0;
 }
 
+int cz_node_is_null(const struct cz_node *node)
+{
+    return node && node->kind == CZ_NODE_SCALAR &&
+           node->style == CZ_STYLE_PLAIN &&
+           (node->len == 0 || strcmp(node->value, "~") == 0 ||
+            strcmp(node->value, "null") == 0);
+}
+
 long cz_map_find(const struct cz_node *map, const char *key)
 {
     size_t i;

@@ -1,0 +1,147 @@
+/*
+ * transforms/replicas.h - what replicas.c (classification and the deploy
+ * edits) and replicas_ports.c (published ports and the reverse proxies in
+ * front of a service) share. Private to these two files.
+ *
+ * Ownership: strings live in cx->ar, released when the transform returns;
+ * interpolated strings live in the model's arena.
+ */
+#ifndef CZ_TRANSFORMS_REPLICAS_H
+#define CZ_TRANSFORMS_REPLICAS_H
+
+#include "composure/transform.h"
+
+enum svc_state {
+    ST_REPLICATE,
+    ST_SKIP
+};
+
+struct svc_info {
+    struct cz_service *svc;
+    enum svc_state state;
+    const char *blocker;          /* a service that shares its deploy */
+    struct {                      /* why it is skipped, said in file order */
+        enum cz_level level;
+        uint32_t pos;
+        const char *rule;
+        char msg[640];
+    } why;
+    int base_done;                /* base_image was looked for */
+    const char *base_image;       /* FROM of the stage it builds, or NULL */
+    int built;                    /* has build: */
+    int proxy;                    /* -1 not judged yet, else 0 or 1 */
+};
+
+/* One run of the transform over one compose file. */
+struct ctx {
+    struct cz_run *run;
+    struct cz_model *model;
+    struct cz_report *rep;
+    struct cz_error *err;
+    struct cz_doc *doc;
+    struct cz_arena ar;           /* strings of this run */
+    struct svc_info *info;        /* one per model->svcs[] */
+    size_t ninfo;
+    int rc;                       /* first error (sticky) */
+};
+
+/* A short-syntax volume: [source:]target[:mode]. */
+struct rp_mount {
+    char buf[1024];
+    const char *source;   /* NULL for an anonymous volume */
+    const char *target;
+    const char *mode;     /* "" when none */
+};
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static inline const char *sval(struct cz_node *node)
+{
+    node = cz_node_resolve(node);
+    return node && node->kind == CZ_NODE_SCALAR ? node->value : NULL;
+}
+
+static inline int is_kind(struct cz_node *node, enum cz_node_kind kind)
+{
+    node = cz_node_resolve(node);
+    return node && node->kind == kind;
+}
+
+static inline uint32_t at(const struct cz_node *node)
+{
+    return node && CZ_SPAN_VALID(node->span) ? node->span.start : CZ_NOPOS;
+}
+
+/* Where a finding about node of si goes: node, when it is in this file's
+ * original text, else the service's name. */
+static inline uint32_t at_in(struct ctx *cx, struct svc_info *si,
+                             struct cz_doc *doc, const struct cz_node *node)
+{
+    return doc == cx->doc && at(node) != CZ_NOPOS ? at(node)
+                                                  : at(si->svc->key);
+}
+
+static inline void fail(struct ctx *cx, int rc)
+{
+    if (!cx->rc)
+        cx->rc = rc;
+}
+
+static inline int image_parse(const char *image, struct cz_imageref *ref)
+{
+    struct cz_error err = {0};
+
+    return image && !cz_image_parse(image, ref, &err);
+}
+
+/* ---- replicas.c --------------------------------------------------------- */
+
+/* Adds a finding to the report (cx->rc is CZ_ENOMEM when that fails). */
+void cz_rp_note(struct ctx *cx, enum cz_level level, uint32_t pos,
+                const char *rule, const char *fmt, ...) CZ_PRINTF(5, 6);
+
+/* s interpolated (cz_model_expand()): *unknown is set when a variable has
+ * no value, and the copy then has nothing in its place. NULL only on
+ * ENOMEM (cx->rc set). */
+const char *cz_rp_expand(struct ctx *cx, const char *s, int *unknown);
+
+/* The effective value at path (n keys: deploy, update_config, ...) for
+ * svc, through merge keys and then its `extends` chain. Fills out and
+ * returns 1 when found, 0 when not. */
+int cz_rp_svc_get(struct cz_service *svc, const char *const *path, size_t n,
+                  struct cz_value *out);
+
+static inline int svc_get1(struct cz_service *svc, const char *key,
+                           struct cz_value *out)
+{
+    return cz_rp_svc_get(svc, &key, 1, out);
+}
+
+/* What a service runs from: the base of the stage it builds, else its
+ * image, interpolated (*unknown as for cz_rp_expand()); NULL when neither
+ * is known. */
+const char *cz_rp_svc_runs(struct ctx *cx, struct svc_info *si,
+                           int *unknown);
+
+/* The first service other than self whose configuration holds node (of
+ * those not replicated, when skipped_only), or NULL. */
+const char *cz_rp_other_user(struct ctx *cx, struct svc_info *self,
+                             const struct cz_node *node, int skipped_only);
+
+/* A fresh scalar (a plain token when plain, else a string), or NULL with
+ * cx->rc set. */
+struct cz_node *cz_rp_new_scalar(struct ctx *cx, const char *s, int plain);
+
+/* The host path that a volumes item (alias followed) binds: a short-syntax
+ * source that is a host path (pointing into m), or the source of a
+ * long-syntax bind; NULL for anything else. */
+const char *cz_rp_bind_source(struct cz_node *item, struct rp_mount *m);
+
+/* ---- replicas_ports.c --------------------------------------------------- */
+
+/* The fixed host ports of si, which runs more than one replica: warns, or
+ * (--ports=expose, behind a reverse proxy of the file) moves them to
+ * expose:. Failures go to cx->rc. */
+void cz_rp_handle_ports(struct ctx *cx, struct svc_info *si);
+
+#endif
