@@ -1138,6 +1138,14 @@ static int do_depends_on(struct hc *hc, const struct cz_service *svc)
     if (!cz_service_lookup(hc->model, svc, "depends_on", &v))
         return CZ_OK;
     dep = v.node;
+    for (i = 0; i < hc->ndone; i++)
+        if (hc->done[i] == dep)
+            return CZ_OK;   /* shared through an anchor: edited once */
+    hc->done = cz_arena_grow(&hc->ar, hc->done, hc->ndone, &hc->capdone,
+                             sizeof(*hc->done));
+    if (!hc->done)
+        return oom(hc);
+    hc->done[hc->ndone++] = dep;
     if (dep->kind == CZ_NODE_SEQUENCE) {
         for (i = 0; i < dep->n; i++)
             n += healthy(hc, cz_hc_scalar(cz_node_resolve(dep->items[i])));
@@ -1174,7 +1182,7 @@ static int do_depends_on(struct hc *hc, const struct cz_service *svc)
 static int healthcheck_apply(struct cz_run *run, struct cz_model *model,
                              struct cz_report *rep, struct cz_error *err)
 {
-    struct hc hc = {run, model, model->doc, rep, err, {0}, NULL};
+    struct hc hc = {run, model, model->doc, rep, err, {0}, NULL, NULL, 0, 0};
     size_t i;
     int rc = CZ_OK;
 

@@ -21,6 +21,8 @@ struct hc {
     struct cz_error *err;
     struct cz_arena ar;             /* scratch for words and strings */
     unsigned char *state;           /* enum svc_state, per model->svcs[] */
+    struct cz_node **done;          /* depends_on lists edited already: an */
+    size_t ndone, capdone;          /* anchor shared by services is one */
 };
 
 /* Words of a command line, in hc->ar. */
