@@ -100,7 +100,7 @@ static int env_parse(struct cz_model *model, struct cz_source *src,
     size_t cap = 0;
     int rc = CZ_OK;
 
-    for (line = s; line < end && !rc; line = eol + 1) {
+    for (line = s; line < end && !rc; line = eol < end ? eol + 1 : end) {
         const char *name;
         eol = memchr(line, '\n', (size_t)(end - line));
         if (!eol)

@@ -41,14 +41,31 @@ static const char *kind_name(const struct cz_node *node)
 
 /* ---- lookups ------------------------------------------------------------ */
 
-static int lookup_depth(struct cz_node *map, const char *key,
-                        struct cz_value *out, int depth)
+/* The mappings one lookup has searched: `<<: [*a, *a]` chains would make
+ * a plain walk exponential; a mapping searched once has no more to say,
+ * since the first match wins. Past MAX_VISITED mappings the lookup stops:
+ * no real file merges that many. */
+#define MAX_VISITED 256
+
+struct visit {
+    const struct cz_node *seen[MAX_VISITED];
+    size_t n;
+};
+
+static int lookup_in(struct cz_node *map, const char *key,
+                     struct cz_value *out, int depth, struct visit *vis)
 {
     size_t i, j;
 
     map = cz_node_resolve(map);
     if (!map || map->kind != CZ_NODE_MAPPING || depth > MAX_MERGE_DEPTH)
         return 0;
+    for (i = 0; i < vis->n; i++)
+        if (vis->seen[i] == map)
+            return 0;
+    if (vis->n == MAX_VISITED)
+        return 0;
+    vis->seen[vis->n++] = map;
     for (i = 0; i < cz_map_len(map); i++)
         if (cz_scalar_is(cz_map_key(map, i), key) && strcmp(key, "<<")) {
             out->node = cz_node_resolve(cz_map_value(map, i));
@@ -64,9 +81,9 @@ static int lookup_depth(struct cz_node *map, const char *key,
         merge = cz_node_resolve(cz_map_value(map, i));
         if (merge && merge->kind == CZ_NODE_SEQUENCE) {
             for (j = 0; j < merge->n; j++)
-                if (lookup_depth(merge->items[j], key, out, depth + 1))
+                if (lookup_in(merge->items[j], key, out, depth + 1, vis))
                     return 1;
-        } else if (lookup_depth(merge, key, out, depth + 1)) {
+        } else if (lookup_in(merge, key, out, depth + 1, vis)) {
             return 1;
         }
     }
@@ -76,8 +93,11 @@ static int lookup_depth(struct cz_node *map, const char *key,
 int cz_mapping_lookup(struct cz_node *map, const char *key,
                       struct cz_value *out)
 {
+    struct visit vis;
+
+    vis.n = 0;
     memset(out, 0, sizeof(*out));
-    return lookup_depth(map, key, out, 0);
+    return lookup_in(map, key, out, 0, &vis);
 }
 
 int cz_service_lookup(const struct cz_model *model,
