@@ -53,8 +53,10 @@ struct cz_model {
  * content ("compose.empty"), a top level that is not a mapping
  * ("compose.root"), a `services` that is not a mapping ("compose.services"),
  * a service that is not a mapping ("compose.service"), an unreadable or
- * invalid .env ("compose.env"). An `extends` that cannot be followed is not
- * an error here: the service's extends_failed is set and transforms warn.
+ * invalid .env ("compose.env"), a file that `extends` names and that cannot
+ * be read or parsed (its own error and place). An `extends` whose service
+ * is not found is not an error here: the service's extends_failed is set
+ * and transforms warn.
  */
 CZ_API int cz_model_load(struct cz_model *model, struct cz_doc *doc,
                          struct cz_error *err);

@@ -102,7 +102,6 @@ int cz_service_build(struct cz_model *model, const struct cz_service *svc,
 {
     const char *context = ".", *file = "Dockerfile", *written;
     struct cz_value f;
-    struct cz_buf path = CZ_BUF_INIT;
 
     memset(out, 0, sizeof(*out));
     if (!cz_service_lookup(model, svc, "build", &out->value))
@@ -138,12 +137,7 @@ int cz_service_build(struct cz_model *model, const struct cz_service *svc,
                                  context);
     if (!out->context || !file || out->inline_text)
         return 1;
-    if (file[0] == '/')
-        cz_buf_adds(&path, file);
-    else
-        cz_buf_addf(&path, "%s/%s", out->context, file);
-    out->dockerfile = cz_arena_strndup(&model->ar, path.buf, path.len);
-    cz_buf_release(&path);
+    out->dockerfile = cz_model_join(model, out->context, file);
     return 1;
 }
 

@@ -19,6 +19,7 @@
 
 struct cz_model_file {
     struct cz_model_file *next;
+    struct cz_error err;        /* why it could not be read or parsed */
     char *path;                 /* as asked for, to read each file once */
     struct cz_source *src;
     struct cz_doc *doc;
@@ -165,7 +166,6 @@ static struct cz_model_file *load_file(struct cz_model *model,
                                        const char *path)
 {
     struct cz_model_file *file;
-    struct cz_error err = {0};
     char *slash;
 
     for (file = model->files; file; file = file->next)
@@ -177,7 +177,12 @@ static struct cz_model_file *load_file(struct cz_model *model,
     file->next = model->files;
     model->files = file;
     file->path = strdup(path);
-    if (!file->path || cz_io_read(path, CZ_IO_MAX_FILE, &file->src, &err))
+    if (!file->path) {
+        cz_error_set(&file->err, CZ_ENOMEM, NULL, NULL, CZ_NOPOS,
+                     "out of memory");
+        return NULL;
+    }
+    if (cz_io_read(path, CZ_IO_MAX_FILE, &file->src, &file->err))
         return NULL;
     file->dir = strdup(path);
     if (!file->dir)
@@ -187,7 +192,7 @@ static struct cz_model_file *load_file(struct cz_model *model,
         slash[slash == file->dir] = '\0';
     else
         strcpy(file->dir, ".");
-    if (cz_doc_parse(file->src, &file->doc, &err))
+    if (cz_doc_parse(file->src, &file->doc, &file->err))
         file->doc = NULL;
     return file->doc ? file : NULL;
 }
@@ -201,7 +206,6 @@ static struct cz_service *extends_target(struct cz_model *model,
     struct cz_value v;
     struct cz_node *name = NULL, *file = NULL;
     struct cz_model_file *f;
-    struct cz_buf path = CZ_BUF_INIT;
     struct cz_service *base = NULL;
 
     if (!cz_mapping_lookup(svc->node, "extends", &v))
@@ -229,16 +233,16 @@ static struct cz_service *extends_target(struct cz_model *model,
         if (base && base->node != svc->node)
             base->base = extends_target(model, base, f->dir, depth + 1);
     } else if (file->kind == CZ_NODE_SCALAR) {
-        if (file->value[0] != '/')
-            cz_buf_addf(&path, "%s/", dir);
-        cz_buf_adds(&path, file->value);
-        f = load_file(model, path.buf);
+        int unknown = 0;
+        const char *named = cz_model_expand(model, file->value, &unknown);
+        const char *joined = named && !unknown
+                                 ? cz_model_join(model, dir, named) : NULL;
+        f = joined ? load_file(model, joined) : NULL;
         if (f)
             base = foreign_service(model, f, name->value);
         if (base && base->node != svc->node)
             base->base = extends_target(model, base, f->dir, depth + 1);
     }
-    cz_buf_release(&path);
     if (base == svc)
         base = NULL;
     if (base)
@@ -267,6 +271,7 @@ static void cut_cycles(struct cz_model *model)
 
 static int load_services(struct cz_model *model, struct cz_error *err)
 {
+    struct cz_model_file *file;
     struct cz_node *services = model->services;
     size_t i, n = services ? cz_map_len(services) : 0;
 
@@ -300,6 +305,13 @@ static int load_services(struct cz_model *model, struct cz_error *err)
         model->svcs[i].base = extends_target(model, &model->svcs[i],
                                              model->dir, 0);
     cut_cycles(model);
+    /* A file that `extends` names but that cannot be read or parsed is bad
+     * input, as it is for compose: say where it is broken. */
+    for (file = model->files; file; file = file->next)
+        if (file->err.code) {
+            *err = file->err;
+            return err->code;
+        }
     return CZ_OK;
 }
 
