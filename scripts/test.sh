@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
+scripts/fetch-schema.sh    # the compose-spec schema tests/t_schema.sh uses
 
 jobs=$(nproc)
 echo "== build (RelWithDebInfo)"

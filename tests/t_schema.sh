@@ -10,8 +10,11 @@ build=$2
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
 corpus=$(cd "$repo/.." && pwd)/shared/corpus
-"$repo/scripts/fetch-schema.sh" "$build/schema"
-schema=$build/schema/compose.schema.json
+schema=$repo/.deps/compose.schema.json   # put there by scripts/fetch-schema.sh
+if [ ! -s "$schema" ]; then
+    echo "t_schema: no $schema: run scripts/fetch-schema.sh" >&2
+    exit 1
+fi
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
