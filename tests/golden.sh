@@ -18,8 +18,10 @@ case_dir=$(cd "$2" && pwd)
 name=$(basename "$case_dir")
 update=${UPDATE_GOLDEN:-${CZ_GOLDEN_UPDATE:-}}
 tmp=$(mktemp -d)
-# Pins come from the case's lock file only, never from the user's cache.
-export XDG_CACHE_HOME=$tmp/cache
+# Pins come from the case's lock file only, never from the user's cache,
+# credentials or a registry.
+export XDG_CACHE_HOME=$tmp/cache HOME=$tmp/home DOCKER_CONFIG=$tmp/docker
+export COMPOSURE_OFFLINE=1
 trap 'rm -rf "$tmp"' EXIT
 fail=0
 

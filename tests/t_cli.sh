@@ -7,7 +7,7 @@ set -uo pipefail
 bin=$1
 build=$2
 tmp=$(mktemp -d)
-export XDG_CACHE_HOME=$tmp/cache
+export XDG_CACHE_HOME=$tmp/cache COMPOSURE_OFFLINE=1
 trap 'rm -rf "$tmp"' EXIT
 fail=0
 no() { echo "FAIL: $*"; fail=1; }

@@ -19,7 +19,7 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 # No registry here: pins come from lock files, never from the user's cache.
-export XDG_CACHE_HOME=$tmp/cache
+export XDG_CACHE_HOME=$tmp/cache COMPOSURE_OFFLINE=1
 n=0 fail=0
 check() {  # check NAME DIR: DIR holds one project, migrated in place
     local name=$1 dir=$2 out

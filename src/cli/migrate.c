@@ -83,7 +83,9 @@ static const char pin_help_text[] =
     "                       compose file)\n"
     "      --offline        use only the lock file and the cache "
     "($XDG_CACHE_HOME/\n"
-    "                       composure); what they lack stays unpinned\n"
+    "                       composure); what they lack stays unpinned. "
+    "Also\n"
+    "                       COMPOSURE_OFFLINE=1 in the environment\n"
     "      --require-pinned exit 4 when an image cannot be pinned\n"
     "      --insecure-registry HOST  reach HOST over plain HTTP "
     "(repeatable)\n"
@@ -731,6 +733,8 @@ static int run_command(enum command cmd, int argc, char **argv)
         return rc < 0 ? 0 : cz_cli_exit_status(rc);
     }
     o.popts.insecure = &o.insecure;
+    if (getenv("COMPOSURE_OFFLINE") && *getenv("COMPOSURE_OFFLINE"))
+        o.popts.offline = 1;   /* CI without a network, and the tests */
     o.popts.fresh = cmd == CMD_LOCK;   /* a lock file records today's pins */
     rc = cz_rules_load(&rules, o.rules_path, &err);
     for (i = 0; !rc && cz_transforms[i]; i++)
