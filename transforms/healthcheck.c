@@ -941,8 +941,11 @@ static int do_image(struct hc *hc, size_t si, const struct cz_node *node)
 static const struct cz_node *written_value(const struct cz_model *model,
                                            const struct cz_service *svc)
 {
-    size_t i;
+    size_t i = svc->key->index;   /* its place among the parsed keys */
 
+    if (i < cz_map_len(model->services) &&
+        cz_map_key(model->services, i) == svc->key)
+        return cz_map_value(model->services, i);
     for (i = 0; i < cz_map_len(model->services); i++)
         if (cz_map_key(model->services, i) == svc->key)
             return cz_map_value(model->services, i);
@@ -1006,12 +1009,11 @@ static int do_service(struct hc *hc, size_t si)
 
 static int healthy(const struct hc *hc, const char *name)
 {
-    size_t i;
+    const struct cz_service *svc = name ? cz_model_service(hc->model, name)
+                                        : NULL;
+    size_t i = svc ? (size_t)(svc - hc->model->svcs) : 0;
 
-    for (i = 0; name && i < hc->model->nsvcs; i++)
-        if (strcmp(hc->model->svcs[i].name, name) == 0)
-            return hc->state[i] == ST_HAS || hc->state[i] == ST_ADDED;
-    return 0;
+    return svc && (hc->state[i] == ST_HAS || hc->state[i] == ST_ADDED);
 }
 
 static struct cz_node *condition(struct hc *hc, const char *cond, int flow)

@@ -269,27 +269,42 @@ static const struct cz_rule *image_rule(struct ctx *cx, const char *image)
 
 /* ---- classification ----------------------------------------------------- */
 
-/* A service that some other service waits for until it has exited 0. */
-static const char *awaited_to_finish(struct ctx *cx, struct svc_info *si)
+/* Notes, for every service, one that waits for it until it has exited 0,
+ * and whether another extends it: one pass over all services, not one per
+ * service. */
+static void note_awaited(struct ctx *cx)
 {
     struct cz_value v;
-    struct cz_node *dep, *cond;
-    size_t i;
+    struct cz_node *cond;
+    size_t i, k;
+    int hops;
 
     for (i = 0; i < cx->ninfo; i++) {
-        if (&cx->info[i] == si ||
-            !svc_get1(cx->info[i].svc, "depends_on", &v) ||
+        const struct cz_service *base = cx->info[i].svc->base;
+        for (hops = 0; base && hops <= MAX_HOPS; hops++, base = base->base)
+            if (base >= cx->model->svcs &&
+                base < cx->model->svcs + cx->model->nsvcs)
+                cx->info[base - cx->model->svcs].extended = 1;
+    }
+    for (i = 0; i < cx->ninfo; i++) {
+        if (!svc_get1(cx->info[i].svc, "depends_on", &v) ||
             !is_kind(v.node, CZ_NODE_MAPPING))
             continue;
-        dep = cz_node_resolve(cz_map_get(v.node, si->svc->name));
-        if (!is_kind(dep, CZ_NODE_MAPPING))
-            continue;
-        cond = cz_map_get(cz_node_resolve(dep), "condition");
-        if (sval(cond) &&
-            strcmp(sval(cond), "service_completed_successfully") == 0)
-            return cx->info[i].svc->name;
+        for (k = 0; k < cz_map_len(v.node); k++) {
+            struct cz_node *dep = cz_node_resolve(cz_map_value(v.node, k));
+            struct cz_service *target;
+            if (!is_kind(dep, CZ_NODE_MAPPING) ||
+                !sval(cz_map_key(v.node, k)))
+                continue;
+            cond = cz_map_get(dep, "condition");
+            target = cz_model_service(cx->model, sval(cz_map_key(v.node, k)));
+            if (target && target != cx->info[i].svc && sval(cond) &&
+                strcmp(sval(cond), "service_completed_successfully") == 0 &&
+                !cx->info[target - cx->model->svcs].awaited_by)
+                cx->info[target - cx->model->svcs].awaited_by =
+                    cx->info[i].svc->name;
+        }
     }
-    return NULL;
 }
 
 /* 1 when a deploy/restart setting makes the service a one-shot, with the
@@ -320,7 +335,7 @@ static int one_shot(struct ctx *cx, struct svc_info *si, char *why,
         snprintf(why, size, "deploy.mode: %s", sval(v.node));
         return 1;
     }
-    waiter = awaited_to_finish(cx, si);
+    waiter = si->awaited_by;
     if (waiter) {
         snprintf(why, size, "'%s' waits for it to complete successfully",
                  waiter);
@@ -515,16 +530,48 @@ static int svc_reaches(struct cz_service *svc, const struct cz_node *node)
     return 0;
 }
 
+/* Whether a node could be in another service's configuration: only
+ * through an anchor on it or above it, or when it lies outside self's own
+ * mapping. Else only a service that extends self can reach it. */
+static int may_be_shared(const struct cz_node *node,
+                         const struct cz_service *self)
+{
+    for (; node; node = node->parent) {
+        if (node->anchor)
+            return 1;
+        if (node == self->node)
+            return 0;
+    }
+    return 1;
+}
+
+static int extends_from(const struct cz_service *svc,
+                        const struct cz_service *base)
+{
+    int hops;
+
+    for (hops = 0; svc && hops <= MAX_HOPS; hops++, svc = svc->base)
+        if (svc->base == base)
+            return 1;
+    return 0;
+}
+
 /* The first service other than self whose configuration holds node (of
- * those not replicated, when skipped_only), or NULL. */
+ * those not replicated, when skipped_only), or NULL. The walk over every
+ * service is kept for nodes an anchor could share, so that a file without
+ * anchors costs linear time. */
 const char *cz_rp_other_user(struct ctx *cx, struct svc_info *self,
                              const struct cz_node *node, int skipped_only)
 {
+    int shared = may_be_shared(node, self->svc);
     size_t i;
 
+    if (!shared && !self->extended)
+        return NULL;
     for (i = 0; i < cx->ninfo; i++)
         if (&cx->info[i] != self &&
             (!skipped_only || cx->info[i].state != ST_REPLICATE) &&
+            (shared || extends_from(cx->info[i].svc, self->svc)) &&
             svc_reaches(cx->info[i].svc, node))
             return cx->info[i].svc->name;
     return NULL;
@@ -873,6 +920,7 @@ static int replicas_apply(struct cz_run *run, struct cz_model *model,
         cx.info[i].svc = &model->svcs[i];
         cx.info[i].proxy = -1;
     }
+    note_awaited(&cx);
     for (i = 0; i < cx.ninfo && !cx.rc; i++)
         classify(&cx, &cx.info[i]);
     do {

@@ -30,6 +30,9 @@ struct svc_info {
     const char *base_image;       /* FROM of the stage it builds, or NULL */
     int built;                    /* has build: */
     int proxy;                    /* -1 not judged yet, else 0 or 1 */
+    const char *awaited_by;       /* a service that waits for it to exit 0
+                                   * (service_completed_successfully) */
+    int extended;                 /* another service extends it */
 };
 
 /* One run of the transform over one compose file. */

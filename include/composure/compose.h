@@ -39,6 +39,9 @@ struct cz_model {
 
     struct cz_service *svcs;    /* in file order */
     size_t nsvcs;
+    uint32_t *by_name;          /* index into svcs + 1 by name hash (0:
+                                 * empty); 2 * nsvcs slots, a power of 2 */
+    size_t nslots;
     struct cz_var *vars;        /* from <dir>/.env */
     size_t nvars;
 

@@ -121,14 +121,51 @@ int cz_service_lookup(const struct cz_model *model,
     return 0;
 }
 
+static size_t name_hash(const char *s)
+{
+    uint32_t h = 2166136261u;
+
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+/* Services by name in an open-addressing table, so that transforms that
+ * look services up for each other stay linear. A name given twice (YAML
+ * forbids it; libyaml lets it through) finds the first. */
+static int index_services(struct cz_model *model)
+{
+    size_t i, slots = 16, h;
+
+    while (slots < 2 * model->nsvcs)
+        slots *= 2;
+    model->by_name = cz_arena_alloc(&model->ar, slots * sizeof(uint32_t));
+    if (!model->by_name)
+        return CZ_ENOMEM;
+    model->nslots = slots;
+    for (i = 0; i < model->nsvcs; i++) {
+        for (h = name_hash(model->svcs[i].name) & (slots - 1);
+             model->by_name[h]; h = (h + 1) & (slots - 1))
+            if (strcmp(model->svcs[model->by_name[h] - 1].name,
+                       model->svcs[i].name) == 0)
+                break;
+        if (!model->by_name[h])
+            model->by_name[h] = (uint32_t)i + 1;
+    }
+    return CZ_OK;
+}
+
 struct cz_service *cz_model_service(const struct cz_model *model,
                                     const char *name)
 {
-    size_t i;
+    size_t h;
 
-    for (i = 0; i < model->nsvcs; i++)
-        if (strcmp(model->svcs[i].name, name) == 0)
-            return &model->svcs[i];
+    if (!model->nslots)
+        return NULL;
+    for (h = name_hash(name) & (model->nslots - 1); model->by_name[h];
+         h = (h + 1) & (model->nslots - 1))
+        if (strcmp(model->svcs[model->by_name[h] - 1].name, name) == 0)
+            return &model->svcs[model->by_name[h] - 1];
     return NULL;
 }
 
@@ -301,6 +338,9 @@ static int load_services(struct cz_model *model, struct cz_error *err)
         svc->doc = model->doc;
         model->nsvcs++;
     }
+    if (index_services(model))
+        return cz_error_set(err, CZ_ENOMEM, NULL, NULL, CZ_NOPOS,
+                            "out of memory");
     for (i = 0; i < model->nsvcs; i++)
         model->svcs[i].base = extends_target(model, &model->svcs[i],
                                              model->dir, 0);
