@@ -66,18 +66,30 @@ static void lower(char *s)
             *s = (char)(*s - 'A' + 'a');
 }
 
+/* The known host a domain names (lower case; index.docker.io is
+ * docker.io), or NULL; name receives the normalized name. */
+static struct cz_reg_host *host_find(const struct cz_registry *reg,
+                                     const char *domain, char name[256])
+{
+    struct cz_reg_host *h;
+
+    cz_reg_say(name, 256, "%s", domain);
+    lower(name);
+    if (!strcmp(name, "index.docker.io"))
+        cz_reg_say(name, 256, "docker.io");
+    for (h = reg->hosts; h; h = h->next)
+        if (!strcmp(h->name, name))
+            return h;
+    return NULL;
+}
+
 static struct cz_reg_host *host_get(struct cz_registry *reg, const char *domain)
 {
     struct cz_reg_host *h;
     char name[256];
 
-    cz_reg_say(name, sizeof(name), "%s", domain);
-    lower(name);
-    if (!strcmp(name, "index.docker.io"))
-        cz_reg_say(name, sizeof(name), "docker.io");
-    for (h = reg->hosts; h; h = h->next)
-        if (!strcmp(h->name, name))
-            return h;
+    if ((h = host_find(reg, domain, name)))
+        return h;
     h = calloc(1, sizeof(*h));
     if (!h)
         return NULL;
@@ -770,17 +782,10 @@ unsigned long cz_registry_connections(const struct cz_registry *reg)
 const char *cz_registry_host_failure(const struct cz_registry *reg,
                                      const char *domain)
 {
-    const struct cz_reg_host *h;
     char name[256];
+    const struct cz_reg_host *h = host_find(reg, domain, name);
 
-    cz_reg_say(name, sizeof(name), "%s", domain);
-    lower(name);
-    if (!strcmp(name, "index.docker.io"))
-        cz_reg_say(name, sizeof(name), "docker.io");
-    for (h = reg->hosts; h; h = h->next)
-        if (!strcmp(h->name, name))
-            return h->failed ? h->reason : NULL;
-    return NULL;
+    return h && h->failed ? h->reason : NULL;
 }
 
 const char *cz_registry_config_problem(const struct cz_registry *reg)
