@@ -518,6 +518,16 @@ static void test_insert_after_complex_key_without_value(void **state)
     assert_render(fx, "a:\n  ? x\n  z: 2\nc: 1\n");
 }
 
+static void test_insert_after_flow_null_before_line_break(void **state)
+{
+    struct fx *fx = *state;
+
+    /* libyaml puts the null of "{web:" at the "}" a line further down */
+    load(fx, "a: {web:\n   }\n");
+    set(fx, "a", "z", plain(fx, "2"));
+    assert_render(fx, "a: {web: , z: 2\n   }\n");
+}
+
 static void test_insert_after_complex_key_on_its_own_line(void **state)
 {
     struct fx *fx = *state;
@@ -2596,6 +2606,7 @@ int main(void)
         T(test_edit_inside_complex_key_refused),
         T(test_insert_after_complex_key_without_value),
         T(test_insert_after_complex_key_on_its_own_line),
+        T(test_insert_after_flow_null_before_line_break),
         T(test_map_insert_end_before_blank_lines),
         T(test_map_insert_end_after_own_comment),
         T(test_map_insert_end_after_nested_block),

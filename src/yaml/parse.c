@@ -325,9 +325,10 @@ static int attach(struct loader *ld, struct cz_node *node)
 }
 
 /* libyaml puts the empty value of "key:" right after the colon, but the
- * missing value of a "? key" entry at the next token, which may be lines
- * further down: put it at the end of its key instead, so that the entry
- * ends where its text does. */
+ * missing value of a "? key" entry, or of "{key:" followed by a line break,
+ * at the next token, which may be lines further down: put it right after
+ * the key's colon (or the key, when it has none), so that the entry ends
+ * where its text does. */
 static void place_missing_value(struct loader *ld, struct cz_node *node)
 {
     const struct frame *f;
@@ -342,7 +343,12 @@ static void place_missing_value(struct loader *ld, struct cz_node *node)
     key = ld->stack[ld->nstack - 1];
     for (i = key->span.end; i < node->span.start; i++)
         if (ld->src->bytes[i] == '\n' || ld->src->bytes[i] == '\r') {
-            node->span.start = node->span.end = key->span.end;
+            uint32_t at = key->span.end;
+            while (at < node->span.start &&
+                   (ld->src->bytes[at] == ' ' || ld->src->bytes[at] == '\t'))
+                at++;
+            at = ld->src->bytes[at] == ':' ? at + 1 : key->span.end;
+            node->span.start = node->span.end = at;
             node->content = node->span;
             return;
         }

@@ -652,6 +652,10 @@ static void insert_entries(struct render *r, const struct cz_node *coll,
         else
             at = coll->content.start + 1;
         emit_until(r, at > r->pos ? at : r->pos);
+        /* "{web:" with nothing after the colon needs a blank before the
+         * comma: "web:," is no key and null value in flow */
+        if (after >= 0 && at > 0 && r->s[at - 1] == ':')
+            put(r, " ", 1);
         for (i = 0; i < count; i += step) {
             if (after >= 0 || i)
                 puts_(r, ", ");
