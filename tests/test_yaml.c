@@ -518,6 +518,19 @@ static void test_insert_after_complex_key_without_value(void **state)
     assert_render(fx, "a:\n  ? x\n  z: 2\nc: 1\n");
 }
 
+static void test_insert_after_final_block_scalar_without_newline(void **state)
+{
+    struct fx *fx = *state;
+
+    /* the new line would give "run" a trailing line break: "|" -> "|-" */
+    load(fx, "web:\n  command: |\n    run");
+    set(fx, "web", "init", plain(fx, "true"));
+    assert_render(fx, "web:\n  command: |-\n    run\n  init: true");
+    load(fx, "a: |+\n  x");
+    set(fx, "", "b", plain(fx, "1"));
+    assert_render(fx, "a: |-\n  x\nb: 1");
+}
+
 static void test_insert_after_flow_null_before_line_break(void **state)
 {
     struct fx *fx = *state;
@@ -2607,6 +2620,7 @@ int main(void)
         T(test_insert_after_complex_key_without_value),
         T(test_insert_after_complex_key_on_its_own_line),
         T(test_insert_after_flow_null_before_line_break),
+        T(test_insert_after_final_block_scalar_without_newline),
         T(test_map_insert_end_before_blank_lines),
         T(test_map_insert_end_after_own_comment),
         T(test_map_insert_end_after_nested_block),

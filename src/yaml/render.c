@@ -21,6 +21,7 @@
  */
 #include "doc.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,7 @@ struct render {
     const char *eol;
     struct cz_span pending; /* a source comment for the next line end */
     uint32_t moved;       /* where the last pending comment ended */
+    int final_fixed;      /* the text's last block scalar was looked at */
     int rc;               /* first ENOMEM */
 };
 
@@ -632,6 +634,44 @@ static uint32_t comments_above(struct render *r, uint32_t ls, unsigned col)
     }
 }
 
+/* A text that ends inside a "|" or ">" block scalar, with no final line
+ * break: a line added after it would give the scalar a trailing line break
+ * it did not have, unless its chomping says strip. The scalar was copied
+ * verbatim up to here, so its header sits at a known distance from the
+ * end of the output: make it "|-" there. */
+static void strip_final_block_scalar(struct render *r)
+{
+    const struct cz_node *node = r->doc->root;
+    size_t at;
+    char *h;
+
+    r->final_fixed = 1;
+    while (node && (node->kind == CZ_NODE_MAPPING ||
+                    node->kind == CZ_NODE_SEQUENCE) && node->norig &&
+           !(node->flags & CZ_NODE_FRESH))
+        node = node->orig[node->norig - 1];
+    if (!node || node->kind != CZ_NODE_SCALAR || node->flags & CZ_NODE_DIRTY ||
+        (node->style != CZ_STYLE_LITERAL && node->style != CZ_STYLE_FOLDED) ||
+        node->content.end != r->len || r->pos != r->len ||
+        r->len - node->content.start > r->out->len)
+        return;
+    at = r->out->len - (r->len - node->content.start);   /* the '|' */
+    h = r->out->buf + at + 1;
+    if (*h == '-' || (isdigit((unsigned char)*h) && h[1] == '-'))
+        return;
+    if (*h == '+' || (isdigit((unsigned char)*h) && h[1] == '+')) {
+        h[*h == '+' ? 0 : 1] = '-';
+        return;
+    }
+    if (cz_buf_addc(r->out, ' ')) {   /* room for one more byte */
+        r->rc = CZ_ENOMEM;
+        return;
+    }
+    h = r->out->buf + at + 1;
+    memmove(h + 1, h, r->out->len - 1 - (at + 1));
+    *h = '-';
+}
+
 /* Fresh entries placed after parsed entry `after` (-1: before the first);
  * `more` says whether parsed entries follow them. */
 static void insert_entries(struct render *r, const struct cz_node *coll,
@@ -698,6 +738,8 @@ static void insert_entries(struct render *r, const struct cz_node *coll,
         /* At the end of a text without a final line break, keep it so. */
         int last_line = r->pos == r->len && r->len &&
                         r->s[r->len - 1] != '\n' && r->s[r->len - 1] != '\r';
+        if (last_line && !r->final_fixed)
+            strip_final_block_scalar(r);
         if (last_line)
             puts_(r, r->eol);
         spaces(r, col);
