@@ -516,6 +516,10 @@ static void test_insert_after_complex_key_without_value(void **state)
     load(fx, "a:\n  ? x\nc: 1\n");
     set(fx, "a", "z", plain(fx, "2"));
     assert_render(fx, "a:\n  ? x\n  z: 2\nc: 1\n");
+    /* the ':' of an empty value may stand on a line of its own */
+    load(fx, "? x\n:\n");
+    set(fx, "", "z", plain(fx, "2"));
+    assert_render(fx, "? x\n:\nz: 2\n");
 }
 
 static void test_insert_after_final_block_scalar_without_newline(void **state)

@@ -344,8 +344,9 @@ static void place_missing_value(struct loader *ld, struct cz_node *node)
     for (i = key->span.end; i < node->span.start; i++)
         if (ld->src->bytes[i] == '\n' || ld->src->bytes[i] == '\r') {
             uint32_t at = key->span.end;
+            /* the colon may be on a line of its own: "? key\n:" */
             while (at < node->span.start &&
-                   (ld->src->bytes[at] == ' ' || ld->src->bytes[at] == '\t'))
+                   strchr(" \t\r\n", ld->src->bytes[at]))
                 at++;
             at = ld->src->bytes[at] == ':' ? at + 1 : key->span.end;
             node->span.start = node->span.end = at;
