@@ -62,14 +62,8 @@ static int oom(struct cz_error *err)
 
 static struct target *new_target(struct pin *p)
 {
-    if (p->n == p->cap) {
-        size_t cap = p->cap ? p->cap * 2 : 16;
-        struct target *t = realloc(p->targets, cap * sizeof(*t));
-        if (!t)
-            return NULL;
-        p->targets = t;
-        p->cap = cap;
-    }
+    if (cz_array_grow(&p->targets, p->n, &p->cap, sizeof(*p->targets)))
+        return NULL;
     memset(&p->targets[p->n], 0, sizeof(p->targets[p->n]));
     return &p->targets[p->n++];
 }

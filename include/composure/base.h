@@ -146,6 +146,13 @@ CZ_API int cz_buf_grow(struct cz_buf *b, size_t extra);
 CZ_API char *cz_buf_detach(struct cz_buf *b, size_t *len);
 
 
+/*
+ * Makes room for one more item in a malloc'ed array (*items, n of them,
+ * size bytes each): doubles *cap when full. CZ_OK, or CZ_ENOMEM with the
+ * array as it was.
+ */
+CZ_API int cz_array_grow(void *items, size_t n, size_t *cap, size_t size);
+
 /* A list of malloc'ed strings (paths, mostly). */
 struct cz_strlist {
     char **items;

@@ -351,20 +351,32 @@ char *cz_buf_detach(struct cz_buf *b, size_t *len)
     return p;
 }
 
+/* ---- malloc'ed arrays --------------------------------------------------- */
+
+int cz_array_grow(void *items, size_t n, size_t *cap, size_t size)
+{
+    void **array = items, *p;
+    size_t ncap;
+
+    if (n < *cap)
+        return CZ_OK;
+    ncap = *cap ? *cap * 2 : 16;
+    p = realloc(*array, ncap * size);
+    if (!p)
+        return CZ_ENOMEM;
+    *array = p;
+    *cap = ncap;
+    return CZ_OK;
+}
+
 /* ---- string lists ------------------------------------------------------- */
 
 int cz_strlist_add(struct cz_strlist *l, const char *s)
 {
     char *copy;
 
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 8;
-        char **items = realloc(l->items, cap * sizeof(*items));
-        if (!items)
-            return CZ_ENOMEM;
-        l->items = items;
-        l->cap = cap;
-    }
+    if (cz_array_grow(&l->items, l->n, &l->cap, sizeof(*l->items)))
+        return CZ_ENOMEM;
     copy = strdup(s);
     if (!copy)
         return CZ_ENOMEM;

@@ -15,15 +15,9 @@ static int report_push(struct cz_report *rep, enum cz_level level,
 
     if (!msg)
         return CZ_ENOMEM;
-    if (rep->n == rep->cap) {
-        size_t cap = rep->cap ? rep->cap * 2 : 16;
-        f = realloc(rep->items, cap * sizeof(*f));
-        if (!f) {
-            free(msg);
-            return CZ_ENOMEM;
-        }
-        rep->items = f;
-        rep->cap = cap;
+    if (cz_array_grow(&rep->items, rep->n, &rep->cap, sizeof(*rep->items))) {
+        free(msg);
+        return CZ_ENOMEM;
     }
     f = &rep->items[rep->n];
     f->path = path ? strdup(path) : NULL;

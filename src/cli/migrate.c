@@ -569,14 +569,8 @@ static int stage_file(struct writes *w, const char *path, const char *text,
 {
     struct cz_error err = {0};
 
-    if (w->n == w->cap) {
-        size_t cap = w->cap ? w->cap * 2 : 16;
-        struct cz_io_staged *st = realloc(w->st, cap * sizeof(*st));
-        if (!st)
-            return CZ_EINTERNAL;
-        w->st = st;
-        w->cap = cap;
-    }
+    if (cz_array_grow(&w->st, w->n, &w->cap, sizeof(*w->st)))
+        return CZ_EINTERNAL;
     if (cz_io_stage(path, text, len, backup, &w->st[w->n], &err)) {
         cz_report_add_error(rep, &err);
         return cz_cli_exit_status(err.code);

@@ -93,14 +93,8 @@ static int scope_set(struct cz_dockerfile *df, struct scope *sc,
         v->env = env;
         return CZ_OK;
     }
-    if (sc->n == sc->cap) {
-        size_t cap = sc->cap ? sc->cap * 2 : 16;
-        struct var *nv = realloc(sc->v, cap * sizeof(*nv));
-        if (!nv)
-            return CZ_ENOMEM;
-        sc->v = nv;
-        sc->cap = cap;
-    }
+    if (cz_array_grow(&sc->v, sc->n, &sc->cap, sizeof(*sc->v)))
+        return CZ_ENOMEM;
     v = &sc->v[sc->n];
     v->name = cz_arena_strndup(&df->ar, name, nlen);
     if (!v->name)

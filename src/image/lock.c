@@ -55,17 +55,12 @@ int cz_lock_put(struct cz_lock *lock, const char *key, const char *tag,
         return CZ_ENOMEM;
     }
     if (!pin) {
-        if (lock->n == lock->cap) {
-            size_t cap = lock->cap ? lock->cap * 2 : 16;
-            struct cz_pin *pins = realloc(lock->pins, cap * sizeof(*pins));
-            if (!pins) {
-                free(t);
-                free(d);
-                free(k);
-                return CZ_ENOMEM;
-            }
-            lock->pins = pins;
-            lock->cap = cap;
+        if (cz_array_grow(&lock->pins, lock->n, &lock->cap,
+                          sizeof(*lock->pins))) {
+            free(t);
+            free(d);
+            free(k);
+            return CZ_ENOMEM;
         }
         pin = &lock->pins[lock->n++];
         memset(pin, 0, sizeof(*pin));

@@ -84,15 +84,10 @@ static int parse_rule(struct cz_rules *rules, struct cz_source *src,
 
     if (!node || node->kind != CZ_NODE_MAPPING)
         return syntax(err, src, node, "a rule must be a mapping%s", "");
-    if (rules->n == rules->cap) {
-        size_t cap = rules->cap ? rules->cap * 2 : 64;
-        rule = realloc(rules->items, cap * sizeof(*rule));
-        if (!rule)
-            return cz_error_set(err, CZ_ENOMEM, NULL, NULL, CZ_NOPOS,
-                                "out of memory");
-        rules->items = rule;
-        rules->cap = cap;
-    }
+    if (cz_array_grow(&rules->items, rules->n, &rules->cap,
+                      sizeof(*rules->items)))
+        return cz_error_set(err, CZ_ENOMEM, NULL, NULL, CZ_NOPOS,
+                            "out of memory");
     rule = &rules->items[rules->n];
     memset(rule, 0, sizeof(*rule));
     rule->src = src;

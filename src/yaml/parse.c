@@ -152,14 +152,9 @@ struct loader {
 
 static int push_child(struct loader *ld, struct cz_node *node)
 {
-    if (ld->nstack == ld->capstack) {
-        size_t cap = ld->capstack ? ld->capstack * 2 : 256;
-        struct cz_node **p = realloc(ld->stack, cap * sizeof(*p));
-        if (!p)
-            return CZ_ENOMEM;
-        ld->stack = p;
-        ld->capstack = cap;
-    }
+    if (cz_array_grow(&ld->stack, ld->nstack, &ld->capstack,
+                      sizeof(*ld->stack)))
+        return CZ_ENOMEM;
     ld->stack[ld->nstack++] = node;
     return CZ_OK;
 }
