@@ -13,14 +13,7 @@
 #include <cmocka.h>
 
 #include "composure/base.h"
-
-int volumes_split(const char *spec, struct cz_span parts[3]);
-int volumes_is_host_path(const char *source);
-int volumes_normalize(const char *path, struct cz_buf *out);
-int volumes_sanitize(const char *name, struct cz_buf *out);
-int volumes_file_by_name(const char *path);
-int volumes_data_file(const char *path);
-int volumes_system_path(const char *path);
+#include "../transforms/volumes.h"
 
 /* Splits spec and joins the parts with '|' for comparison. */
 static void check_split(const char *spec, const char *want, int line)

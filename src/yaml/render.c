@@ -422,24 +422,6 @@ static int blank_before(struct render *r, uint32_t off)
     return 1;
 }
 
-/* The start of the line after the one where a node ends at off, past a
- * trailing comment; the end of the text when there is no next line. No
- * node ends at the start of a line (parse.c cuts block scalars before
- * their last break), except a kept (|+) blank line, which this passes. */
-static uint32_t eol_after(struct render *r, uint32_t off)
-{
-    while (off < r->len && (r->s[off] == ' ' || r->s[off] == '\t'))
-        off++;
-    if (off < r->len && r->s[off] == '#')
-        while (off < r->len && r->s[off] != '\n' && r->s[off] != '\r')
-            off++;
-    if (off < r->len && r->s[off] == '\r')
-        off++;
-    if (off < r->len && r->s[off] == '\n')
-        off++;
-    return off;
-}
-
 /* The start of the line after the one that holds off; the end of the text
  * when there is no next line. */
 static uint32_t next_line(struct render *r, uint32_t off)
@@ -450,6 +432,19 @@ static uint32_t next_line(struct render *r, uint32_t off)
         off++;
     if (off < r->len && r->s[off] == '\n')
         off++;
+    return off;
+}
+
+/* The start of the line after the one where a node ends at off, past a
+ * trailing comment; the end of the text when there is no next line. No
+ * node ends at the start of a line (parse.c cuts block scalars before
+ * their last break), except a kept (|+) blank line, which this passes. */
+static uint32_t eol_after(struct render *r, uint32_t off)
+{
+    while (off < r->len && (r->s[off] == ' ' || r->s[off] == '\t'))
+        off++;
+    if (off < r->len && strchr("#\r\n", r->s[off]))
+        return next_line(r, off);
     return off;
 }
 
