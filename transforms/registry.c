@@ -25,6 +25,8 @@ void cz_options_init(struct cz_options *opts)
 {
     memset(opts, 0, sizeof(*opts));
     opts->code_mounts = CZ_CODE_MOUNTS_VOLUME;
+    opts->target = CZ_TARGET_COMPOSE;
+    opts->runtime = "docker";
     opts->ports = CZ_PORTS_KEEP;
     opts->replicas = 2;
     opts->interval = "30s";

@@ -12,7 +12,9 @@
 
 /* What to do with a bind mount of source code into its own image. */
 enum cz_code_mounts {
-    CZ_CODE_MOUNTS_VOLUME,    /* a named volume, with a warning (default) */
+    CZ_CODE_MOUNTS_AUTO,      /* drop where the Dockerfile is seen to copy
+                               * that code there, else keep (default) */
+    CZ_CODE_MOUNTS_VOLUME,    /* a named volume, with a warning */
     CZ_CODE_MOUNTS_WATCH,     /* a develop.watch sync rule */
     CZ_CODE_MOUNTS_DROP,      /* removed: the code is in the image */
     CZ_CODE_MOUNTS_KEEP       /* left as it is */
@@ -22,6 +24,25 @@ enum cz_code_mounts {
 enum cz_ports_mode {
     CZ_PORTS_KEEP,            /* warn only (default) */
     CZ_PORTS_EXPOSE           /* behind a reverse proxy: ports -> expose */
+};
+
+/* What runs the result: each has its own schema and limits. */
+enum cz_target {
+    CZ_TARGET_COMPOSE,        /* docker compose, the compose spec (default) */
+    CZ_TARGET_SWARM,          /* docker stack deploy (stack schema v3.8+) */
+    CZ_TARGET_PODMAN          /* podman-compose: no top-level configs */
+};
+
+/* What to do with configuration folders (read-only or config-like). */
+enum cz_config_dirs {
+    CZ_CONFIG_DIRS_BIND,      /* kept as binds, with an info (default) */
+    CZ_CONFIG_DIRS_CONFIGS    /* a folder of a few files: a config each */
+};
+
+/* What to do with absolute and home-folder host paths. */
+enum cz_host_paths {
+    CZ_HOST_PATHS_KEEP,       /* left as they are (default) */
+    CZ_HOST_PATHS_VOLUME      /* a local named volume bound to the folder */
 };
 
 /* Options given on the command line rather than left at their defaults
@@ -37,6 +58,13 @@ enum cz_option_given {
 struct cz_options {
     enum cz_code_mounts code_mounts;
     enum cz_ports_mode ports;
+    enum cz_target target;
+    enum cz_config_dirs config_dirs;
+    enum cz_host_paths host_paths;
+    const char *runtime;      /* the container CLI in printed commands */
+    const char *const *replicas_for;  /* --replicas-for: replicated on the
+                                       * user's word (service names) */
+    size_t nreplicas_for;
     unsigned replicas;        /* deploy.replicas (default 2) */
     const char *health_path;  /* HTTP path to probe; NULL: a TCP check */
     const char *interval, *timeout, *start_period;  /* healthcheck timing */

@@ -30,7 +30,8 @@ enum {
     OPT_CODE_MOUNTS, OPT_PORTS, OPT_REPLICAS, OPT_HEALTH_PATH,
     OPT_HEALTH_INTERVAL, OPT_HEALTH_TIMEOUT, OPT_HEALTH_RETRIES,
     OPT_HEALTH_START, OPT_PIN, OPT_OFFLINE, OPT_REQUIRE_PINNED, OPT_LOCK,
-    OPT_INSECURE, OPT_APPLY_DOCKERFILES
+    OPT_INSECURE, OPT_APPLY_DOCKERFILES, OPT_TARGET, OPT_CONFIG_DIRS,
+    OPT_HOST_PATHS, OPT_RUNTIME, OPT_REPLICAS_FOR
 };
 
 static const struct option migrate_options[] = {
@@ -46,6 +47,11 @@ static const struct option migrate_options[] = {
     {"code-mounts", required_argument, NULL, OPT_CODE_MOUNTS},
     {"ports", required_argument, NULL, OPT_PORTS},
     {"replicas", required_argument, NULL, OPT_REPLICAS},
+    {"replicas-for", required_argument, NULL, OPT_REPLICAS_FOR},
+    {"target", required_argument, NULL, OPT_TARGET},
+    {"config-dirs", required_argument, NULL, OPT_CONFIG_DIRS},
+    {"host-paths", required_argument, NULL, OPT_HOST_PATHS},
+    {"runtime", required_argument, NULL, OPT_RUNTIME},
     {"health-path", required_argument, NULL, OPT_HEALTH_PATH},
     {"health-interval", required_argument, NULL, OPT_HEALTH_INTERVAL},
     {"health-timeout", required_argument, NULL, OPT_HEALTH_TIMEOUT},
@@ -72,6 +78,7 @@ struct migrate_opts {
     struct cz_options topts;      /* what the transforms are told */
     struct cz_pin_options popts;  /* what the pinner is told */
     struct cz_strlist insecure;   /* --insecure-registry */
+    struct cz_strlist replicas_for;  /* --replicas-for */
 };
 
 static const char pin_help_text[] =
@@ -138,11 +145,28 @@ static void migrate_help(enum command cmd)
         "  -q, --quiet          do not print info findings\n"
         "      --rules FILE     image rules (data/images.yaml format) that "
         "come\n"
-        "                       before the built-in ones\n\n"
+        "                       before the built-in ones\n"
+        "      --target T       what runs the result: compose (default), "
+        "swarm\n"
+        "                       (docker stack deploy), podman "
+        "(podman-compose)\n\n"
         "volumes:\n"
-        "      --code-mounts M  source-code bind mounts: volume (default), "
-        "watch\n"
-        "                       (develop.watch sync), drop, keep\n"
+        "      --code-mounts M  source-code bind mounts: auto (default: "
+        "drop where\n"
+        "                       the Dockerfile copies that code there, else "
+        "keep),\n"
+        "                       volume, watch (develop.watch sync), drop, "
+        "keep\n"
+        "      --config-dirs M  configuration folders: bind (default: kept)"
+        " or\n"
+        "                       configs (one config per file)\n"
+        "      --host-paths M   absolute and home paths: keep (default) or "
+        "volume\n"
+        "                       (a local named volume bound to the same "
+        "folder)\n"
+        "      --runtime CLI    the container CLI in printed commands: "
+        "docker\n"
+        "                       (default) or podman\n"
         "healthcheck:\n"
         "      --health-path P  probe this HTTP path (default: a TCP check)"
         "\n"
@@ -151,6 +175,10 @@ static void migrate_help(enum command cmd)
         "      --health-start-period D   probe timing (30s, 5s, 3, 30s)\n"
         "replicas:\n"
         "      --replicas N     deploy.replicas (default 2)\n"
+        "      --replicas-for NAMES  replicate these services (comma-"
+        "separated;\n"
+        "                       repeatable) where nothing shows they are "
+        "stateless\n"
         "      --ports M        fixed host ports of replicated services: "
         "keep\n"
         "                       (warn, default) or expose (behind a proxy "
@@ -247,11 +275,39 @@ static int set_choice(const char *opt, const char *arg,
                               arg);
 }
 
+/* --replicas-for a,b: each name once, kept in o->replicas_for. */
+static int add_names(struct migrate_opts *o, const char *arg)
+{
+    const char *p = arg, *end;
+    char name[256];
+
+    for (; *p; p = *end ? end + 1 : end) {
+        end = strchr(p, ',');
+        if (!end)
+            end = p + strlen(p);
+        if (end == p || (size_t)(end - p) >= sizeof(name))
+            return cz_cli_usage_error("migrate", "--replicas-for takes "
+                                      "service names, not '%s'", arg);
+        memcpy(name, p, (size_t)(end - p));
+        name[end - p] = '\0';
+        if (cz_strlist_add(&o->replicas_for, name))
+            return CZ_ENOMEM;
+    }
+    o->topts.replicas_for = (const char *const *)o->replicas_for.items;
+    o->topts.nreplicas_for = o->replicas_for.n;
+    return 0;
+}
+
 static int parse_transform_option(struct migrate_opts *o, int c,
                                   const char *arg)
 {
-    static const char *const code_mounts[] = {"volume", "watch", "drop",
-                                              "keep", NULL};
+    static const char *const code_mounts[] = {"auto", "volume", "watch",
+                                              "drop", "keep", NULL};
+    static const char *const targets[] = {"compose", "swarm", "podman",
+                                          NULL};
+    static const char *const config_dirs[] = {"bind", "configs", NULL};
+    static const char *const host_paths[] = {"keep", "volume", NULL};
+    static const char *const runtimes[] = {"docker", "podman", NULL};
     static const char *const ports[] = {"keep", "expose", NULL};
     static const char *const pin_modes[] = {"both", "digest", "tag", NULL};
     struct cz_options *t = &o->topts;
@@ -274,6 +330,24 @@ static int parse_transform_option(struct migrate_opts *o, int c,
         rc = set_choice("--code-mounts", arg, code_mounts, &choice);
         t->code_mounts = (enum cz_code_mounts)choice;
         return rc;
+    case OPT_TARGET:
+        rc = set_choice("--target", arg, targets, &choice);
+        t->target = (enum cz_target)choice;
+        return rc;
+    case OPT_CONFIG_DIRS:
+        rc = set_choice("--config-dirs", arg, config_dirs, &choice);
+        t->config_dirs = (enum cz_config_dirs)choice;
+        return rc;
+    case OPT_HOST_PATHS:
+        rc = set_choice("--host-paths", arg, host_paths, &choice);
+        t->host_paths = (enum cz_host_paths)choice;
+        return rc;
+    case OPT_RUNTIME:
+        rc = set_choice("--runtime", arg, runtimes, &choice);
+        t->runtime = runtimes[choice];
+        return rc;
+    case OPT_REPLICAS_FOR:
+        return add_names(o, arg);
     case OPT_PORTS:
         rc = set_choice("--ports", arg, ports, &choice);
         t->ports = (enum cz_ports_mode)choice;
@@ -375,6 +449,11 @@ static int parse_options(struct migrate_opts *o, enum command cmd, int argc,
         case OPT_INSECURE:
         case OPT_RULES:
         case OPT_CODE_MOUNTS:
+        case OPT_TARGET:
+        case OPT_CONFIG_DIRS:
+        case OPT_HOST_PATHS:
+        case OPT_RUNTIME:
+        case OPT_REPLICAS_FOR:
         case OPT_PORTS:
         case OPT_REPLICAS:
         case OPT_HEALTH_PATH:
@@ -724,6 +803,7 @@ static int run_command(enum command cmd, int argc, char **argv)
     rc = parse_options(&o, cmd, argc, argv);
     if (rc) {
         cz_strlist_release(&o.insecure);
+    cz_strlist_release(&o.replicas_for);
         return rc < 0 ? 0 : cz_cli_exit_status(rc);
     }
     o.popts.insecure = &o.insecure;
@@ -794,6 +874,7 @@ out:
     cz_rules_free(rules);
     cz_strlist_release(&files);
     cz_strlist_release(&o.insecure);
+    cz_strlist_release(&o.replicas_for);
     cz_report_release(&rep);
     return status;
 }
