@@ -385,6 +385,58 @@ static void test_null_service_is_no_error(void **state)
     cz_source_free(src);
 }
 
+/* A project of a base file and an override file: lookups see the merged
+ * view (the override wins, `!reset` takes a key away), a service only in
+ * the override is a service, and both files are the project's own. */
+static void test_project_layers(void **state)
+{
+    const char *base = "services:\n"
+                       "  web:\n    image: web:1\n    ports: ['80:80']\n"
+                       "    restart: always\n"
+                       "  db:\n    image: postgres:16\n";
+    const char *over = "services:\n"
+                       "  web:\n    image: web:2\n    ports: !reset []\n"
+                       "  debug:\n    image: busybox\n";
+    struct cz_source *srcs[2] = {
+        cz_source_new("compose.yaml", base, strlen(base)),
+        cz_source_new("compose.override.yaml", over, strlen(over))};
+    struct cz_doc *docs[2];
+    struct cz_model model;
+    struct cz_error err = {0};
+    struct cz_layer layers[CZ_MAX_LAYERS];
+    struct cz_service *web;
+    struct cz_value v;
+
+    (void)state;
+    assert_int_equal(cz_doc_parse(srcs[0], &docs[0], &err), CZ_OK);
+    assert_int_equal(cz_doc_parse(srcs[1], &docs[1], &err), CZ_OK);
+    assert_int_equal(cz_model_load_project(&model, docs, 2, &err), CZ_OK);
+    assert_int_equal(model.nsvcs, 3);
+    assert_string_equal(model.svcs[2].name, "debug");
+    assert_ptr_equal(model.svcs[2].doc, docs[1]);
+    web = cz_model_service(&model, "web");
+    assert_non_null(web);
+    assert_ptr_equal(web->doc, docs[0]);     /* new keys go to the base */
+    assert_int_equal(web->nover, 1);
+    assert_int_equal(cz_service_layers(web, layers, CZ_MAX_LAYERS), 2);
+    assert_ptr_equal(layers[0].doc, docs[1]);
+    assert_int_equal(cz_service_lookup(&model, web, "image", &v), 1);
+    assert_string_equal(v.node->value, "web:2");
+    assert_ptr_equal(v.doc, docs[1]);
+    assert_int_equal(v.via, CZ_VIA_OVERRIDE);
+    assert_int_equal(cz_service_lookup(&model, web, "restart", &v), 1);
+    assert_ptr_equal(v.doc, docs[0]);
+    assert_int_equal(v.via, CZ_VIA_SELF);
+    assert_int_equal(cz_service_lookup(&model, web, "ports", &v), 0);
+    assert_true(cz_model_owns(&model, docs[0]));
+    assert_true(cz_model_owns(&model, docs[1]));
+    cz_model_release(&model);
+    cz_doc_free(docs[0]);
+    cz_doc_free(docs[1]);
+    cz_source_free(srcs[0]);
+    cz_source_free(srcs[1]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -409,6 +461,7 @@ int main(void)
                                         setup_build, teardown),
         cmocka_unit_test(test_load_errors),
         cmocka_unit_test(test_null_service_is_no_error),
+        cmocka_unit_test(test_project_layers),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -21,17 +21,31 @@ struct cz_var {
     const char *name, *value;
 };
 
+/* One mapping that defines (part of) a service, and its document. */
+struct cz_layer {
+    struct cz_node *node;
+    struct cz_doc *doc;
+};
+
 struct cz_service {
     const char *name;
     struct cz_node *key;        /* the name's key node under services */
-    struct cz_node *node;       /* the service's mapping (alias followed) */
+    struct cz_node *node;       /* the service's mapping (alias followed)
+                                 * in the first file that defines it: new
+                                 * keys go here */
     struct cz_doc *doc;         /* the document that holds node */
+    struct cz_layer *over;      /* the same service in later files of the
+                                 * project (override files), in file
+                                 * order: each wins over what is before */
+    size_t nover;
     struct cz_service *base;    /* what `extends` names, or NULL */
     unsigned extends_failed;    /* `extends` named something not found */
 };
 
 struct cz_model {
-    struct cz_doc *doc;
+    struct cz_doc *doc;         /* the project's first file */
+    struct cz_doc **overlays;   /* its override files, in order */
+    size_t noverlays;
     struct cz_source *src;
     struct cz_node *root;       /* a mapping */
     struct cz_node *services;   /* a mapping, or NULL when there is none */
@@ -63,6 +77,24 @@ struct cz_model {
  */
 CZ_API int cz_model_load(struct cz_model *model, struct cz_doc *doc,
                          struct cz_error *err);
+
+/*
+ * cz_model_load_project() - a model over the files of one project, as
+ * compose reads `-f base -f override ...` (or compose.yaml with
+ * compose.override.yaml): docs[0] is loaded as cz_model_load() does; each
+ * later document must pass the same checks, and its services are layered
+ * over the ones before (struct cz_service.over) or, when new, added after
+ * them. Lookups (cz_service_lookup, cz_service_layers) see the merged
+ * view; every document stays as it is until a transform edits it.
+ */
+CZ_API int cz_model_load_project(struct cz_model *model,
+                                 struct cz_doc *const *docs, size_t ndocs,
+                                 struct cz_error *err);
+
+/* Whether doc is one of the project's own files (which transforms may
+ * edit), rather than one read for `extends`. */
+CZ_API int cz_model_owns(const struct cz_model *model,
+                         const struct cz_doc *doc);
 CZ_API void cz_model_release(struct cz_model *model);
 
 /* The service called name, or NULL. */
@@ -70,7 +102,12 @@ CZ_API struct cz_service *cz_model_service(const struct cz_model *model,
                                            const char *name);
 
 /* Where an effective value is defined. */
-enum cz_via { CZ_VIA_SELF, CZ_VIA_MERGE, CZ_VIA_EXTENDS };
+enum cz_via {
+    CZ_VIA_SELF,        /* the service's own mapping */
+    CZ_VIA_MERGE,       /* a mapping merged in with `<<` */
+    CZ_VIA_EXTENDS,     /* the service it extends */
+    CZ_VIA_OVERRIDE     /* the service in a later file of the project */
+};
 
 struct cz_value {
     struct cz_node *node;      /* the value, aliases followed */
@@ -89,14 +126,29 @@ CZ_API int cz_mapping_lookup(struct cz_node *map, const char *key,
                              struct cz_value *out);
 
 /*
- * The effective value of key for a service: the service's own mapping
- * (with merge keys), then its `extends` chain. For keys that compose merges
- * across `extends` (volumes, environment, ...) this is the nearest
- * definition only. Fills out and returns 1 when found, 0 when not.
+ * The effective value of key for a service: its layers in the order
+ * cz_service_layers() gives, each with merge keys. For keys that compose
+ * merges across files and `extends` (volumes, environment, ...) this is
+ * the nearest definition only. A value tagged `!reset` in a later file
+ * removes the key: not found. Fills out and returns 1 when found, 0 when
+ * not.
  */
 CZ_API int cz_service_lookup(const struct cz_model *model,
                              const struct cz_service *svc, const char *key,
                              struct cz_value *out);
+
+/*
+ * cz_service_layers() - the mappings that define svc, nearest first: the
+ * override files' (last file first), its own, then its `extends` chain.
+ * Fills up to max of them into out and returns how many there are.
+ */
+CZ_API size_t cz_service_layers(const struct cz_service *svc,
+                                struct cz_layer *out, size_t max);
+
+/* The most override files over one compose file, and the most layers a
+ * service has (override files, itself and `extends` hops). */
+#define CZ_MAX_OVERLAYS 16
+#define CZ_MAX_LAYERS 40
 
 /*
  * Interpolates s[0..len) the way compose does: $$ is a '$'; $VAR, ${VAR},

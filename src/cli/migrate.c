@@ -36,6 +36,7 @@ enum {
 
 static const struct option migrate_options[] = {
     {"write", no_argument, NULL, 'w'},
+    {"file", required_argument, NULL, 'f'},
     {"check", no_argument, NULL, OPT_CHECK},
     {"only", required_argument, NULL, OPT_ONLY},
     {"skip", required_argument, NULL, OPT_SKIP},
@@ -79,6 +80,7 @@ struct migrate_opts {
     struct cz_pin_options popts;  /* what the pinner is told */
     struct cz_strlist insecure;   /* --insecure-registry */
     struct cz_strlist replicas_for;  /* --replicas-for */
+    struct cz_strlist files;      /* -f: the files of one project */
 };
 
 static const char pin_help_text[] =
@@ -129,6 +131,13 @@ static void migrate_help(enum command cmd)
         "override files;\ndefault: the current folder) and prints the "
         "unified diff of every file\nthat would change. Apply it with "
         "'git apply' or with --write.\n\n"
+        "  -f, --file FILE      a file of one project, as for docker compose"
+        " -f:\n"
+        "                       the first is the base, later ones override "
+        "it\n"
+        "                       (repeatable; a folder's compose.override.yaml"
+        "\n"
+        "                       is taken with its compose.yaml by itself)\n"
         "  -w, --write          change the files in place (atomically)\n"
         "      --backup[=SUF]   with --write, keep the original as FILE"
         "SUF (default .orig)\n"
@@ -398,7 +407,7 @@ static int parse_options(struct migrate_opts *o, enum command cmd, int argc,
     o->cmd = cmd;
     cz_options_init(&o->topts);
     optind = 1;
-    while ((c = getopt_long(argc, argv, "wrqh", migrate_options, NULL)) !=
+    while ((c = getopt_long(argc, argv, "wrqhf:", migrate_options, NULL)) !=
            -1) {
         switch (c) {
         case 'w':
@@ -417,6 +426,14 @@ static int parse_options(struct migrate_opts *o, enum command cmd, int argc,
             break;
         case 'r':
             o->recursive = 1;
+            break;
+        case 'f':
+            if (o->files.n > CZ_MAX_OVERLAYS)
+                return cz_cli_usage_error(command_names[cmd], "at most %d "
+                                          "-f files make one project",
+                                          CZ_MAX_OVERLAYS + 1);
+            if (cz_strlist_add(&o->files, optarg))
+                return CZ_ENOMEM;
             break;
         case OPT_BACKUP:
             o->backup = optarg && *optarg ? optarg : ".orig";
@@ -491,36 +508,64 @@ static int parse_options(struct migrate_opts *o, enum command cmd, int argc,
     return CZ_OK;
 }
 
-/* One compose file on its way through the pipeline. */
+/* One compose file on its way through the pipeline. The first file of a
+ * project runs it for the project's override files too, which are jobs of
+ * their own for reading, showing and writing. */
 struct job {
     char *path;              /* as discovered */
     char *shown;             /* as diff headers show it */
     struct cz_source *src;
     struct cz_buf out;       /* the rendered result */
     int changed;
+    struct job *over[CZ_MAX_OVERLAYS];  /* its override files, in order */
+    size_t nover;
+    int overlay;             /* an override file: its base runs it */
     struct cz_run run;       /* what the transforms left: companion files */
     struct cz_lock lock;     /* `lock`: the pins found */
 };
 
-/* Reads, parses, transforms and renders one file. An error goes into rep
- * (while the sources it points into are still alive); returns its code. */
+/* Reads and parses one file of a project. */
+static int read_doc(struct job *job, struct cz_doc **doc,
+                    struct cz_error *err)
+{
+    int rc = cz_io_read(job->path, CZ_IO_MAX_FILE, &job->src, err);
+
+    return rc ? rc : cz_doc_parse(job->src, doc, err);
+}
+
+/* Renders one file of a project into job->out. */
+static int render_doc(struct job *job, struct cz_doc *doc,
+                      struct cz_error *err)
+{
+    int rc = cz_doc_render(doc, &job->out, err);
+
+    if (!rc)
+        job->changed = job->out.len != job->src->len ||
+                       memcmp(job->out.buf, job->src->bytes,
+                              job->src->len) != 0;
+    return rc;
+}
+
+/* Reads, parses, transforms and renders one project: job's file and its
+ * override files. An error goes into rep (while the sources it points
+ * into are still alive); returns its code. */
 static int run_pipeline(const struct migrate_opts *o,
                         const struct cz_rules *rules,
                         struct cz_pinner *pinner, struct job *job,
                         struct cz_report *rep)
 {
     struct cz_error err = {0};
-    struct cz_doc *doc = NULL;
+    struct cz_doc *docs[CZ_MAX_OVERLAYS + 1] = {NULL};
     struct cz_model model = {0};
     struct cz_run *run = &job->run;
-    size_t i;
+    size_t i, n = job->nover + 1;
     int rc;
 
-    rc = cz_io_read(job->path, CZ_IO_MAX_FILE, &job->src, &err);
+    rc = read_doc(job, &docs[0], &err);
+    for (i = 1; !rc && i < n; i++)
+        rc = read_doc(job->over[i - 1], &docs[i], &err);
     if (!rc)
-        rc = cz_doc_parse(job->src, &doc, &err);
-    if (!rc)
-        rc = cz_model_load(&model, doc, &err);
+        rc = cz_model_load_project(&model, docs, n, &err);
     run->opts = &o->topts;
     run->rules = rules;
     run->pinner = pinner;
@@ -529,16 +574,13 @@ static int run_pipeline(const struct migrate_opts *o,
     for (i = 0; !rc && cz_transforms[i]; i++)
         if (o->selected[i])
             rc = cz_transforms[i]->apply(run, &model, rep, &err);
-    if (!rc)
-        rc = cz_doc_render(doc, &job->out, &err);
-    if (!rc)
-        job->changed = job->out.len != job->src->len ||
-                       memcmp(job->out.buf, job->src->bytes,
-                              job->src->len) != 0;
+    for (i = 0; !rc && i < n; i++)
+        rc = render_doc(i ? job->over[i - 1] : job, docs[i], &err);
     if (rc && cz_report_add_error(rep, &err))
         rc = CZ_ENOMEM;
     cz_model_release(&model);
-    cz_doc_free(doc);
+    for (i = 0; i < n; i++)
+        cz_doc_free(docs[i]);
     return rc;
 }
 
@@ -748,7 +790,7 @@ static int write_locks(const struct migrate_opts *o, struct job *jobs,
         struct cz_buf path = CZ_BUF_INIT, text = CZ_BUF_INIT;
         struct cz_lock lock;
         char *slash;
-        if (!jobs[i].path)
+        if (!jobs[i].path || jobs[i].overlay)
             continue;
         if (o->lock_path) {
             cz_buf_adds(&path, o->lock_path);
@@ -787,6 +829,86 @@ static int write_locks(const struct migrate_opts *o, struct job *jobs,
     return status;
 }
 
+/* Whether path names a file that compose loads over the compose file
+ * beside it (compose-go's DefaultOverrideFileNames). */
+static int is_override(const char *path)
+{
+    static const char *const names[] = {
+        "compose.override.yml", "compose.override.yaml",
+        "docker-compose.override.yml", "docker-compose.override.yaml"};
+    const char *name = strrchr(path, '/');
+    size_t i;
+
+    name = name ? name + 1 : path;
+    for (i = 0; i < sizeof(names) / sizeof(*names); i++)
+        if (strcmp(name, names[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* Whether two paths are in the same folder, as written. */
+static int same_folder(const char *a, const char *b)
+{
+    const char *sa = strrchr(a, '/'), *sb = strrchr(b, '/');
+    size_t la = sa ? (size_t)(sa - a) : 0, lb = sb ? (size_t)(sb - b) : 0;
+
+    return la == lb && memcmp(a, b, la) == 0;
+}
+
+/* Makes projects of the jobs, as compose reads files: a found override
+ * file goes with the first compose file of its folder (compose loads one
+ * override); the -f files (jobs[nfound..n)) are one project in their
+ * order. An override whose compose file is not among the found ones is
+ * left as it is: its services are only parts of services. */
+static int group_projects(struct job *jobs, size_t nfound, size_t n,
+                          struct cz_report *rep)
+{
+    struct cz_error err = {0};
+    struct job *lead = NULL;
+    size_t i, j;
+
+    for (i = 0; i < nfound; i++) {
+        if (!jobs[i].path || !is_override(jobs[i].path))
+            continue;
+        for (j = 0; j < nfound; j++)
+            if (jobs[j].path && !is_override(jobs[j].path) &&
+                same_folder(jobs[i].path, jobs[j].path))
+                break;
+        if (j < nfound && jobs[j].nover == 0) {
+            jobs[j].over[jobs[j].nover++] = &jobs[i];
+            jobs[i].overlay = 1;
+            continue;
+        }
+        if (cz_io_read(jobs[i].path, CZ_IO_MAX_FILE, &jobs[i].src, &err)) {
+            if (cz_report_add_error(rep, &err))
+                return CZ_EINTERNAL;
+            return cz_cli_exit_status(err.code);
+        }
+        jobs[i].overlay = 1;   /* nothing runs it: it stays as it is */
+        if (cz_report_add(rep, CZ_LEVEL_WARNING, jobs[i].src, CZ_NOPOS,
+                          "compose.lone-override",
+                          j < nfound ? "compose loads only one override "
+                                       "file: this one is left as it is"
+                                     : "an override file without the "
+                                       "compose file it overrides: left "
+                                       "as it is (migrate both: composure "
+                                       "migrate -f BASE -f %s)",
+                          jobs[i].shown))
+            return CZ_EINTERNAL;
+    }
+    for (i = nfound; i < n; i++) {
+        if (!jobs[i].path)
+            continue;
+        if (!lead) {
+            lead = &jobs[i];
+            continue;
+        }
+        lead->over[lead->nover++] = &jobs[i];
+        jobs[i].overlay = 1;
+    }
+    return CZ_OK;
+}
+
 static int run_command(enum command cmd, int argc, char **argv)
 {
     struct migrate_opts o;
@@ -798,12 +920,13 @@ static int run_command(enum command cmd, int argc, char **argv)
     struct cz_error err = {0};
     unsigned unresolved = 0;
     int status, rc;
-    size_t i, j;
+    size_t i, j, nfound;
 
     rc = parse_options(&o, cmd, argc, argv);
     if (rc) {
         cz_strlist_release(&o.insecure);
-    cz_strlist_release(&o.replicas_for);
+        cz_strlist_release(&o.replicas_for);
+        cz_strlist_release(&o.files);
         return rc < 0 ? 0 : cz_cli_exit_status(rc);
     }
     o.popts.insecure = &o.insecure;
@@ -819,10 +942,19 @@ static int run_command(enum command cmd, int argc, char **argv)
         status = cz_cli_exit_status(rc);
         goto out;
     }
-    status = cz_cli_exit_status(discover_all(&o, argc - optind,
-                                             argv + optind, &files, &rep));
+    status = CZ_OK;
+    if (optind < argc || !o.files.n)   /* -f alone names the files */
+        status = cz_cli_exit_status(discover_all(&o, argc - optind,
+                                                 argv + optind, &files,
+                                                 &rep));
     if (status == CZ_EINTERNAL)
         goto out;
+    nfound = files.n;
+    for (i = 0; i < o.files.n; i++)
+        if (cz_strlist_add(&files, o.files.items[i])) {
+            status = CZ_EINTERNAL;
+            goto out;
+        }
     jobs = calloc(files.n ? files.n : 1, sizeof(*jobs));
     if (!jobs) {
         status = CZ_EINTERNAL;
@@ -841,6 +973,12 @@ static int run_command(enum command cmd, int argc, char **argv)
             status = CZ_EINTERNAL;
             goto out;
         }
+    }
+    status = cz_cli_worse(status, group_projects(jobs, nfound, files.n,
+                                                 &rep));
+    for (i = 0; i < files.n && status != CZ_EINTERNAL; i++) {
+        if (!jobs[i].path || jobs[i].overlay)
+            continue;
         rc = run_pipeline(&o, rules, pinner, &jobs[i], &rep);
         if (rc)
             status = cz_cli_worse(status, cz_cli_exit_status(rc));
@@ -875,6 +1013,7 @@ out:
     cz_strlist_release(&files);
     cz_strlist_release(&o.insecure);
     cz_strlist_release(&o.replicas_for);
+    cz_strlist_release(&o.files);
     cz_report_release(&rep);
     return status;
 }

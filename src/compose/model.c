@@ -101,21 +101,45 @@ int cz_mapping_lookup(struct cz_node *map, const char *key,
     return lookup_in(map, key, out, 0, &vis);
 }
 
+size_t cz_service_layers(const struct cz_service *svc, struct cz_layer *out,
+                         size_t max)
+{
+    size_t n = 0, i;
+    int hops;
+
+    for (i = svc ? svc->nover : 0; i-- > 0; n++)
+        if (n < max)
+            out[n] = svc->over[i];
+    for (hops = 0; svc && hops <= MAX_EXTENDS_DEPTH; hops++, n++) {
+        if (n < max) {
+            out[n].node = svc->node;
+            out[n].doc = svc->doc;
+        }
+        svc = svc->base;
+    }
+    return n;
+}
+
 int cz_service_lookup(const struct cz_model *model,
                       const struct cz_service *svc, const char *key,
                       struct cz_value *out)
 {
-    int hops;
+    struct cz_layer layers[CZ_MAX_LAYERS];
+    size_t i, n = cz_service_layers(svc, layers, CZ_MAX_LAYERS);
 
     (void)model;
-    for (hops = 0; svc && hops <= MAX_EXTENDS_DEPTH; hops++) {
-        if (cz_mapping_lookup(svc->node, key, out)) {
-            out->doc = svc->doc;
-            if (hops)
-                out->via = CZ_VIA_EXTENDS;
-            return 1;
-        }
-        svc = svc->base;
+    for (i = 0; i < n && i < CZ_MAX_LAYERS; i++) {
+        if (!cz_mapping_lookup(layers[i].node, key, out))
+            continue;
+        if (out->node && out->node->tag &&
+            strcmp(out->node->tag, "!reset") == 0)
+            break;    /* a later file took the key away */
+        out->doc = layers[i].doc;
+        if (i < svc->nover)
+            out->via = CZ_VIA_OVERRIDE;
+        else if (i > svc->nover)
+            out->via = CZ_VIA_EXTENDS;
+        return 1;
     }
     memset(out, 0, sizeof(*out));
     return 0;
@@ -131,28 +155,33 @@ static size_t name_hash(const char *s)
 }
 
 /* Services by name in an open-addressing table, so that transforms that
- * look services up for each other stay linear. A name given twice (YAML
- * forbids it; libyaml lets it through) finds the first. */
-static int index_services(struct cz_model *model)
+ * look services up for each other stay linear: room for total services,
+ * filled as they are added. A name given twice (YAML forbids it; libyaml
+ * lets it through) finds the first. */
+static int index_alloc(struct cz_model *model, size_t total)
 {
-    size_t i, slots = 16, h;
+    size_t slots = 16;
 
-    while (slots < 2 * model->nsvcs)
+    while (slots < 2 * total)
         slots *= 2;
     model->by_name = cz_arena_alloc(&model->ar, slots * sizeof(uint32_t));
     if (!model->by_name)
         return CZ_ENOMEM;
+    memset(model->by_name, 0, slots * sizeof(uint32_t));
     model->nslots = slots;
-    for (i = 0; i < model->nsvcs; i++) {
-        for (h = name_hash(model->svcs[i].name) & (slots - 1);
-             model->by_name[h]; h = (h + 1) & (slots - 1))
-            if (strcmp(model->svcs[model->by_name[h] - 1].name,
-                       model->svcs[i].name) == 0)
-                break;
-        if (!model->by_name[h])
-            model->by_name[h] = (uint32_t)i + 1;
-    }
     return CZ_OK;
+}
+
+static void index_add(struct cz_model *model, size_t i)
+{
+    size_t h, mask = model->nslots - 1;
+
+    for (h = name_hash(model->svcs[i].name) & mask; model->by_name[h];
+         h = (h + 1) & mask)
+        if (strcmp(model->svcs[model->by_name[h] - 1].name,
+                   model->svcs[i].name) == 0)
+            return;
+    model->by_name[h] = (uint32_t)i + 1;
 }
 
 struct cz_service *cz_model_service(const struct cz_model *model,
@@ -245,7 +274,7 @@ static struct cz_service *extends_target(struct cz_model *model,
     struct cz_model_file *f;
     struct cz_service *base = NULL;
 
-    if (!cz_mapping_lookup(svc->node, "extends", &v))
+    if (!cz_service_lookup(model, svc, "extends", &v))
         return NULL;
     if (depth > MAX_EXTENDS_DEPTH) {   /* a cycle through other files */
         svc->extends_failed = 1;
@@ -260,7 +289,7 @@ static struct cz_service *extends_target(struct cz_model *model,
     svc->extends_failed = 1;
     if (!name || name->kind != CZ_NODE_SCALAR)
         return NULL;
-    if (!file && svc->doc == model->doc) {
+    if (!file && cz_model_owns(model, svc->doc)) {
         base = cz_model_service(model, name->value);
     } else if (!file) {       /* within another file */
         for (f = model->files; f && f->doc != svc->doc; f = f->next)
@@ -306,44 +335,110 @@ static void cut_cycles(struct cz_model *model)
 
 /* ---- load --------------------------------------------------------------- */
 
-static int load_services(struct cz_model *model, struct cz_error *err)
+/* The services mapping of a project file's root, or NULL when it has
+ * none; an error when root is not a compose file's. */
+static int check_root(struct cz_doc *doc, struct cz_node **services,
+                      struct cz_error *err)
 {
-    struct cz_model_file *file;
-    struct cz_node *services = model->services;
+    struct cz_source *src = cz_doc_source(doc);
+    struct cz_node *root = cz_doc_root(doc);
+
+    if (!root || (cz_node_is_null(root) && !root->tag))
+        return cz_error_set(err, CZ_EINPUT, "compose.empty", src, CZ_NOPOS,
+                            "empty file: no compose document");
+    if (root->kind != CZ_NODE_MAPPING)
+        return cz_error_set(err, CZ_EINPUT, "compose.root", src,
+                            root->span.start,
+                            "the top level is %s; a compose file is a "
+                            "mapping", kind_name(root));
+    *services = cz_node_resolve(cz_map_get(root, "services"));
+    if (cz_node_is_null(*services))
+        *services = NULL;   /* "services:" with nothing under it */
+    if (*services && (*services)->kind != CZ_NODE_MAPPING)
+        return cz_error_set(err, CZ_EINPUT, "compose.services", src,
+                            (*services)->span.start,
+                            "'services' is %s; it must be a mapping",
+                            kind_name(*services));
+    return CZ_OK;
+}
+
+/* Adds the services of one project file: new ones at the end, the others
+ * as a layer over what the files before defined. */
+static int add_services(struct cz_model *model, struct cz_doc *doc,
+                        struct cz_node *services, struct cz_error *err)
+{
     size_t i, n = services ? cz_map_len(services) : 0;
 
-    if (!n)
-        return CZ_OK;
-    model->svcs = cz_arena_alloc(&model->ar, n * sizeof(*model->svcs));
-    if (!model->svcs)
-        return cz_error_set(err, CZ_ENOMEM, NULL, NULL, CZ_NOPOS,
-                            "out of memory");
     for (i = 0; i < n; i++) {
         struct cz_node *key = cz_map_key(services, i);
         struct cz_node *node = cz_node_resolve(cz_map_value(services, i));
-        struct cz_service *svc = &model->svcs[model->nsvcs];
+        struct cz_service *svc;
+
         if (cz_node_is_null(node))
             continue;   /* compose reads "web:" as a service with nothing */
         if (key->kind != CZ_NODE_SCALAR || !node ||
             node->kind != CZ_NODE_MAPPING)
             return cz_error_set(err, CZ_EINPUT, "compose.service",
-                                model->src, key->span.start,
+                                cz_doc_source(doc), key->span.start,
                                 "service '%s' is %s; it must be a mapping",
                                 key->kind == CZ_NODE_SCALAR ? key->value
                                                             : "?",
                                 node ? kind_name(node) : "an unknown alias");
+        svc = doc != model->doc ? cz_model_service(model, key->value)
+                                : NULL;
+        if (svc && svc->doc != doc && svc->nover < model->noverlays) {
+            svc->over[svc->nover].node = node;
+            svc->over[svc->nover++].doc = doc;
+            continue;
+        }
+        if (svc)
+            continue;   /* the name twice in one file: the first counts */
+        svc = &model->svcs[model->nsvcs];
         svc->name = key->value;
         svc->key = key;
         svc->node = node;
-        svc->doc = model->doc;
-        model->nsvcs++;
+        svc->doc = doc;
+        if (model->noverlays) {
+            svc->over = cz_arena_alloc(&model->ar, model->noverlays *
+                                                       sizeof(*svc->over));
+            if (!svc->over)
+                return cz_error_set(err, CZ_ENOMEM, NULL, NULL, CZ_NOPOS,
+                                    "out of memory");
+        }
+        index_add(model, model->nsvcs++);
     }
-    if (index_services(model))
+    return CZ_OK;
+}
+
+static int load_services(struct cz_model *model,
+                         struct cz_node *const *services, size_t ndocs,
+                         struct cz_error *err)
+{
+    struct cz_model_file *file;
+    size_t i, total = 0;
+    int rc;
+
+    for (i = 0; i < ndocs; i++)
+        total += services[i] ? cz_map_len(services[i]) : 0;
+    if (!total)
+        return CZ_OK;
+    model->svcs = cz_arena_alloc(&model->ar, total * sizeof(*model->svcs));
+    if (!model->svcs)
         return cz_error_set(err, CZ_ENOMEM, NULL, NULL, CZ_NOPOS,
                             "out of memory");
+    memset(model->svcs, 0, total * sizeof(*model->svcs));
+    if (index_alloc(model, total))
+        return cz_error_set(err, CZ_ENOMEM, NULL, NULL, CZ_NOPOS,
+                            "out of memory");
+    for (i = 0, rc = CZ_OK; !rc && i < ndocs; i++)
+        rc = add_services(model, i ? model->overlays[i - 1] : model->doc,
+                          services[i], err);
+    if (rc)
+        return rc;
     for (i = 0; i < model->nsvcs; i++)
-        model->svcs[i].base = extends_target(model, &model->svcs[i],
-                                             model->dir, 0);
+        model->svcs[i].base = extends_target(
+            model, &model->svcs[i],
+            cz_model_doc_dir(model, model->svcs[i].doc), 0);
     cut_cycles(model);
     /* A file that `extends` names but that cannot be read or parsed is bad
      * input, as it is for compose: say where it is broken. */
@@ -358,33 +453,33 @@ static int load_services(struct cz_model *model, struct cz_error *err)
 int cz_model_load(struct cz_model *model, struct cz_doc *doc,
                   struct cz_error *err)
 {
-    struct cz_source *src = cz_doc_source(doc);
-    struct cz_node *root = cz_doc_root(doc), *services;
+    return cz_model_load_project(model, &doc, 1, err);
+}
+
+int cz_model_load_project(struct cz_model *model, struct cz_doc *const *docs,
+                          size_t ndocs, struct cz_error *err)
+{
+    struct cz_source *src = cz_doc_source(docs[0]);
+    struct cz_node *services[CZ_MAX_OVERLAYS + 1];
     char *slash;
+    size_t i;
     int rc;
 
     memset(model, 0, sizeof(*model));
     cz_arena_init(&model->ar);
-    if (!root || (cz_node_is_null(root) && !root->tag))
-        return cz_error_set(err, CZ_EINPUT, "compose.empty", src, CZ_NOPOS,
-                            "empty file: no compose document");
-    if (root->kind != CZ_NODE_MAPPING)
-        return cz_error_set(err, CZ_EINPUT, "compose.root", src,
-                            root->span.start,
-                            "the top level is %s; a compose file is a "
-                            "mapping", kind_name(root));
-    services = cz_node_resolve(cz_map_get(root, "services"));
-    if (cz_node_is_null(services))
-        services = NULL;   /* "services:" with nothing under it */
-    if (services && services->kind != CZ_NODE_MAPPING)
-        return cz_error_set(err, CZ_EINPUT, "compose.services", src,
-                            services->span.start,
-                            "'services' is %s; it must be a mapping",
-                            kind_name(services));
-    model->doc = doc;
+    if (ndocs > CZ_MAX_OVERLAYS + 1)
+        return cz_error_set(err, CZ_EINPUT, "compose.files", src, CZ_NOPOS,
+                            "%zu files make one project; at most %d can",
+                            ndocs, CZ_MAX_OVERLAYS + 1);
+    for (i = 0; i < ndocs; i++)
+        if ((rc = check_root(docs[i], &services[i], err)))
+            return rc;
+    model->doc = docs[0];
+    model->overlays = (struct cz_doc **)docs + 1;
+    model->noverlays = ndocs - 1;
     model->src = src;
-    model->root = root;
-    model->services = services;
+    model->root = cz_doc_root(docs[0]);
+    model->services = services[0];
     model->dir = cz_arena_strndup(&model->ar, src->path, strlen(src->path));
     if (!model->dir)
         return cz_error_set(err, CZ_ENOMEM, NULL, NULL, CZ_NOPOS,
@@ -395,7 +490,19 @@ int cz_model_load(struct cz_model *model, struct cz_doc *doc,
     else
         model->dir = (char *)".";
     rc = cz_model_load_env(model, err);
-    return rc ? rc : load_services(model, err);
+    return rc ? rc : load_services(model, services, ndocs, err);
+}
+
+int cz_model_owns(const struct cz_model *model, const struct cz_doc *doc)
+{
+    size_t i;
+
+    if (doc == model->doc)
+        return 1;
+    for (i = 0; i < model->noverlays; i++)
+        if (model->overlays[i] == doc)
+            return 1;
+    return 0;
 }
 
 void cz_model_release(struct cz_model *model)
