@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+extern const struct cz_transform cz_transform_version;
 extern const struct cz_transform cz_transform_volumes;
 extern const struct cz_transform cz_transform_healthcheck;
 extern const struct cz_transform cz_transform_replicas;
@@ -14,6 +15,7 @@ extern const struct cz_transform cz_transform_pin;
 
 /* volumes first: replicas judges "stateful" by the volumes it leaves. */
 const struct cz_transform *const cz_transforms[] = {
+    &cz_transform_version,
     &cz_transform_volumes,
     &cz_transform_healthcheck,
     &cz_transform_replicas,
