@@ -13,6 +13,7 @@
 #include "composure/compose.h"
 #include "composure/dockerfile.h"
 #include "composure/io.h"
+#include "compose/model.h"
 
 struct fixture {
     struct cz_source *src;
@@ -170,6 +171,12 @@ static void test_paths(void **state)
     assert_string_equal(cz_model_path(m, "${REG}/x"),
                         "data/compose/extends/ghcr.io/x");
     assert_null(cz_model_path(m, "${NOPE}/x"));
+    /* no "//" where a folder ends in '/', none left at the end */
+    assert_string_equal(cz_model_path(m, ".//backend/"),
+                        "data/compose/extends/backend");
+    assert_string_equal(cz_model_join(m, "backend/", "Dockerfile"),
+                        "backend/Dockerfile");
+    assert_string_equal(cz_model_join(m, "/", "x"), "/x");
 }
 
 /* ---- builds ------------------------------------------------------------ */

@@ -295,16 +295,25 @@ const char *cz_model_join(struct cz_model *model, const char *dir,
     struct cz_buf joined = CZ_BUF_INIT;
     const char *res = NULL;
     int alone = path[0] == '/' || path[0] == '~' || strcmp(dir, ".") == 0;
+    size_t dirlen = strlen(dir), len;
 
     while (path[0] == '.' && path[1] == '/')
-        path += 2;
+        while (*++path == '/')   /* ".//x" is "x" */
+            ;
+    while (dirlen > 1 && dir[dirlen - 1] == '/')   /* "ctx/" + "/Dockerfile" */
+        dirlen--;
     if (!*path)                 /* "./": the folder itself */
         path = alone ? "." : dir;
     else if (!alone)
-        path = cz_buf_addf(&joined, "%s/%s", dir, path) == CZ_OK ? joined.buf
-                                                                 : NULL;
-    if (path)
-        res = cz_arena_strndup(&model->ar, path, strlen(path));
+        path = cz_buf_addf(&joined, "%.*s/%s",
+                           (int)(dirlen - (dir[dirlen - 1] == '/')), dir,
+                           path) == CZ_OK ? joined.buf : NULL;
+    if (path) {
+        len = strlen(path);
+        while (len > 1 && path[len - 1] == '/')   /* a folder: "backend/" */
+            len--;
+        res = cz_arena_strndup(&model->ar, path, len);
+    }
     cz_buf_release(&joined);
     return res;
 }
