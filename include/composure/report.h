@@ -21,6 +21,8 @@ struct cz_finding {
 struct cz_report {
     struct cz_finding *items;
     size_t n, cap;
+    char **causes;       /* cz_report_once(): a hash set of keys */
+    size_t ncauses, nslots;
 };
 
 /* Adds a finding at byte offset at of src (CZ_NOPOS: no place). Returns
@@ -28,6 +30,13 @@ struct cz_report {
 CZ_API int cz_report_add(struct cz_report *rep, enum cz_level level,
                          struct cz_source *src, uint32_t at, const char *rule,
                          const char *fmt, ...) CZ_PRINTF(6, 7);
+/*
+ * cz_report_once() - 1 the first time a run meets the cause key (say
+ * "dockerfile:api/Dockerfile", or a node's address and a rule), 0 after:
+ * one finding per cause, however many transforms, services or files meet
+ * it. -1 (CZ_ENOMEM) when memory runs out.
+ */
+CZ_API int cz_report_once(struct cz_report *rep, const char *key);
 /* Adds an error as a finding of level error. */
 CZ_API int cz_report_add_error(struct cz_report *rep,
                                const struct cz_error *err);

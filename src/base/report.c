@@ -65,6 +65,54 @@ int cz_report_add_error(struct cz_report *rep, const struct cz_error *err)
                        err->rule, strdup(err->msg));
 }
 
+static size_t key_hash(const char *s)
+{
+    uint32_t h = 2166136261u;
+
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+/* Open addressing, kept at most half full. */
+static int causes_grow(struct cz_report *rep)
+{
+    size_t i, h, slots = rep->nslots ? 2 * rep->nslots : 64;
+    char **fresh = calloc(slots, sizeof(*fresh));
+
+    if (!fresh)
+        return CZ_ENOMEM;
+    for (i = 0; i < rep->nslots; i++) {
+        if (!rep->causes[i])
+            continue;
+        for (h = key_hash(rep->causes[i]) & (slots - 1); fresh[h];
+             h = (h + 1) & (slots - 1))
+            ;
+        fresh[h] = rep->causes[i];
+    }
+    free(rep->causes);
+    rep->causes = fresh;
+    rep->nslots = slots;
+    return CZ_OK;
+}
+
+int cz_report_once(struct cz_report *rep, const char *key)
+{
+    size_t h;
+
+    if (2 * (rep->ncauses + 1) > rep->nslots && causes_grow(rep))
+        return CZ_ENOMEM;
+    for (h = key_hash(key) & (rep->nslots - 1); rep->causes[h];
+         h = (h + 1) & (rep->nslots - 1))
+        if (strcmp(rep->causes[h], key) == 0)
+            return 0;
+    rep->causes[h] = strdup(key);
+    if (!rep->causes[h])
+        return CZ_ENOMEM;
+    rep->ncauses++;
+    return 1;
+}
+
 size_t cz_report_count(const struct cz_report *rep, enum cz_level level)
 {
     size_t i, n = 0;
@@ -96,5 +144,8 @@ void cz_report_release(struct cz_report *rep)
         free(rep->items[i].msg);
     }
     free(rep->items);
+    for (i = 0; i < rep->nslots; i++)
+        free(rep->causes[i]);
+    free(rep->causes);
     memset(rep, 0, sizeof(*rep));
 }
