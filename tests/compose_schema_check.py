@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """compose_schema_check.py SCHEMA FILE... - validates compose files against
-the compose-spec JSON schema with an independent validator (Debian's
+a JSON schema (the compose spec's, or a docker stack file's) with an
+independent validator (Debian's
 python3-jsonschema over python3-yaml). Prints one line per invalid file and
 exits 1 if any is invalid."""
 import sys
@@ -30,7 +31,11 @@ def main():
     import json
     with open(sys.argv[1], encoding="utf-8") as f:
         schema = json.load(f)
-    validator = jsonschema.Draft7Validator(schema)
+    # the compose spec's schema is draft 7, docker/cli's stack schemas
+    # draft 4: each is read as the draft it declares
+    draft4 = "draft-04" in schema.get("$schema", "")
+    validator = (jsonschema.Draft4Validator if draft4
+                 else jsonschema.Draft7Validator)(schema)
     bad = 0
     for path in sys.argv[2:]:
         with open(path, "rb") as f:
