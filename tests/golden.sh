@@ -10,13 +10,19 @@
 # Then the idempotence check: the expected diff is applied with `git apply`
 # (or the written tree is kept) and the same command must change nothing.
 #
-# UPDATE_GOLDEN=1 (or CZ_GOLDEN_UPDATE=1) rewrites the expectations; a
-# missing expectation is written and the case fails.
+# UPDATE_GOLDEN=1 (or CZ_GOLDEN_UPDATE=1) rewrites the expectations (never
+# in CI: refused when CI or COMPOSURE_REQUIRE_ALL is set); a missing
+# expectation is written and the case fails.
 set -u
 bin=$1
 case_dir=$(cd "$2" && pwd)
 name=$(basename "$case_dir")
 update=${UPDATE_GOLDEN:-${CZ_GOLDEN_UPDATE:-}}
+# A CI run with it set would rewrite every expectation and pass: refused.
+if [ -n "$update" ] && [ -n "${CI:-}${COMPOSURE_REQUIRE_ALL:-}" ]; then
+    echo "$(basename "$case_dir"): UPDATE_GOLDEN is refused in CI (CI or COMPOSURE_REQUIRE_ALL is set)" >&2
+    exit 1
+fi
 tmp=$(mktemp -d)
 # Pins come from the case's lock file only, never from the user's cache,
 # credentials or a registry.

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # t_cli.sh COMPOSURE BUILD_DIR - the command line's contract: help and
 # version on stdout with status 0, usage errors with status 2 and a hint,
-# colour only when asked for or on a terminal (never with NO_COLOR), and
-# --write that never leaves a half-written file when the rename fails.
+# colour only when asked for or on a terminal (never with NO_COLOR), --write
+# and --backup. Failing writes: t_cli_inject.sh.
 set -uo pipefail
 bin=$1
 build=$2
@@ -70,35 +70,6 @@ fi
 
 expect_status 1 "$bin" migrate --offline -q --check
 [ "$(cat "$tmp/out")" = compose.yaml ] || no "--check lists: $(cat "$tmp/out")"
-
-# --write with a failing rename: exit 3, the original intact, no temp file.
-shim=$build/libcz_inject.so
-if [ -f "$shim" ]; then
-    LD_PRELOAD=$shim CZ_INJECT_FAIL=rename "$bin" migrate --offline -q --write \
-        >"$tmp/out" 2>"$tmp/err"
-    [ $? = 3 ] || no "--write with a failing rename did not exit 3"
-    grep -q "error: cannot write" "$tmp/err" || no "no write error message"
-    cmp -s compose.yaml "$tmp/orig.yaml" || no "the original changed"
-    [ -z "$(ls -A | grep -v '^app$' | grep -v '^compose.yaml$')" ] ||
-        no "left files behind: $(ls -A)"
-fi
-
-# A batch is written whole or not at all: when staging the second file
-# fails, the first is not written either.
-if [ -f "$shim" ]; then
-    mkdir -p "$tmp/batch/a/app" "$tmp/batch/b/app"
-    for d in a b; do
-        cp "$tmp/p/app/Dockerfile" "$tmp/batch/$d/app/"
-        cp "$tmp/orig.yaml" "$tmp/batch/$d/compose.yaml"
-    done
-    (cd "$tmp/batch" && LD_PRELOAD=$shim CZ_INJECT_FAIL=write CZ_INJECT_SKIP=1 \
-        "$bin" migrate --offline -q --write a b >"$tmp/out" 2>"$tmp/err")
-    [ $? = 3 ] || no "a failed batch did not exit 3"
-    cmp -s "$tmp/batch/a/compose.yaml" "$tmp/orig.yaml" ||
-        no "the first file of a failed batch was written"
-    ls -A "$tmp/batch/a" "$tmp/batch/b" | grep -q '^\.' &&
-        no "a failed batch left temporary files"
-fi
 
 # The same file named twice (here through a link) runs once.
 ln -s compose.yaml docker-compose.yml
