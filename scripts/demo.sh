@@ -6,4 +6,7 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build.sh build
 cd examples/legacy-shop
-exec ../../build/composure migrate "$@"
+status=0
+../../build/composure migrate "$@" || status=$?
+echo "demo: the pins come from examples/legacy-shop/composure.lock, whose digests are plainly illustrative (1111..., 2222...), not Docker Hub's; 'composure lock' records the real ones where the registry can be reached" >&2
+exit "$status"
