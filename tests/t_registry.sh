@@ -10,6 +10,8 @@
 # htpasswd Basic auth, one behind Bearer tokens from a local token server
 # (tests/registry/token_server.py: RS256 JWTs the registry checks against
 # its rootcertbundle), and one over TLS with a self-signed certificate.
+# tests/registry/redirect_front.py sends every request on to the open
+# registry with a 307, as registries send clients to blob storage.
 # tests/registry/fake_registry.py answers what no real registry will:
 # malformed JSON, missing or wrong digests, 429 with Retry-After, 5xx.
 #
@@ -203,6 +205,18 @@ while read -r tag digest; do
     expect many "$open/many/app:$tag ok $digest $oci_m"
 done <"$tmp/many.txt"
 expect many "requests=30 connections=2"
+
+# a registry that sends its answers elsewhere (307, as to blob storage):
+# followed, to the same digest, and the front saw the requests first
+open_port=${open##*:}
+cz_reg_python front "$here/registry/redirect_front.py" "$open_port" \
+    "$tmp/front.port" "$tmp/front.log"
+cz_reg_wait_file "$tmp/front.port"
+front=127.0.0.1:$(head -n 1 "$tmp/front.port")
+resolve redirect --insecure "$front" "$front/library/python:3.11-slim"
+expect redirect "$front/library/python:3.11-slim ok $slim $oci_m"
+grep -q '^HEAD /v2/library/python/manifests/3.11-slim$' "$tmp/front.log" ||
+    fail "redirect: the front saw no manifest request: $(cat "$tmp/front.log")"
 
 # plain HTTP only when asked: a TLS client meets an HTTP server
 resolve plain "$open/library/python:3.11-slim"
