@@ -31,6 +31,7 @@ enum target_kind { IN_COMPOSE, IN_DOCKERFILE };
 struct target {
     enum target_kind kind;
     struct cz_node *node;          /* IN_COMPOSE: the image scalar */
+    struct cz_doc *doc;            /* IN_COMPOSE: the file that holds it */
     struct cz_dockerfile *df;      /* IN_DOCKERFILE */
     struct cz_span span;           /* IN_DOCKERFILE: the bytes to replace */
     char quote;                    /* IN_DOCKERFILE: the quote around it */
@@ -121,7 +122,7 @@ static size_t name_length(const char *written)
 }
 
 static int add_compose_image(struct pin *p, const struct cz_service *svc,
-                             struct cz_node *node)
+                             struct cz_node *node, struct cz_doc *doc)
 {
     struct cz_buf buf = CZ_BUF_INIT;
     struct target *t;
@@ -137,7 +138,8 @@ static int add_compose_image(struct pin *p, const struct cz_service *svc,
         return CZ_ENOMEM;
     t->kind = IN_COMPOSE;
     t->node = node;
-    t->src = p->model->src;
+    t->doc = doc;
+    t->src = cz_doc_source(doc);
     t->at = node->content.start;
     snprintf(t->written, sizeof(t->written), "%s", node->value);
     if (strchr(node->value + name_length(node->value), '$')) {
@@ -262,6 +264,23 @@ static int add_dockerfile(struct pin *p, const struct cz_service *svc,
     return CZ_OK;
 }
 
+/* The image of every file of the project that sets one for svc: the
+ * effective one, and the base file's that an override file hides, which
+ * is what runs where the base file is used alone. */
+static int add_layer_images(struct pin *p, const struct cz_service *svc)
+{
+    struct cz_layer layers[CZ_MAX_LAYERS];
+    size_t i, n = cz_service_layers(svc, layers, CZ_MAX_LAYERS);
+    struct cz_value v;
+    int rc = CZ_OK;
+
+    for (i = 0; !rc && i < n && i < CZ_MAX_LAYERS; i++)
+        if (cz_model_owns(p->model, layers[i].doc) &&
+            cz_mapping_lookup(layers[i].node, "image", &v))
+            rc = add_compose_image(p, svc, v.node, layers[i].doc);
+    return rc;
+}
+
 static int collect(struct pin *p, struct cz_error *err)
 {
     struct cz_model *model = p->model;
@@ -273,18 +292,18 @@ static int collect(struct pin *p, struct cz_error *err)
         struct cz_build build;
         struct cz_value image;
         int builds = cz_service_build(model, svc, &build);
+        struct cz_source *src = cz_doc_source(svc->doc);
         if (cz_service_lookup(model, svc, "image", &image) && !builds) {
-            if (image.doc != model->doc) {
-                cz_report_add(p->rep, CZ_LEVEL_WARNING, model->src,
+            if (!cz_model_owns(model, image.doc))
+                cz_report_add(p->rep, CZ_LEVEL_WARNING, src,
                               svc->key->span.start, "pin.other-file",
                               "the image of '%s' is set in another file "
                               "(through extends); pin it there", svc->name);
-            } else if ((rc = add_compose_image(p, svc, image.node))) {
+            else if ((rc = add_layer_images(p, svc)))
                 return oom(err);
-            }
         }
-        if (builds && build.value.doc != model->doc) {
-            cz_report_add(p->rep, CZ_LEVEL_WARNING, model->src,
+        if (builds && !cz_model_owns(model, build.value.doc)) {
+            cz_report_add(p->rep, CZ_LEVEL_WARNING, src,
                           svc->key->span.start, "pin.other-file",
                           "'%s' builds as set in another file (through "
                           "extends); pin its Dockerfile from there",
@@ -299,7 +318,8 @@ static int collect(struct pin *p, struct cz_error *err)
                 return oom(err);
             if (!df) {
                 cz_error_format(why, msg, sizeof(msg));
-                cz_report_add(p->rep, CZ_LEVEL_WARNING, model->src,
+                cz_report_add(p->rep, CZ_LEVEL_WARNING,
+                              cz_doc_source(build.value.doc),
                               build.value.node->span.start, "pin.dockerfile",
                               "cannot pin the base images of '%s': %s",
                               svc->name, msg);
@@ -413,7 +433,7 @@ static int apply_target(struct pin *p, struct target *t,
                   (int)(text.len - 2 * !!t->quote), text.buf + !!t->quote,
                   t->req.source);
     if (t->kind == IN_COMPOSE) {
-        rc = cz_scalar_set(p->model->doc, t->node, text.buf, text.len,
+        rc = cz_scalar_set(t->doc, t->node, text.buf, text.len,
                            CZ_SCALAR_STR, err);
         cz_buf_release(&text);
         return rc;
