@@ -4,8 +4,8 @@
 # whole normal test suite, and says which bugs the suite caught and which
 # survived. Not part of the suite: it takes a full test run per mutation.
 # Exit status: 0 when every mutation was caught, 1 when one survived, 2
-# when a mutation no longer applies (its text is not there exactly once:
-# update tests/mutations.txt).
+# when a mutation no longer applies (its text is not there exactly once,
+# or the result does not build: update tests/mutations.txt).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/cz-mutate-XXXXXX")
@@ -46,8 +46,8 @@ PY
         continue
     fi
     if ! cmake --build "$work/build" -j"$jobs" </dev/null >/dev/null 2>&1; then
-        printf '%-28s caught (does not build)\n' "$id"
-        caught=$((caught + 1))
+        printf '%-28s STALE (does not build: make it a bug that compiles)\n' "$id"
+        stale=$((stale + 1))
     elif (cd "$work/build" && ctest -j"$jobs" --timeout 300 </dev/null >"$work/log" 2>&1); then
         printf '%-28s SURVIVED\n' "$id"
         survived=$((survived + 1))
