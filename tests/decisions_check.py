@@ -1201,6 +1201,15 @@ SELFTEST = [
      "  web:\n    image: app\n    environment:\n      DB_HOST: db\n",
      "services:\n  db:\n    image: app\n"
      "  web:\n    image: app\n    environment:\n      DB_HOST: db\n", set()),
+    ("container name in a mounted config",
+     "services:\n  app:\n    image: app\n    container_name: shop-app\n"
+     "  proxy:\n    image: nginx\n    volumes:\n"
+     "      - ./nginx.conf:/etc/nginx/nginx.conf:ro\n",
+     "services:\n  app:\n    image: app\n"
+     "  proxy:\n    image: nginx\n    volumes:\n"
+     "      - ./nginx.conf:/etc/nginx/nginx.conf:ro\n",
+     {"container-name.referenced"},
+     {"nginx.conf": "location / { proxy_pass http://shop-app:8000; }\n"}),
     ("comment lost", "services:\n  web:  # the shop\n    image: app\n",
      "services:\n  web:\n    image: app\n", {"comments.lost"}),
     ("comment of a removed item",
@@ -1213,15 +1222,75 @@ SELFTEST = [
 ]
 
 
+# A stand-in for composure that makes one kind of run failure (CZ_FAKE).
+FAKE_COMPOSURE = r"""#!/usr/bin/env python3
+import os, sys
+mode = os.environ["CZ_FAKE"]
+lines = open("compose.yaml").read().splitlines()
+n, last = len(lines), lines[-1]
+hunk = "--- a/compose.yaml\n+++ b/compose.yaml\n@@ -%d,1 +%d,2 @@\n %s\n+%s"
+if mode == "exit":
+    sys.exit(3)
+if mode == "apply":
+    print(hunk % (n, n, "not: there", "x: 1"))
+if mode == "again":
+    print(hunk % (n, n, last, "    # once more"))
+if mode == "schema" and "bogus" not in last:
+    print(hunk % (n, n, last, "    bogus: 1"))
+"""
+SELFTEST_SCHEMA = {"type": "object", "properties": {"services": {
+    "type": "object", "additionalProperties": {
+        "type": "object", "additionalProperties": False,
+        "properties": {"image": {"type": "string"}}}}}}
+SELFTEST_RUNS = [("clean", set()), ("exit", {"run.exit"}),
+                 ("apply", {"run.apply"}), ("again", {"run.idempotent"}),
+                 ("schema", {"run.schema"})]
+
+
+def selftest_runs(tmp):
+    """one_run's own checks (exit status, git apply, schema, idempotence),
+    each made to fail by a stand-in binary."""
+    class Ctx:
+        pass
+    ctx = Ctx()
+    ctx.bin = os.path.join(tmp, "fake-composure")
+    with open(ctx.bin, "w", encoding="utf-8") as f:
+        f.write(FAKE_COMPOSURE)
+    os.chmod(ctx.bin, 0o755)
+    ctx.validator = jsonschema.Draft7Validator(SELFTEST_SCHEMA)
+    ctx.tmp, ctx.runs = tmp, 0
+    project = os.path.join(tmp, "project")
+    os.makedirs(project)
+    with open(os.path.join(project, "compose.yaml"), "w",
+              encoding="utf-8") as f:
+        f.write("services:\n  web:\n    image: app\n")
+    bad = 0
+    for mode, want in SELFTEST_RUNS:
+        os.environ["CZ_FAKE"] = mode
+        ctx.flags = []
+        one_run(ctx, "p", project, "", [], {})
+        got = {f[3] for f in ctx.flags}
+        if got != want:
+            print(f"selftest FAIL run '{mode}': flagged {sorted(got)}, "
+                  f"expected {sorted(want)}")
+            bad += 1
+    del os.environ["CZ_FAKE"]
+    return bad
+
+
 def cmd_selftest(_):
     bad = 0
     with tempfile.TemporaryDirectory() as tmp:
-        for n, (name, before, after, want) in enumerate(SELFTEST):
+        for n, case in enumerate(SELFTEST):
+            name, before, after, want = case[:4]
+            extra = case[4] if len(case) > 4 else {}
             for side, text in (("o", before), ("m", after)):
                 os.makedirs(os.path.join(tmp, str(n), side))
-                with open(os.path.join(tmp, str(n), side, "compose.yaml"),
-                          "w", encoding="utf-8") as f:
-                    f.write(text)
+                for fname, content in [("compose.yaml", text)] + \
+                        sorted(extra.items()):
+                    with open(os.path.join(tmp, str(n), side, fname), "w",
+                              encoding="utf-8") as f:
+                        f.write(content)
             got = {f[3] for f in check_run(os.path.join(tmp, str(n), "o"),
                                            os.path.join(tmp, str(n), "m"),
                                            ["compose.yaml"], "")}
@@ -1229,7 +1298,9 @@ def cmd_selftest(_):
                 print(f"selftest FAIL {name}: flagged {sorted(got)}, "
                       f"expected {sorted(want)}")
                 bad += 1
-    print(f"decisions_check selftest: {len(SELFTEST)} cases, {bad} failed")
+        bad += selftest_runs(tmp)
+    total = len(SELFTEST) + len(SELFTEST_RUNS)
+    print(f"decisions_check selftest: {total} cases, {bad} failed")
     return 1 if bad else 0
 
 
