@@ -331,6 +331,11 @@ def replicas_of(svc):
         return None
 
 
+def is_port_range(port):
+    """'8000-8005' leaves room for replicas; '${PORT:-80}' is one port."""
+    return "-" in re.sub(r"\$\{[^}]*\}", "", str(port))
+
+
 def fixed_host_ports(svc):
     """The host ports the service publishes at a fixed number (a variable
     counts: it is one number once set). Ranges leave room for replicas."""
@@ -338,7 +343,7 @@ def fixed_host_ports(svc):
     for p in svc.get("ports") or []:
         if isinstance(p, dict):
             pub = p.get("published")
-            if pub not in (None, "") and "-" not in str(pub):
+            if pub not in (None, "") and not is_port_range(pub):
                 out.append(str(pub))
             continue
         s = str(p).split("/", 1)[0]
@@ -348,7 +353,7 @@ def fixed_host_ports(svc):
         parts = re.split(r":(?![^{]*})", s)
         if len(parts) >= 2:
             host = parts[-2]
-            if host and "-" not in host.replace(":-", ""):
+            if host and not is_port_range(host):
                 out.append(host)
     return out
 
@@ -1143,6 +1148,16 @@ SELFTEST = [
     ("fixed port", "services:\n  web:\n    image: app\n    ports: ['8080:80']\n",
      "services:\n  web:\n    image: app\n    ports: ['8080:80']\n" + DEPLOY2,
      {"replicas.fixed-port"}),
+    ("fixed port from a variable",
+     "services:\n  web:\n    image: app\n    ports:\n"
+     "      - {target: 80, published: '${PORT:-80}'}\n",
+     "services:\n  web:\n    image: app\n    ports:\n"
+     "      - {target: 80, published: '${PORT:-80}'}\n" + DEPLOY2,
+     {"replicas.fixed-port"}),
+    ("port range", "services:\n  web:\n    image: app\n"
+     "    ports: ['8000-8001:80']\n",
+     "services:\n  web:\n    image: app\n    ports: ['8000-8001:80']\n"
+     + DEPLOY2, set()),
     ("random port", "services:\n  web:\n    image: app\n    ports: ['80']\n",
      "services:\n  web:\n    image: app\n    ports: ['80']\n" + DEPLOY2,
      set()),
