@@ -65,8 +65,8 @@ STATEFUL_FAMILY = re.compile(
     r"elasticsearch|opensearch|solr|influxdb|neo4j|clickhouse|cassandra|"
     r"scylla|couchdb|couchbase|cockroach|arangodb|mssql|activemq|artemis|"
     r"mosquitto|emqx|pulsar|nats|minio|etcd|consul|vault|mailhog|mailpit|"
-    r"redpanda|maildev|mailcatcher|smtp4dev|jaeger|zipkin|pushgateway|prometheus|"
-    r"alertmanager|loki|tempo")
+    r"redpanda|maildev|mailcatcher|smtp4dev|jaeger|zipkin|pushgateway|"
+    r"prometheus|alertmanager|loki|tempo")
 # Tools that sit beside a store and keep nothing themselves.
 STATELESS_COMPANION = re.compile(
     r"exporter|express|commander|admin|insight|[-_]ui$|^ui[-_]|webui|"
@@ -905,7 +905,7 @@ def check_run(orig_root, mig_root, files, prefix):
     return out
 
 
-# ---- running composure on the projects ---------------------------------------
+# ---- running composure on the projects -------------------------------------
 
 def compose_files(folder):
     """Compose files under folder (relative paths): YAML with a services
@@ -1014,8 +1014,10 @@ def one_run(ctx, label_root, src_folder, workdir, args, installs):
                       + (f" ({rule[-1]})" if rule else ""), "run.exit"))
         return
     if diff:
+        # no repository above the copy: git apply takes paths from wdir
+        env = dict(os.environ, GIT_CEILING_DIRECTORIES=ctx.tmp)
         p = subprocess.run(["git", "apply", "-"], cwd=wdir, input=diff,
-                           capture_output=True, text=True)
+                           capture_output=True, text=True, env=env)
         if p.returncode != 0:
             flags.append((first, "-", "git apply rejects the diff",
                           "run.apply"))
@@ -1073,7 +1075,8 @@ EXPECTED_HEADER = """\
 # a production reviewer would. Regenerate with
 #   python3 tests/decisions_check.py corpus --update --bin build/composure \\
 #     --schema .deps/compose.schema.json --projects ../shared/projects \\
-#     --corpus ../shared/corpus --expected tests/decisions_expected_failures.txt
+#     --corpus ../shared/corpus \\
+#     --expected tests/decisions_expected_failures.txt
 """
 
 
@@ -1145,7 +1148,8 @@ DEPLOY2 = "    deploy:\n      replicas: 2\n"
 START_FIRST = "    deploy:\n      update_config:\n        order: start-first\n"
 SELFTEST = [
     # (name, original, migrated, the check ids expected)
-    ("fixed port", "services:\n  web:\n    image: app\n    ports: ['8080:80']\n",
+    ("fixed port",
+     "services:\n  web:\n    image: app\n    ports: ['8080:80']\n",
      "services:\n  web:\n    image: app\n    ports: ['8080:80']\n" + DEPLOY2,
      {"replicas.fixed-port"}),
     ("fixed port from a variable",
@@ -1165,7 +1169,8 @@ SELFTEST = [
      "services:\n  web:\n    image: app\n    ports: ['80:80']\n" + DEPLOY2,
      "services:\n  web:\n    image: app\n    ports: ['80:80']\n" + DEPLOY2,
      set()),
-    ("store by variable tag", "services:\n  db:\n    image: postgis/postgis:${TAG}\n",
+    ("store by variable tag",
+     "services:\n  db:\n    image: postgis/postgis:${TAG}\n",
      "services:\n  db:\n    image: postgis/postgis:${TAG}\n" + DEPLOY2,
      {"replicas.stateful"}),
     ("store companion", "services:\n  ui:\n    image: mongo-express:1\n",
