@@ -622,18 +622,25 @@ def service_texts(svc):
 
 
 def mounted_files(view, svc):
-    """The project files a service mounts (folders: their files), and its
-    env_files: where a host name can be written."""
+    """The configuration a service mounts from the project (single files,
+    and the files of configuration or read-only folders; not code: a source
+    file that names a host is not a client of it) and its env_files."""
     paths = []
     for m in svc.get("volumes") or []:
-        src, _, _, kind = parse_mount(m)
-        if kind == "bind" and src and src[0] == ".":
-            paths.append(src)
+        src, tgt, ro, kind = parse_mount(m)
+        if kind != "bind" or not src or src[0] != ".":
+            continue
+        full = os.path.normpath(os.path.join(view.base_dir, str(src)))
+        if os.path.isfile(full) or (
+                os.path.isdir(full) and
+                not os.path.normpath(view.base_dir).startswith(full) and
+                (ro or config_like(tgt, src, full))):
+            paths.append(full)
     envf = svc.get("env_file")
     for e in (envf if isinstance(envf, list) else [envf] if envf else []):
-        paths.append(e.get("path") if isinstance(e, dict) else e)
-    for p in paths:
-        full = os.path.normpath(os.path.join(view.base_dir, str(p)))
+        e = e.get("path") if isinstance(e, dict) else e
+        paths.append(os.path.normpath(os.path.join(view.base_dir, str(e))))
+    for full in paths:
         if not full.startswith(os.path.normpath(view.root)):
             continue
         if os.path.isfile(full):
@@ -858,11 +865,16 @@ def check_comments(out, label, otext, mtext):
             if owner:
                 cands.append(max(owner, key=lambda s: (s[1], len(s[0]))))
             # a comment line right above an item (no blank line between)
-            # belongs to it
+            # belongs to it; the comments that open the file are its
+            # header, whatever key comes first
             nxt = line + 1
             while nxt < len(lines) and lines[nxt].strip().startswith("#"):
                 nxt += 1
             starting = [s for s in spans if s[1] == nxt]
+            if starting and spans[0][1] == nxt and \
+                    not any(ln.strip() and not ln.lstrip().startswith("#")
+                            for ln in lines[:line]):
+                starting = []
             if starting:
                 cands.append(min(starting, key=lambda s: len(s[0])))
         return any(removal.removed(c[0]) for c in cands)
@@ -1188,6 +1200,20 @@ SELFTEST = [
     ("start-first with healthcheck", "services:\n  web:\n    image: app\n",
      "services:\n  web:\n    image: app\n    healthcheck:\n"
      "      test: [CMD, true]\n" + START_FIRST, set()),
+    ("start-first, HEALTHCHECK in the Dockerfile",
+     "services:\n  web:\n    build: .\n",
+     "services:\n  web:\n    build: .\n" + START_FIRST, set(),
+     {"Dockerfile": "FROM alpine AS base\nHEALTHCHECK CMD true\n"
+      "FROM base\nCMD [\"serve\"]\n"}),
+    ("start-first, HEALTHCHECK NONE in the Dockerfile",
+     "services:\n  web:\n    build: .\n",
+     "services:\n  web:\n    build: .\n" + START_FIRST,
+     {"update.start-first"},
+     {"Dockerfile": "FROM alpine\nHEALTHCHECK NONE\n"}),
+    ("replicas keep container_name",
+     "services:\n  web:\n    image: app\n    container_name: web\n",
+     "services:\n  web:\n    image: app\n    container_name: web\n"
+     + DEPLOY2, {"replicas.container-name"}),
     ("config folder", "services:\n  web:\n    image: nginx\n    volumes:\n"
      "      - ./conf:/etc/nginx/conf.d:ro\n",
      "services:\n  web:\n    image: nginx\n    volumes:\n"
@@ -1236,6 +1262,9 @@ SELFTEST = [
      "version: '3'  # old\nservices:\n  web:\n    image: app\n"
      "    volumes:\n      # the code\n      - .:/app\n      #- ./x:/x\n",
      "services:\n  web:\n    image: app\n", set()),
+    ("file header above a removed key",
+     "# the shop's stack\nversion: '3'\nservices:\n  web:\n    image: app\n",
+     "services:\n  web:\n    image: app\n", {"comments.lost"}),
     ("comment in a quoted value", "services:\n  web:\n    image: app\n"
      "    command: 'run # not a comment'\n",
      "services:\n  web:\n    image: app\n    command: 'run'\n", set()),
