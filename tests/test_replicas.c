@@ -171,7 +171,7 @@ static void test_mentions_host(void **state)
 static void test_command_kind(void **state)
 {
     static const struct {
-        const char *words[12];
+        const char *words[16];
         enum cz_rule_kind kind;
         const char *what;
     } rows[] = {
