@@ -301,9 +301,12 @@ static void test_builtin_kinds(void **state)
         {"bitnami/postgresql:16", CZ_KIND_DATABASE, 1},
         {"timescale/timescaledb:latest-pg16", CZ_KIND_DATABASE, 1},
         {"pgautoupgrade/pgautoupgrade:16-alpine", CZ_KIND_DATABASE, 1},
-        {"postgres:16", CZ_KIND_NONE, 1},     /* its probe rule: stateful */
+        /* its probe rule says stateful, the kind rule what it is */
+        {"postgres:16", CZ_KIND_DATABASE, 1},
         {"bitnami/redis:7.4", CZ_KIND_STORE, 1},
-        {"rabbitmq:3-management", CZ_KIND_NONE, 1},
+        {"rabbitmq:3-management", CZ_KIND_BROKER, 1},
+        /* stateful, and no kind rule knows it */
+        {"grafana/grafana:11.2.0", CZ_KIND_NONE, 1},
         {"jaegertracing/all-in-one:1.60", CZ_KIND_TRACING, 1},
         {"prom/pushgateway", CZ_KIND_PUSHGATEWAY, 1},
         {"maildev/maildev", CZ_KIND_MAIL, 1},

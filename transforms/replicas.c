@@ -640,17 +640,22 @@ static int kind_keeps_state(const struct rp_kind *k)
 /* What the evidence says, as the first check that holds; 1 when it
  * keeps the service to one instance (reported). */
 static int evidence_against(struct ctx *cx, struct svc_info *si,
-                            const struct rp_kind *image)
+                            const char *runs, const struct rp_kind *image)
 {
     struct rp_kind env, cmd;
     uint32_t key = at(si->svc->key);
     const char *name = si->svc->name;
 
+    struct cz_value v;
+
+    if (!si->built && svc_get1(si->svc, "image", &v) && sval(v.node))
+        runs = sval(v.node);    /* as written: "postgres:${TAG}" */
     if (kind_keeps_state(image) || image->kind == CZ_KIND_JOB) {
         cz_rp_skip(si, CZ_LEVEL_INFO, key,
                    image->kind == CZ_KIND_JOB ? "replicas.job"
                                               : "replicas.stateful",
-                   "'%s' runs %s (%s): not replicated", name,
+                   "'%s' %s '%s', %s (%s): not replicated", name,
+                   si->built ? "is built from" : "runs", runs,
                    kind_said(image), image->how);
         return 1;
     }
@@ -776,7 +781,7 @@ static void classify(struct ctx *cx, struct svc_info *si)
                    "container can hold: not replicated", svc->name, s);
         return;
     }
-    if (host_mount(cx, si) || evidence_against(cx, si, &image) ||
+    if (host_mount(cx, si) || evidence_against(cx, si, runs, &image) ||
         data_mount(cx, si) || cx->rc)
         return;
     if (image.kind == CZ_KIND_SERVER)

@@ -89,8 +89,11 @@ CZ_API void cz_rules_free(struct cz_rules *rules);
 CZ_API const struct cz_rule *cz_rules_match(const struct cz_rules *rules,
                                             const struct cz_imageref *ref);
 
-/* The first rule matching ref that has a kind or says stateful, or
- * NULL. */
+/* The first rule matching ref that has a kind or says stateful, or NULL.
+ * When that rule says `stateful` without a kind, a later matching rule
+ * whose kind keeps state is returned instead, as it says the same and
+ * names what the image is ("postgres" is stateful, "kind-database" says
+ * it is a database). */
 CZ_API const struct cz_rule *
 cz_rules_match_kind(const struct cz_rules *rules,
                     const struct cz_imageref *ref);

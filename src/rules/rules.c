@@ -312,16 +312,22 @@ const struct cz_rule *cz_rules_match(const struct cz_rules *rules,
 const struct cz_rule *cz_rules_match_kind(const struct cz_rules *rules,
                                           const struct cz_imageref *ref)
 {
+    const struct cz_rule *found = NULL, *rule;
     char repo[600];
     size_t i;
 
     cz_image_repository(ref, repo, sizeof(repo));
-    for (i = 0; i < rules->n; i++)
-        if ((rules->items[i].kind || rules->items[i].stateful) &&
-            matches(rules->items[i].repository, repo) &&
-            matches(rules->items[i].tag, ref->tag))
-            return &rules->items[i];
-    return NULL;
+    for (i = 0; i < rules->n; i++) {
+        rule = &rules->items[i];
+        if (!(rule->kind || (!found && rule->stateful)) ||
+            (found && !rule->stateful) ||
+            !matches(rule->repository, repo) || !matches(rule->tag, ref->tag))
+            continue;
+        if (rule->kind)
+            return rule;
+        found = rule;
+    }
+    return found;
 }
 
 size_t cz_rules_count(const struct cz_rules *rules)
