@@ -20,6 +20,9 @@
  *
  * Commands are cut into words at blanks, quotes and shell operators:
  * enough to find program names and options, not a shell.
+ * NEEDSWORK(#7): healthcheck_port.c reads commands too (with quoting and
+ * `sh -c` scripts); one reader in the analysis module DESIGN.md plans
+ * would serve both.
  */
 #include "replicas.h"
 
