@@ -12,6 +12,12 @@
 #include "composure/dockerfile.h"
 #include "composure/transform.h"
 
+/* Services that share one cause of a warning (grouped()). */
+struct group {
+    const char *rule, *msg, *names;
+    uint32_t at;
+};
+
 /* One run of the transform over one compose file. */
 struct hc {
     struct cz_run *run;
@@ -21,8 +27,9 @@ struct hc {
     struct cz_error *err;
     struct cz_arena ar;             /* scratch for words and strings */
     unsigned char *state;           /* enum svc_state, per model->svcs[] */
-    struct cz_node **done;          /* depends_on lists edited already: an */
-    size_t ndone, capdone;          /* anchor shared by services is one */
+    unsigned snippet_shown;         /* the blank snippet is in a finding */
+    struct group *groups;           /* warnings said once per cause */
+    size_t ngroups, capgroups;
 };
 
 /* Words of a command line, in hc->ar. */
@@ -39,6 +46,10 @@ static inline const char *cz_hc_scalar(const struct cz_node *node)
 /* A formatted string in hc->ar, or NULL on ENOMEM. */
 const char *cz_hc_printf(struct hc *hc, const char *fmt, ...)
     CZ_PRINTF(2, 3);
+
+/* Cuts s into w's words as a POSIX shell would (quotes, backslashes;
+ * ; & | && || are words of their own). CZ_OK or CZ_ENOMEM. */
+int cz_hc_split(struct hc *hc, const char *s, struct words *w);
 
 /* s with compose's interpolation (cz_model_expand(), in the model's
  * arena); NULL when a variable has no value, or on ENOMEM (which the

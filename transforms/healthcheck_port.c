@@ -47,9 +47,7 @@ static int words_add(struct hc *hc, struct words *w, const char *s)
     return CZ_OK;
 }
 
-/* Cuts a command string as a POSIX shell would: quotes, backslashes, and
- * the operators ; & | && || as words of their own. */
-static int split_shell(struct hc *hc, const char *s, struct words *w)
+int cz_hc_split(struct hc *hc, const char *s, struct words *w)
 {
     struct cz_buf word = CZ_BUF_INIT;
     int rc = CZ_OK, in_word = 0;
@@ -130,7 +128,7 @@ static int flatten(struct hc *hc, const char *const *v, size_t n,
         if (depth < 4 && strcmp(v[i], "-c") == 0 && i > 0 &&
             is_shell(v[i - 1]) && i + 1 < n) {
             struct words script = {0};
-            rc = split_shell(hc, v[i + 1], &script);
+            rc = cz_hc_split(hc, v[i + 1], &script);
             if (!rc)
                 rc = flatten(hc, script.v, script.n, out, depth + 1);
             i++;
@@ -153,7 +151,7 @@ static int node_words(struct hc *hc, const struct cz_node *node,
     if (!node)
         return CZ_OK;
     if (node->kind == CZ_NODE_SCALAR) {
-        rc = split_shell(hc, node->value, &raw);
+        rc = cz_hc_split(hc, node->value, &raw);
     } else if (node->kind == CZ_NODE_SEQUENCE) {
         for (i = 0; i < node->n && !rc; i++) {
             const char *s = cz_hc_scalar(cz_node_resolve(node->items[i]));
@@ -174,7 +172,7 @@ static int instr_words(struct hc *hc, const struct cz_df_instr *in,
     if (!in)
         return CZ_OK;
     if (in->form == CZ_DF_FORM_SHELL)
-        return split_shell(hc, in->text, out);
+        return cz_hc_split(hc, in->text, out);
     for (i = 0; i < in->nwords && !rc; i++)
         rc = words_add(hc, &raw, in->words[i].text);
     return rc ? rc : flatten(hc, raw.v, raw.n, out, 0);
