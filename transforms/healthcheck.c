@@ -760,6 +760,183 @@ static const struct cz_rule *probe_rule(const struct hc *hc,
                ? rule : NULL;
 }
 
+/* Rules whose probe checks a server that the image's default command
+ * starts: a service whose entrypoint or command starts something else
+ * (a cron container, `php artisan queue:work`, `n8n worker`) does not
+ * run it. */
+static const struct {
+    const char *rule, *program;
+} rule_servers[] = {
+    {"php-fpm", "php-fpm"},           {"wordpress-fpm", "php-fpm"},
+    {"nextcloud-fpm", "php-fpm"},     {"php-apache", "apache2-foreground"},
+    {"wordpress", "apache2-foreground"},
+    {"nextcloud", "apache2-foreground"},
+    {"n8n", "start"},
+};
+
+/* The program rule's probe needs that w (what the service runs, empty
+ * for the image's default) does not start, or NULL. */
+static const char *server_missing(const struct cz_rule *rule,
+                                  const struct words *w)
+{
+    size_t k, i;
+
+    for (k = 0; k < sizeof(rule_servers) / sizeof(rule_servers[0]); k++) {
+        if (strcmp(rule->id, rule_servers[k].rule) != 0 || !w->n)
+            continue;
+        for (i = 0; i < w->n; i++) {
+            const char *b = strrchr(w->v[i], '/');
+            if (strcmp(b ? b + 1 : w->v[i], rule_servers[k].program) == 0)
+                return NULL;
+        }
+        return rule_servers[k].program;
+    }
+    return NULL;
+}
+
+/* The value of a --flag=value or --flag value word of w (flag matched
+ * without case), or NULL. */
+static const char *flag_value(const struct words *w, const char *flag)
+{
+    size_t i, len = strlen(flag);
+
+    for (i = 0; i < w->n; i++) {
+        if (strncasecmp(w->v[i], flag, len) != 0)
+            continue;
+        if (w->v[i][len] == '=')
+            return w->v[i] + len + 1;
+        if (!w->v[i][len] && i + 1 < w->n)
+            return w->v[i + 1];
+    }
+    return NULL;
+}
+
+/* Whether a traefik static configuration file (mounted or copied under
+ * /etc/traefik, or named by --configfile) enables ping: `[ping]` in TOML,
+ * a top-level `ping:` in YAML. Not when the command gives other flags:
+ * traefik then reads its static configuration from them only. *where
+ * names the file. */
+static int traefik_file_ping(struct hc *hc, const struct cz_service *svc,
+                             const struct cz_df_config *cfg,
+                             const struct words *w, const char **where)
+{
+    struct cz_hc_files files = {0};
+    const char *bad, *named = flag_value(w, "--configfile");
+    size_t i;
+
+    for (i = 0; i < w->n; i++)   /* flags replace the file altogether */
+        if (strncmp(w->v[i], "--", 2) == 0 &&
+            strncasecmp(w->v[i], "--configfile", 12) != 0 &&
+            (i == 0 || strcasecmp(w->v[i - 1], "--configfile") != 0))
+            return 0;
+    if (cz_hc_config_files(hc, svc, cfg, "/etc/traefik", &files, &bad) ||
+        (named && cz_hc_config_files(hc, svc, cfg, named, &files, &bad)))
+        return 0;
+    for (i = 0; i < files.n; i++) {
+        const char *p = files.v[i].text;
+        for (; p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+            if (strncmp(p, "[ping]", 6) == 0 || strncmp(p, "ping:", 5) == 0) {
+                *where = files.v[i].shown;
+                return 1;
+            }
+    }
+    return 0;
+}
+
+/* test's words with "http://127.0.0.1/" moved to port. */
+static struct cz_node *with_port(struct hc *hc, const char **argv,
+                                 size_t argc, unsigned port)
+{
+    const char *out[24];
+    size_t i;
+
+    for (i = 0; i < argc && i < 24; i++) {
+        const char *hit = strstr(argv[i], "http://127.0.0.1/");
+        out[i] = hit ? cz_hc_printf(hc, "%.*shttp://127.0.0.1:%u/%s",
+                                    (int)(hit - argv[i]), argv[i], port,
+                                    hit + 17)
+                     : argv[i];
+        if (!out[i])
+            return NULL;
+    }
+    return str_seq(hc, out, argc);
+}
+
+/*
+ * What the service's own configuration says about a rule's probe: the
+ * server it must run, nginx's listen port, Caddy's admin endpoint, a
+ * traefik ping enabled in its static configuration file. Sets *test
+ * when the probe changes and *extra to a phrase for the report; sets
+ * *stop when a warning said that nothing is added.
+ */
+static int rule_config(struct hc *hc, size_t si, const struct cz_rule *rule,
+                       const struct cz_df_config *cfg, const struct words *w,
+                       struct cz_node **test, const char **extra, int *stop)
+{
+    const struct cz_service *svc = &hc->model->svcs[si];
+    uint32_t at = svc->key->span.start;
+    const char *argv[24], *from, *why, *named;
+    size_t argc = test_argv(cz_map_get(rule->healthcheck, "test"), argv);
+    struct cz_hc_files files = {0};
+    unsigned port;
+
+    *stop = 1;
+    if ((why = server_missing(rule, w)))
+        return warn(hc, at, "healthcheck.no-probe", "'%s': the probe of rule "
+                    "'%s' checks the server that '%s' starts, and its "
+                    "command ('%s%s%s') does not start it", svc->name,
+                    rule->id, why, w->v[0], w->n > 1 ? " " : "",
+                    w->n > 1 ? w->v[1] : "");
+    if (strncmp(rule->id, "nginx", 5) == 0) {
+        port = cz_hc_nginx_port(hc, svc, cfg, &from, &why);
+        if (!port)
+            return why ? warn(hc, at, "healthcheck.no-port", "'%s': %s, so "
+                              "the port to probe is unknown", svc->name, why)
+                       : oom(hc);
+        *extra = "; port 80, which no mounted or copied configuration "
+                 "changes";
+        if (port != 80) {
+            *test = with_port(hc, argv, argc, port);
+            *extra = cz_hc_printf(hc, "; port %u from the listen of '%s'",
+                                  port, from);
+            if (!*test || !*extra)
+                return oom(hc);
+        }
+    }
+    if (strcmp(rule->id, "caddy") == 0) {
+        named = flag_value(w, "--config");
+        if (cz_hc_config_files(hc, svc, cfg, "/etc/caddy", &files, &why) ||
+            (!why && named &&
+             cz_hc_config_files(hc, svc, cfg, named, &files, &why)))
+            return oom(hc);
+        if (why)
+            return warn(hc, at, "healthcheck.no-probe", "'%s': its Caddy "
+                        "configuration '%s' cannot be read, so whether the "
+                        "admin endpoint answers on 2019 is unknown",
+                        svc->name, why);
+        if (cz_hc_mentions(&files, "admin", &from))
+            return warn(hc, at, "healthcheck.no-probe", "'%s': '%s' sets "
+                        "Caddy's admin endpoint, which the probe asks on "
+                        "port 2019", svc->name, from);
+    }
+    if (strcmp(rule->id, "traefik") == 0 && !unmet_setting(hc, svc, rule, w))
+        ;   /* ping on the command line or in the environment */
+    else if (strcmp(rule->id, "traefik") == 0 &&
+             traefik_file_ping(hc, svc, cfg, w, &from)) {
+        argv[0] = "CMD";
+        argv[1] = "traefik";
+        argv[2] = "healthcheck";
+        named = flag_value(w, "--configfile");
+        argv[3] = named ? cz_hc_printf(hc, "--configfile=%s", named) : NULL;
+        *test = str_seq(hc, argv, named ? 4 : 3);
+        *extra = cz_hc_printf(hc, "; ping is enabled in '%s'", from);
+        if (!*test || !*extra || (named && !argv[3]))
+            return oom(hc);
+    }
+    *stop = 0;
+    return CZ_OK;
+}
+
 /*
  * Applies rule to the service: its probe, a warning when the image has
  * none, or a note that the image brings its own. image names the image
@@ -771,11 +948,11 @@ static int apply_rule(struct hc *hc, size_t si, const struct cz_rule *rule,
     const struct cz_service *svc = &hc->model->svcs[si];
     uint32_t at = svc->key->span.start;
     const char *of = cfg ? "base image" : "image", *argv[24], *need;
-    const char *var = NULL, *login = "";
+    const char *var = NULL, *login = "", *extra = "";
     struct words w = {0};
-    struct cz_node *test;
+    struct cz_node *test, *own = NULL;
     size_t argc;
-    int rc, pw = 0;
+    int rc, pw = 0, stop = 0;
 
     if (!rule->healthcheck && rule->no_probe)
         return warn(hc, at, "healthcheck.no-probe",
@@ -790,9 +967,12 @@ static int apply_rule(struct hc *hc, size_t si, const struct cz_rule *rule,
     }
     if (cz_hc_service_words(hc, svc, cfg, &w))
         return oom(hc);
+    if ((rc = rule_config(hc, si, rule, cfg, &w, &own, &extra, &stop)) ||
+        stop)
+        return rc;
     test = cz_map_get(rule->healthcheck, "test");
     argc = test_argv(test, argv);
-    if ((need = unmet_setting(hc, svc, rule, &w)))
+    if (!own && (need = unmet_setting(hc, svc, rule, &w)))
         return add(hc, CZ_LEVEL_WARNING, at, "healthcheck.needs-setting",
                    "'%s': the probe for %s '%s' (rule '%s') works only with "
                    "%s%s; set it, then add: %s", svc->name, of, image,
@@ -809,7 +989,9 @@ static int apply_rule(struct hc *hc, size_t si, const struct cz_rule *rule,
                    "REDIS_PASSWORD, then add: %s", svc->name,
                    snippet(hc, argv, argv[1] ? 2 : 1, rule->healthcheck));
     }
-    if (pw > 0) {
+    if (own) {
+        test = own;
+    } else if (pw > 0) {
         argv[0] = "CMD-SHELL";
         argv[1] = auth_script(hc, rule->id, var);
         test = argv[1] ? str_seq(hc, argv, 2) : NULL;
@@ -827,8 +1009,9 @@ static int apply_rule(struct hc *hc, size_t si, const struct cz_rule *rule,
         return rc;
     hc->state[si] = ST_ADDED;
     return add(hc, CZ_LEVEL_INFO, at, "healthcheck.added",
-               "'%s': added a healthcheck for %s '%s' (rule '%s')%s%s",
-               svc->name, of, image, rule->id, login, note_suffix(hc, rule));
+               "'%s': added a healthcheck for %s '%s' (rule '%s')%s%s%s",
+               svc->name, of, image, rule->id, login, note_suffix(hc, rule),
+               extra);
 }
 
 /* ---- services ---------------------------------------------------------- */
@@ -957,6 +1140,7 @@ static int do_build(struct hc *hc, size_t si)
     struct cz_dockerfile *df;
     const struct cz_error *why;
     const char *shown;
+    int rc;
 
     cz_service_build(hc->model, svc, &build);
     shown = build.inline_text ? "dockerfile_inline" : build.dockerfile;
@@ -976,7 +1160,10 @@ static int do_build(struct hc *hc, size_t si)
         return grouped(hc, svc->key->span.start, "healthcheck.no-dockerfile",
                        svc->name, "cannot read '%s', so the image's tools "
                        "are unknown", shown);
-    return probe_built(hc, si, df, cz_build_stage(&build, df), shown);
+    hc->build_context = build.context;
+    rc = probe_built(hc, si, df, cz_build_stage(&build, df), shown);
+    hc->build_context = NULL;
+    return rc;
 }
 
 /* The name part of an image reference whose tag alone is a variable
@@ -1631,21 +1818,23 @@ static int edit_lists(struct hc *hc, struct deps *d)
             if (!strstr(names.buf, cz_hc_printf(hc, "'%s'", d->v[j].name)) &&
                 ++n)
                 rc = names_add(&names, d->v[j].name);
-            if (!rc && strcmp(user, first) != 0 &&
-                !strstr(users.buf, cz_hc_printf(hc, "'%s'", user)))
+            if (!rc && !strstr(users.buf, cz_hc_printf(hc, "'%s'", user)))
                 rc = names_add(&users, user);
         }
         if (rc || !n)
             continue;
         rc = list->kind == CZ_NODE_SEQUENCE ? edit_short(hc, d, list)
                                             : edit_long(hc, d, list);
-        if (!rc)
+        if (!rc && strchr(users.buf, ','))
+            rc = add(hc, CZ_LEVEL_INFO, list->span.start,
+                     "healthcheck.depends-on", "shared depends_on entries "
+                     "now wait until %s %s healthy, for %s", names.buf,
+                     n > 1 ? "are" : "is", users.buf);
+        else if (!rc)
             rc = add(hc, CZ_LEVEL_INFO, list->span.start,
                      "healthcheck.depends-on",
-                     "'%s': depends_on now waits until %s %s healthy%s%s%s",
-                     first, names.buf, n > 1 ? "are" : "is",
-                     users.len ? " (the entries are shared: also for " : "",
-                     users.buf, users.len ? ")" : "");
+                     "'%s': depends_on now waits until %s %s healthy", first,
+                     names.buf, n > 1 ? "are" : "is");
     }
     cz_buf_release(&names);
     cz_buf_release(&users);
@@ -1750,7 +1939,8 @@ static int do_depends_on(struct hc *hc)
 static int healthcheck_apply(struct cz_run *run, struct cz_model *model,
                              struct cz_report *rep, struct cz_error *err)
 {
-    struct hc hc = {run, model, model->doc, rep, err, {0}, NULL, 0, NULL, 0, 0};
+    struct hc hc = {.run = run, .model = model, .doc = model->doc, .rep = rep,
+                    .err = err};
     size_t i;
     int rc = CZ_OK;
 

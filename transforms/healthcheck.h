@@ -18,6 +18,17 @@ struct group {
     uint32_t at;
 };
 
+/* A configuration file that a server reads, and where it comes from. */
+struct cz_hc_file {
+    const char *shown;      /* the path as the compose file or COPY says */
+    const char *text;
+};
+
+struct cz_hc_files {
+    struct cz_hc_file *v;
+    size_t n, cap;
+};
+
 /* One run of the transform over one compose file. */
 struct hc {
     struct cz_run *run;
@@ -28,6 +39,7 @@ struct hc {
     struct cz_arena ar;             /* scratch for words and strings */
     unsigned char *state;           /* enum svc_state, per model->svcs[] */
     unsigned snippet_shown;         /* the blank snippet is in a finding */
+    const char *build_context;      /* of the built service decided now */
     struct group *groups;           /* warnings said once per cause */
     size_t ngroups, capgroups;
 };
@@ -73,5 +85,27 @@ int cz_hc_service_words(struct hc *hc, const struct cz_service *svc,
  * on a Unix socket. */
 unsigned cz_hc_find_port(struct hc *hc, const struct cz_service *svc,
                          const struct cz_df_config *cfg, const char **how);
+
+/*
+ * The files under dir (a folder in the container: "/etc/nginx") that the
+ * service bind-mounts there, or that its Dockerfile (cfg, with
+ * hc->build_context) copies there, read into out. *bad names the first
+ * that cannot be read (missing, a named volume, COPY --from or a
+ * wildcard); the caller then knows nothing. CZ_OK or CZ_ENOMEM.
+ */
+int cz_hc_config_files(struct hc *hc, const struct cz_service *svc,
+                       const struct cz_df_config *cfg, const char *dir,
+                       struct cz_hc_files *out, const char **bad);
+
+/* The plain-HTTP port nginx listens on, by the configuration mounted or
+ * copied under /etc/nginx: 80 when none says otherwise; another port
+ * with *from naming the file; 0 with *why saying why it is unknown. */
+unsigned cz_hc_nginx_port(struct hc *hc, const struct cz_service *svc,
+                          const struct cz_df_config *cfg, const char **from,
+                          const char **why);
+
+/* Whether one of files contains word; *where names it. */
+int cz_hc_mentions(const struct cz_hc_files *files, const char *word,
+                   const char **where);
 
 #endif
