@@ -27,6 +27,7 @@
  */
 #include "healthcheck.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -862,6 +863,96 @@ static struct cz_node *with_port(struct hc *hc, const char **argv,
     return str_seq(hc, out, argc);
 }
 
+/* Where a rule's server takes another port than its probe's: a
+ * command-line flag or a variable of the container's environment. */
+static const struct {
+    const char *rule, *flag, *env;
+    unsigned port;          /* the one the probe uses */
+} rule_ports[] = {
+    {"prometheus", "--web.listen-address", NULL, 9090},
+    {"alertmanager", "--web.listen-address", NULL, 9093},
+    {"node-exporter", "--web.listen-address", NULL, 9100},
+    {"blackbox-exporter", "--web.listen-address", NULL, 9115},
+    {"mysqld-exporter", "--web.listen-address", NULL, 9104},
+    {"redis-exporter-alpine", "--web.listen-address",
+     "REDIS_EXPORTER_WEB_LISTEN_ADDRESS", 9121},
+    {"cadvisor-old", "--port", NULL, 8080},
+    {"kibana", NULL, "SERVER_PORT", 5601},
+    {"logstash", NULL, "API_HTTP_PORT", 9600},
+    {"gitea", NULL, "GITEA__server__HTTP_PORT", 3000},
+    {"mailhog", NULL, "MH_UI_BIND_ADDR", 8025},
+};
+
+/* The value of flag in w, written with one dash or two. */
+static const char *any_dash_flag(const struct words *w, const char *flag)
+{
+    const char *v = flag_value(w, flag);
+
+    return v ? v : flag_value(w, flag + 1);
+}
+
+/* test's words with "127.0.0.1:from" moved to port to. */
+static struct cz_node *moved_port(struct hc *hc, const char **argv,
+                                  size_t argc, unsigned from, unsigned to)
+{
+    const char *out[24], *was = cz_hc_printf(hc, "127.0.0.1:%u", from);
+    size_t i;
+
+    for (i = 0; was && i < argc && i < 24; i++) {
+        const char *p = argv[i], *hit;
+        out[i] = "";
+        while (out[i] && (hit = strstr(p, was)) &&
+               !isdigit((unsigned char)hit[strlen(was)])) {
+            out[i] = cz_hc_printf(hc, "%s%.*s127.0.0.1:%u", out[i],
+                                  (int)(hit - p), p, to);
+            p = hit + strlen(was);
+        }
+        out[i] = out[i] ? cz_hc_printf(hc, "%s%s", out[i], p) : NULL;
+        if (!out[i])
+            return NULL;
+    }
+    return was ? str_seq(hc, out, argc) : NULL;
+}
+
+/* A port the service sets for the rule's server (flag or variable),
+ * moved into the probe; a value that cannot be read stops it. */
+static int rule_port(struct hc *hc, size_t si, const struct cz_rule *rule,
+                     const struct words *w, struct cz_node **test,
+                     const char **extra, int *stop)
+{
+    const struct cz_service *svc = &hc->model->svcs[si];
+    const char *argv[24], *val = NULL, *raw = NULL, *by = NULL;
+    size_t argc = test_argv(cz_map_get(rule->healthcheck, "test"), argv), k;
+    unsigned port;
+
+    for (k = 0; k < sizeof(rule_ports) / sizeof(rule_ports[0]); k++) {
+        if (strcmp(rule->id, rule_ports[k].rule) != 0)
+            continue;
+        if (rule_ports[k].flag && (val = any_dash_flag(w, rule_ports[k].flag)))
+            by = rule_ports[k].flag;
+        else if (rule_ports[k].env &&
+                 cz_hc_env(svc, rule_ports[k].env, &raw) && raw &&
+                 (by = rule_ports[k].env))
+            val = cz_hc_interpolate(hc, raw);
+        if (!by)
+            return CZ_OK;
+        port = val && !strchr(val, '$') ? cz_hc_addr_port(val) : 0;
+        if (!port) {
+            *stop = 1;
+            return warn(hc, svc->key->span.start, "healthcheck.no-port",
+                        "'%s': its %s ('%s') does not tell a port, so the "
+                        "port to probe is unknown", svc->name, by,
+                        val ? val : raw ? raw : "");
+        }
+        if (port == rule_ports[k].port)
+            return CZ_OK;
+        *test = moved_port(hc, argv, argc, rule_ports[k].port, port);
+        *extra = cz_hc_printf(hc, "; port %u from its %s", port, by);
+        return *test && *extra ? CZ_OK : oom(hc);
+    }
+    return CZ_OK;
+}
+
 /*
  * What the service's own configuration says about a rule's probe: the
  * server it must run, nginx's listen port, Caddy's admin endpoint, a
@@ -879,8 +970,11 @@ static int rule_config(struct hc *hc, size_t si, const struct cz_rule *rule,
     size_t argc = test_argv(cz_map_get(rule->healthcheck, "test"), argv);
     struct cz_hc_files files = {0};
     unsigned port;
+    int rc, halt = 0;
 
     *stop = 1;
+    if ((rc = rule_port(hc, si, rule, w, test, extra, &halt)) || halt)
+        return rc;
     if ((why = server_missing(rule, w)))
         return warn(hc, at, "healthcheck.no-probe", "'%s': the probe of rule "
                     "'%s' checks the server that '%s' starts, and its "

@@ -104,6 +104,10 @@ unsigned cz_hc_nginx_port(struct hc *hc, const struct cz_service *svc,
                           const struct cz_df_config *cfg, const char **from,
                           const char **why);
 
+/* The port of an address: "0.0.0.0:9191", ":9191", "[::]:9191", "9191";
+ * 0 when it names none. */
+unsigned cz_hc_addr_port(const char *addr);
+
 /* Whether one of files contains word; *where names it. */
 int cz_hc_mentions(const struct cz_hc_files *files, const char *word,
                    const char **where);

@@ -647,8 +647,28 @@ static int files_add(struct hc *hc, struct cz_hc_files *out, const char *shown,
     return CZ_OK;
 }
 
-/* Reads path (a file, or the files of a folder and its sub-folders, two
- * levels deep) into out; 1 when it cannot be read. */
+/* Whether a file or folder named path can hold configuration: a folder
+ * ("conf.d", "templates") or a file with a configuration's extension;
+ * not a certificate, a key or a script ("server.crt", "services.py"),
+ * nothing under an ssl or certs folder. */
+static int config_like(const char *path)
+{
+    const char *base = strrchr(path, '/'), *dot;
+
+    base = base ? base + 1 : path;
+    if (strstr(path, "/ssl/") || strstr(path, "/certs/") ||
+        strcmp(base, "ssl") == 0 || strcmp(base, "certs") == 0)
+        return 0;
+    dot = strrchr(base, '.');
+    return !dot || dot == base || strcmp(dot, ".d") == 0 ||
+           strcmp(dot, ".conf") == 0 ||
+           strcmp(dot, ".template") == 0 || strcmp(dot, ".toml") == 0 ||
+           strcmp(dot, ".yml") == 0 || strcmp(dot, ".yaml") == 0 ||
+           strcmp(dot, ".json") == 0 || strcmp(base, "Caddyfile") == 0;
+}
+
+/* Reads path (a file, or the configuration-like files of a folder and its
+ * sub-folders, two levels deep) into out; 1 when it cannot be read. */
 static int read_tree(struct hc *hc, const char *path, const char *shown,
                      struct cz_hc_files *out, int depth)
 {
@@ -673,7 +693,7 @@ static int read_tree(struct hc *hc, const char *path, const char *shown,
         return depth >= 2 ? CZ_OK : 1;
     while (!rc && (e = readdir(dir))) {
         const char *sub, *subshown;
-        if (e->d_name[0] == '.')
+        if (e->d_name[0] == '.' || !config_like(e->d_name))
             continue;
         sub = cz_hc_printf(hc, "%s/%s", path, e->d_name);
         subshown = cz_hc_printf(hc, "%s/%s", shown, e->d_name);
@@ -727,7 +747,7 @@ int cz_hc_config_files(struct hc *hc, const struct cz_service *svc,
         for (i = 0; i < v.node->n && !rc && !*bad; i++) {
             const char *source = NULL, *target = NULL, *path;
             kind = bind_of(hc, v.node->items[i], &source, &target);
-            if (!kind || !under(target, dir))
+            if (!kind || !under(target, dir) || !config_like(target))
                 continue;
             if (kind == 2 || !source ||
                 !(path = cz_model_path(hc->model, source)))
@@ -742,6 +762,9 @@ int cz_hc_config_files(struct hc *hc, const struct cz_service *svc,
             continue;
         for (k = 0; k + 1 < cp->instr->nwords && !rc && !*bad; k++) {
             const char *word = cp->instr->words[k].text, *path;
+            if (!config_like(word) ||
+                (!cp->dest_is_dir && !config_like(cp->dest)))
+                continue;
             if (cp->from || strpbrk(word, "*?[$") || strstr(word, "://"))
                 *bad = cz_hc_printf(hc, "%s (COPY in the Dockerfile)", word);
             else if (!(path = cz_hc_printf(hc, "%s/%s", hc->build_context,
@@ -864,4 +887,9 @@ int cz_hc_mentions(const struct cz_hc_files *files, const char *word,
             return 1;
         }
     return 0;
+}
+
+unsigned cz_hc_addr_port(const char *addr)
+{
+    return bind_port(addr, 0);
 }
