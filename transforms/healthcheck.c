@@ -192,8 +192,12 @@ static int flush_grouped(struct hc *hc)
     int rc = CZ_OK;
 
     for (i = 0; i < hc->ngroups && !rc; i++)
-        rc = warn(hc, hc->groups[i].at, hc->groups[i].rule, "%s: %s",
-                  hc->groups[i].names, hc->groups[i].msg);
+        rc = strcmp(hc->groups[i].rule, "healthcheck.alias") == 0
+                 ? add(hc, CZ_LEVEL_WARNING, hc->groups[i].at,
+                       hc->groups[i].rule, "%s: %s", hc->groups[i].names,
+                       hc->groups[i].msg)
+                 : warn(hc, hc->groups[i].at, hc->groups[i].rule, "%s: %s",
+                        hc->groups[i].names, hc->groups[i].msg);
     return rc;
 }
 
@@ -1402,9 +1406,11 @@ static int do_service(struct hc *hc, size_t si)
                    "it has a healthcheck is unknown; nothing added",
                    svc->name);
     if (written && written->kind == CZ_NODE_ALIAS)
-        return add(hc, CZ_LEVEL_WARNING, at, "healthcheck.alias",
-                   "'%s' is an alias of another mapping, which a "
-                   "healthcheck would change too; nothing added", svc->name);
+        return grouped(hc, at, "healthcheck.alias", svc->name,
+                       "alias of the anchored mapping '&%s', which a "
+                       "healthcheck would change too; nothing added",
+                       written->target && written->target->anchor
+                           ? written->target->anchor : "?");
     if (cz_service_lookup(hc->model, svc, "build", &v))
         return do_build(hc, si);
     if (cz_service_lookup(hc->model, svc, "image", &v))
