@@ -318,7 +318,7 @@ static void test_builtin_kinds(void **state)
         {"flyway/flyway:10", CZ_KIND_JOB, 0},
         {"nginx:1.27", CZ_KIND_SERVER, 0},
         {"nginxinc/nginx-unprivileged:1.27", CZ_KIND_SERVER, 0},
-        {"caddy:2", CZ_KIND_SERVER, 0},
+        {"caddy:2", CZ_KIND_NONE, 1},   /* ACME state in /data */
         {"traefik/whoami", CZ_KIND_SERVER, 0},
     };
     struct cz_rules *rules = NULL;
