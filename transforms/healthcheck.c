@@ -94,7 +94,7 @@ static int vreport(struct hc *hc, enum cz_level level, uint32_t at,
         vsnprintf(msg.buf, msg.cap, fmt, aq);
     va_end(aq);
     if (!rc && n >= 0)
-        rc = cz_report_add(hc->rep, level, hc->model->src, at, rule, "%s%s%s",
+        rc = cz_report_add(hc->rep, level, hc->src, at, rule, "%s%s%s",
                            msg.buf,
                            !hand ? ""
                            : hc->snippet_shown
@@ -175,6 +175,7 @@ static int grouped(struct hc *hc, uint32_t at, const char *rule,
         if (hc->groups) {
             g = &hc->groups[hc->ngroups++];
             g->rule = rule;
+            g->src = hc->src;
             g->at = at;
             g->msg = cz_arena_strndup(&hc->ar, msg.buf, msg.len);
             g->names = cz_hc_printf(hc, "'%s'", name);
@@ -191,13 +192,15 @@ static int flush_grouped(struct hc *hc)
     size_t i;
     int rc = CZ_OK;
 
-    for (i = 0; i < hc->ngroups && !rc; i++)
+    for (i = 0; i < hc->ngroups && !rc; i++) {
+        hc->src = hc->groups[i].src;
         rc = strcmp(hc->groups[i].rule, "healthcheck.alias") == 0
                  ? add(hc, CZ_LEVEL_WARNING, hc->groups[i].at,
                        hc->groups[i].rule, "%s: %s", hc->groups[i].names,
                        hc->groups[i].msg)
                  : warn(hc, hc->groups[i].at, hc->groups[i].rule, "%s: %s",
                         hc->groups[i].names, hc->groups[i].msg);
+    }
     return rc;
 }
 
@@ -1385,8 +1388,12 @@ static int do_service(struct hc *hc, size_t si)
     const struct cz_node *written = written_value(hc->model, svc);
     uint32_t at = svc->key->span.start;
     static const char *const via[] = {"", " through a merge key",
-                                      " through extends"};
+                                      " through extends",
+                                      " in an override file"};
     struct cz_value v;
+
+    hc->doc = svc->doc;    /* a new healthcheck goes beside its image */
+    hc->src = cz_doc_source(svc->doc);
 
     if (cz_service_lookup(hc->model, svc, "healthcheck", &v)) {
         if (is_disabled(v.node)) {
@@ -1448,7 +1455,8 @@ struct dep_use {
     const char *name;
     enum dep_why why;
     const char *word;           /* DEP_POLLS: the word naming it */
-    unsigned foreign;           /* written in another file */
+    struct cz_doc *doc;         /* the file that holds list */
+    unsigned foreign;           /* in a file read for extends only */
     unsigned wait;              /* the decision for the entry, all uses */
 };
 
@@ -1565,8 +1573,10 @@ static int collect(struct hc *hc, struct deps *d, size_t si)
             if (!cz_hc_scalar(cz_node_resolve(dep->items[k])))
                 for (i = from; i < d->n; i++)
                     d->v[i].why = DEP_KEPT;  /* not a list of names */
-    for (i = from; i < d->n; i++)
-        d->v[i].foreign = v.doc != hc->model->doc;
+    for (i = from; i < d->n; i++) {
+        d->v[i].doc = v.doc;
+        d->v[i].foreign = !cz_model_owns(hc->model, v.doc);
+    }
     d->count[si] = d->n - from;
     return rc;
 }
@@ -1923,6 +1933,8 @@ static int edit_lists(struct hc *hc, struct deps *d)
         }
         if (rc || !n)
             continue;
+        hc->doc = d->v[i].doc;   /* the list is edited in its own file */
+        hc->src = cz_doc_source(hc->doc);
         rc = list->kind == CZ_NODE_SEQUENCE ? edit_short(hc, d, list)
                                             : edit_long(hc, d, list);
         if (!rc && strchr(users.buf, ','))
@@ -1951,6 +1963,8 @@ static int report_cycles(struct hc *hc, const struct deps *d)
     for (i = 0; i < d->n && !rc; i++) {
         const struct dep_use *u = &d->v[i];
         const char *self = hc->model->svcs[u->si].name;
+        hc->src = cz_doc_source(u->why == DEP_EXTENDS
+                                    ? hc->model->svcs[u->si].doc : u->doc);
         if (u->why == DEP_REVERSE)
             rc = add(hc, CZ_LEVEL_WARNING, u->at->span.start,
                      "healthcheck.depends-on-cycle",
@@ -1995,6 +2009,7 @@ static int report_no_hc(struct hc *hc, const struct deps *d)
                 !strstr(users.buf, cz_hc_printf(hc, "'%s'", user)))
                 rc = names_add(&users, user);
         }
+        hc->src = cz_doc_source(dep->doc);
         if (!rc && users.len)
             rc = add(hc, CZ_LEVEL_INFO, dep->key->span.start,
                      "healthcheck.depends-on-no-healthcheck",
@@ -2039,8 +2054,8 @@ static int do_depends_on(struct hc *hc)
 static int healthcheck_apply(struct cz_run *run, struct cz_model *model,
                              struct cz_report *rep, struct cz_error *err)
 {
-    struct hc hc = {.run = run, .model = model, .doc = model->doc, .rep = rep,
-                    .err = err};
+    struct hc hc = {.run = run, .model = model, .doc = model->doc,
+                    .src = model->src, .rep = rep, .err = err};
     size_t i;
     int rc = CZ_OK;
 

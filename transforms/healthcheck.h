@@ -15,6 +15,7 @@
 /* Services that share one cause of a warning (grouped()). */
 struct group {
     const char *rule, *msg, *names;
+    struct cz_source *src;          /* the file at points into */
     uint32_t at;
 };
 
@@ -33,7 +34,9 @@ struct cz_hc_files {
 struct hc {
     struct cz_run *run;
     struct cz_model *model;
-    struct cz_doc *doc;
+    struct cz_doc *doc;             /* the file edited now: new nodes go
+                                     * there (a project has several) */
+    struct cz_source *src;          /* the file findings point into now */
     struct cz_report *rep;
     struct cz_error *err;
     struct cz_arena ar;             /* scratch for words and strings */

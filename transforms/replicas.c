@@ -52,7 +52,8 @@ void cz_rp_note(struct ctx *cx, enum cz_level level, uint32_t pos,
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    if (cz_report_add(cx->rep, level, cx->model->src, pos, rule, "%s", msg))
+    if (cz_report_add(cx->rep, level, cz_doc_source(cx->doc), pos, rule,
+                      "%s", msg))
         fail(cx, CZ_ENOMEM);
 }
 
@@ -108,17 +109,18 @@ static int truthy(struct cz_node *node)
 
 /*
  * The effective value at path (deploy, update_config, order) for svc: in
- * its own mapping through merge keys, then along its `extends` chain,
- * because compose merges mappings such as deploy key by key across extends.
+ * its layers (override files, its own mapping, its `extends` chain) in
+ * turn, each through merge keys, because compose merges mappings such as
+ * deploy key by key across files and extends.
  */
 int cz_rp_svc_get(struct cz_service *svc, const char *const *path, size_t n,
                   struct cz_value *out)
 {
-    int hops;
-    size_t i;
+    struct cz_layer layers[CZ_MAX_LAYERS];
+    size_t nl = cz_service_layers(svc, layers, CZ_MAX_LAYERS), l, i;
 
-    for (hops = 0; svc && hops <= MAX_HOPS; hops++, svc = svc->base) {
-        struct cz_node *map = svc->node;
+    for (l = 0; l < nl && l < CZ_MAX_LAYERS; l++) {
+        struct cz_node *map = layers[l].node;
         for (i = 0; i < n; i++) {
             if (!cz_mapping_lookup(map, path[i], out))
                 break;
@@ -126,9 +128,14 @@ int cz_rp_svc_get(struct cz_service *svc, const char *const *path, size_t n,
                 break;
             map = out->node;
         }
+        if (i == n && out->node && out->node->tag &&
+            strcmp(out->node->tag, "!reset") == 0)
+            break;      /* a later file took it away */
         if (i == n) {
-            out->doc = svc->doc;
-            if (hops)
+            out->doc = layers[l].doc;
+            if (l < svc->nover)
+                out->via = CZ_VIA_OVERRIDE;
+            else if (l > svc->nover)
                 out->via = CZ_VIA_EXTENDS;
             return 1;
         }
@@ -369,15 +376,16 @@ static int one_shot(struct ctx *cx, struct svc_info *si, char *why,
  * replicas would share. */
 static int data_mount(struct ctx *cx, struct svc_info *si)
 {
-    struct cz_service *s;
+    struct cz_layer layers[CZ_MAX_LAYERS];
+    size_t nl = cz_service_layers(si->svc, layers, CZ_MAX_LAYERS), l;
     struct cz_value v;
     struct rp_mount m;
     char shown[256];
     size_t i;
-    int hops, unknown;
+    int unknown;
 
-    for (s = si->svc, hops = 0; s && hops <= MAX_HOPS; s = s->base, hops++) {
-        if (!cz_mapping_lookup(s->node, "volumes", &v) ||
+    for (l = 0; l < nl && l < CZ_MAX_LAYERS; l++) {
+        if (!cz_mapping_lookup(layers[l].node, "volumes", &v) ||
             !is_kind(v.node, CZ_NODE_SEQUENCE))
             continue;
         for (i = 0; i < v.node->n; i++) {
@@ -407,7 +415,7 @@ static int data_mount(struct ctx *cx, struct svc_info *si)
                 continue;
             }
             cz_rp_skip(si, CZ_LEVEL_INFO,
-                 at_in(cx, si, s->doc, item),
+                 at_in(cx, si, layers[l].doc, item),
                  "replicas.data-volume",
                  "'%s' mounts '%s' read-write: replicas would share its "
                  "data; not replicated (mount it :ro, or drop it, to "
@@ -524,15 +532,16 @@ CZ_TESTABLE const char *replicas_host_bound_path(const char *path)
  * to one machine. */
 static int host_mount(struct ctx *cx, struct svc_info *si)
 {
-    struct cz_service *s;
+    struct cz_layer layers[CZ_MAX_LAYERS];
+    size_t nl = cz_service_layers(si->svc, layers, CZ_MAX_LAYERS), l;
     struct cz_value v;
     struct rp_mount m;
     const char *src, *what;
     size_t i;
-    int hops, unknown;
+    int unknown;
 
-    for (s = si->svc, hops = 0; s && hops <= MAX_HOPS; s = s->base, hops++) {
-        if (!cz_mapping_lookup(s->node, "volumes", &v) ||
+    for (l = 0; l < nl && l < CZ_MAX_LAYERS; l++) {
+        if (!cz_mapping_lookup(layers[l].node, "volumes", &v) ||
             !is_kind(v.node, CZ_NODE_SEQUENCE))
             continue;
         for (i = 0; i < v.node->n; i++) {
@@ -541,7 +550,7 @@ static int host_mount(struct ctx *cx, struct svc_info *si)
                 !(src = cz_rp_expand(cx, src, &unknown)) || unknown ||
                 !(what = replicas_host_bound_path(src)))
                 continue;
-            cz_rp_skip(si, CZ_LEVEL_INFO, at_in(cx, si, s->doc, item),
+            cz_rp_skip(si, CZ_LEVEL_INFO, at_in(cx, si, layers[l].doc, item),
                        "replicas.host-mount",
                        "'%s' mounts %s ('%s'), which ties it to one "
                        "machine: not replicated", si->svc->name, what, src);
@@ -1292,8 +1301,10 @@ static int replicas_apply(struct cz_run *run, struct cz_model *model,
     }
     note_awaited(&cx);
     cz_rp_index_container_names(&cx);
-    for (i = 0; i < cx.ninfo && !cx.rc; i++)
+    for (i = 0; i < cx.ninfo && !cx.rc; i++) {
+        cx.doc = cx.info[i].svc->doc;   /* its file: findings and edits */
         classify(&cx, &cx.info[i]);
+    }
     do {
         changed = 0;
         for (i = 0; i < cx.ninfo; i++) {
@@ -1307,6 +1318,7 @@ static int replicas_apply(struct cz_run *run, struct cz_model *model,
     } while (changed);
     for (i = 0; i < cx.ninfo && !cx.rc; i++) {
         si = &cx.info[i];
+        cx.doc = si->svc->doc;
         if (si->blocker)
             cz_rp_note(&cx, CZ_LEVEL_WARNING, at(si->svc->key),
                        "replicas.shared-deploy",
@@ -1329,6 +1341,7 @@ static int replicas_apply(struct cz_run *run, struct cz_model *model,
         drop_container_name(&cx, si);
         cz_rp_handle_ports(&cx, si);
     }
+    cx.doc = model->doc;
     if (replicated && !cx.rc && run->opts->target != CZ_TARGET_SWARM)
         cz_rp_note(&cx, CZ_LEVEL_INFO,
                    at(cz_map_key(model->root,

@@ -513,12 +513,12 @@ struct rp_kind cz_rp_env_kind(struct ctx *cx, struct svc_info *si)
 {
     struct rp_kind k = {CZ_KIND_NONE, 0, NULL};
     struct env_scan es = {NULL, CZ_KIND_NONE, NULL, 0};
-    struct cz_service *s;
+    struct cz_layer layers[CZ_MAX_LAYERS];
+    size_t nl = cz_service_layers(si->svc, layers, CZ_MAX_LAYERS), l;
     struct cz_value v;
-    int hops;
 
-    for (s = si->svc, hops = 0; s && hops <= MAX_HOPS; s = s->base, hops++)
-        if (cz_mapping_lookup(s->node, "environment", &v))
+    for (l = 0; l < nl && l < CZ_MAX_LAYERS; l++)
+        if (cz_mapping_lookup(layers[l].node, "environment", &v))
             env_scan_node(&es, v.node);
     if (es.host)
         return k;   /* a client: it names the server it connects to */
@@ -736,12 +736,12 @@ void cz_rp_index_container_names(struct ctx *cx)
     for (i = 0; i < cx->ninfo && !cx->rc; i++) {
         ix.reader = &cx->info[i];
         for (k = 0; keys[k]; k++) {
-            struct cz_service *s;
-            int hops;
+            struct cz_layer layers[CZ_MAX_LAYERS];
+            size_t nl = cz_service_layers(ix.reader->svc, layers,
+                                          CZ_MAX_LAYERS), l;
             ix.where = wheres[k];
-            for (s = ix.reader->svc, hops = 0; s && hops <= MAX_HOPS;
-                 s = s->base, hops++)
-                if (cz_mapping_lookup(s->node, keys[k], &v))
+            for (l = 0; l < nl && l < CZ_MAX_LAYERS; l++)
+                if (cz_mapping_lookup(layers[l].node, keys[k], &v))
                     cname_node(&ix, v.node, 0);
         }
         cname_mounts(&ix, ix.reader);
