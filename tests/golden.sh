@@ -8,7 +8,9 @@
 # With --write in args, expected.written holds `diff -ruN` of the tree
 # before and after instead of a diff on stdout.
 # Then the idempotence check: the expected diff is applied with `git apply`
-# (or the written tree is kept) and the same command must change nothing.
+# (or the written tree is kept) and the same command must change nothing;
+# with --target swarm every compose file of the result must also pass
+# docker/cli's v3.8 stack schema (../shared/schemas).
 #
 # UPDATE_GOLDEN=1 (or CZ_GOLDEN_UPDATE=1) rewrites the expectations (never
 # in CI: refused when CI or COMPOSURE_REQUIRE_ALL is set); a missing
@@ -104,6 +106,20 @@ if [ "$fail" = 0 ] && [ "$want_code" -lt 2 ]; then
     if ! diff -r "$tmp/once" "$tmp/work" >/dev/null; then
         say "not idempotent: a second run changed files"
         fail=1
+    fi
+    # A Swarm result is a stack file: docker/cli's schema must take it.
+    stack_schema=$(cd "$(dirname "$0")/../.." && pwd)/shared/schemas/docker-stack-config_schema_v3.8.json
+    if [[ " ${args[*]} " == *" --target swarm "* ]] && [ -f "$stack_schema" ]; then
+        while IFS= read -r -d '' f; do
+            grep -q '^services:' "$f" || continue
+            # a 2.x file is no stack file: version.not-a-stack says so
+            grep -Eq "^version: *[\"']?[12]([.\"']|$)" "$f" && continue
+            if ! out=$(python3 "$(dirname "$0")/compose_schema_check.py" \
+                           "$stack_schema" "$f"); then
+                say "the swarm result breaks the v3.8 stack schema: $out"
+                fail=1
+            fi
+        done < <(find "$tmp/work" -name '*.y*ml' -print0)
     fi
 fi
 exit $fail

@@ -2038,12 +2038,30 @@ static int do_depends_on(struct hc *hc)
         return oom(hc);
     for (si = 0; si < nsvcs && !rc; si++)
         rc = collect(hc, &d, si);
+    if (!rc && d.n && hc->run->opts->target == CZ_TARGET_SWARM) {
+        hc->src = cz_doc_source(d.v[0].doc);
+        return add(hc, CZ_LEVEL_INFO, d.v[0].at->span.start,
+                   "healthcheck.swarm-depends-on",
+                   "depends_on is left as it is: docker stack deploy "
+                   "ignores it, and the stack format has no conditions");
+    }
     for (i = 0; i < d.n && !rc; i++)
         judge(hc, &d, &d.v[i]);
     if (!rc)
         rc = decide(hc, &d);
     if (!rc)
         rc = edit_lists(hc, &d);
+    for (i = 0; !rc && hc->run->opts->target == CZ_TARGET_PODMAN && i < d.n;
+         i++)
+        if (d.v[i].wait) {
+            hc->src = cz_doc_source(d.v[i].doc);
+            rc = add(hc, CZ_LEVEL_INFO, d.v[i].at->span.start,
+                     "healthcheck.podman-conditions",
+                     "podman-compose (1.0.3) reads depends_on conditions "
+                     "but does not wait for them: the start order holds, "
+                     "readiness is not awaited");
+            break;
+        }
     if (!rc)
         rc = report_cycles(hc, &d);
     if (!rc)
