@@ -971,13 +971,15 @@ def plan_runs(folder):
             bases = [b for b in ([main] if main else []) + names
                      if b != n and b not in AUTO_OVERRIDE and part and
                      part <= set(services_of(docs[b]))]
-            runs.append((d, [bases[0], n] if bases else [n], {}))
+            # composure migrate -f BASE -f OVERRIDE: one project, as
+            # docker compose -f reads it
+            runs.append((d, ["-f", bases[0], "-f", n] if bases else [n], {}))
     return runs
 
 
 def run_files(workdir, args):
     if args:
-        return list(args)
+        return [a for a in args if a != "-f"]
     found = [n for n in AUTO_MAIN if os.path.exists(os.path.join(workdir, n))]
     return found[:1] + [n for n in AUTO_OVERRIDE
                         if os.path.exists(os.path.join(workdir, n))]
