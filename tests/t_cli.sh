@@ -42,6 +42,9 @@ expect_status 2 "$bin" migrate --replicas 0
 expect_status 2 "$bin" migrate --health-interval soon
 expect_status 2 "$bin" migrate --code-mounts sometimes
 expect_status 2 "$bin" migrate --color sometimes
+expect_status 2 "$bin" migrate --target kubernetes
+expect_status 2 "$bin" migrate --replicas-for ,
+expect_status 2 "$bin" migrate $(for i in $(seq 18); do printf -- '-f f%d.yaml ' "$i"; done)
 grep -q "try 'composure migrate --help'" "$tmp/err" || no "no migrate hint"
 [ -s "$tmp/out" ] && no "a usage error wrote to stdout"
 
