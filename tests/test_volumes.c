@@ -271,6 +271,9 @@ static void test_secrets(void **state)
     assert_false(volumes_secret_file("app/docker/config.json"));
     assert_false(volumes_secret_file("init/schema.sql"));
     assert_false(volumes_secret_file("keys.txt.d/readme"));
+    assert_false(volumes_secret_file("tls/nginx.conf"));
+    assert_true(volumes_secret_file("tls/dhparam"));
+    assert_true(volumes_secret_file("secrets/app.json"));
 
     assert_true(volumes_secret_dir("certs", "/usr/share/es/config/certs"));
     assert_true(volumes_secret_dir("x", "/etc/ssl/private"));

@@ -117,6 +117,8 @@ struct mount {
     const char *name;         /* the volume, config or secret it becomes */
     struct part *parts;       /* SPLIT: the folder's files */
     size_t nparts;
+    const char *label;        /* SPLIT: "configuration", "credentials"
+                               * or "read-only" */
     int code;                 /* the service's source code */
     const struct cz_df_copy *copy;  /* ... that this COPY puts there */
     const char *device;       /* NAMED: a local volume bound to this
@@ -975,6 +977,7 @@ static void decide_config_dir(struct vctx *c, const struct cz_service *svc,
                                                       : "configuration";
     const char *why;
 
+    m->label = kind;
     if (c->run->opts->config_dirs != CZ_CONFIG_DIRS_CONFIGS) {
         NOTE(c, CZ_LEVEL_INFO, m->item, "volumes.config-dir",
              "%s folder '%s' of '%s' kept as a bind mount: a named volume "
@@ -1167,10 +1170,10 @@ static void tell(struct vctx *c, const struct cz_service *svc,
             fail(c, rc);
         else
             NOTE(c, CZ_LEVEL_INFO, m->item, "volumes.config-dir-split",
-                 "configuration folder '%s' of '%s' becomes %s at '%s' "
+                 "%s folder '%s' of '%s' becomes %s at '%s' "
                  "(--config-dirs=configs): they are read-only, and other "
-                 "files the image has there stay visible", m->source,
-                 svc->name, list.buf, m->target);
+                 "files the image has there stay visible", m->label,
+                 m->source, svc->name, list.buf, m->target);
         cz_buf_release(&list);
     } else if (m->device)
         NOTE(c, CZ_LEVEL_INFO, m->item, "volumes.host-volume",

@@ -410,7 +410,16 @@ int volumes_secret_dir(const char *key, const char *target)
            volumes_in_list(t, strlen(t), secret_parts);
 }
 
+/* Folders that hold nothing but credentials, whatever the file. */
+static const char *const secret_only_parts[] = {
+    "secrets", "secret", "private", ".ssh", NULL};
+
 static int part_is_secret_dir(const char *part, size_t n, const void *last)
+{
+    return part != last && volumes_in_list(part, n, secret_only_parts);
+}
+
+static int part_is_cert_dir(const char *part, size_t n, const void *last)
 {
     return part != last && volumes_in_list(part, n, secret_parts);
 }
@@ -425,13 +434,20 @@ static int contains_ci(const char *s, const char *word)
     return 0;
 }
 
+/* Extensions of configuration files, which a certificates folder may
+ * hold beside the keys. */
+static const char *const config_exts[] = {
+    "conf", "cnf", "cfg", "ini", "yml", "yaml", "json", "toml", "xml",
+    "txt", "md", "sh", NULL};
+
 /*
  * volumes_secret_file() - whether a file holds credentials, which belong
  * in a secret rather than a config: keys and certificates (.key, .pem,
  * .crt, .p12, .jks...), SSH keys (id_*), password files (.htpasswd,
  * .netrc, .pgpass, names with "password", "secret" or "token"), a
- * Docker client config (.docker/config.json), or any file in a folder
- * that holds credentials (secrets/, certs/, ssl/, .ssh/...).
+ * Docker client config (.docker/config.json), any file in a secrets/,
+ * private/ or .ssh/ folder, and any but a configuration file (.conf,
+ * .yml, .json...) in a certs/, ssl/, tls/ or keys/ folder.
  */
 int volumes_secret_file(const char *key)
 {
@@ -455,7 +471,11 @@ int volumes_secret_file(const char *key)
         strncmp(name - 8, ".docker", 7) == 0 &&
         (name - 8 == key || name[-9] == '/' || name[-9] == '\\'))
         return 1;
-    return each_part(key, part_is_secret_dir, name);
+    if (each_part(key, part_is_secret_dir, name))
+        return 1;
+    /* a certs/ or tls/ folder also holds the server's configuration */
+    return !(ext && volumes_in_list(ext, strlen(ext), config_exts)) &&
+           each_part(key, part_is_cert_dir, name);
 }
 
 /* Host files every container may read to learn the host's time zone:
