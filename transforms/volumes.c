@@ -57,134 +57,9 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#include "composure/dockerfile.h"
-#include "composure/transform.h"
-
-#include "volumes.h"
-
-/* --config-dirs=configs takes a folder of at most this many files. */
-#define SPLIT_MAX 8
-#define SPLIT_MAX_TEXT "8"
-
-enum action { KEEP, NAMED, CONFIG, SECRET, SPLIT, WATCH, DROP };
-enum top { TOP_VOLUMES, TOP_CONFIGS, TOP_SECRETS, NTOP };
-
-/* One host path that became a volume, a config or a secret. */
-struct shared {
-    const char *key;          /* the normalized host path */
-    const char *name;
-    const char *service;      /* the first service that mounted it */
-    const char *file;         /* configs, secrets: the path as written */
-    const char *device;       /* a local volume bound to this host folder
-                               * (--host-paths=volume), or NULL */
-    unsigned kind;            /* enum top */
-    unsigned copy_told;       /* the copy command was given */
-};
-
-/* What the Dockerfile of a service says about where its code goes. */
-struct build {
-    const struct cz_service *svc;
-    int known;                /* the Dockerfile was read */
-    const char *context;      /* normalized, relative to the compose file */
-    const char *workdir;      /* or NULL; in the Dockerfile's arena */
-    const struct cz_df_copy *copies;   /* COPY and ADD (ditto) */
-    size_t ncopies;
-};
-
-/* One file of a configuration folder that becomes a config or a secret
- * (--config-dirs=configs). */
-struct part {
-    const char *key;          /* normalized host path */
-    const char *file;         /* as the top-level entry names it */
-    const char *target;
-    const char *name;
-    enum top kind;
-};
-
-/* One item of a volumes sequence. */
-struct mount {
-    struct cz_node *item;     /* as in the sequence (maybe an alias) */
-    struct cz_node *node;     /* alias followed */
-    int long_form;
-    const char *source;       /* as written */
-    const char *target;       /* as written */
-    const char *options;      /* short syntax: as written, or NULL */
-    const char *key;          /* normalized host path */
-    int read_only;
-    int file;                 /* a single file */
-    int exec;                 /* ... an executable one */
-    enum action action;
-    const char *name;         /* the volume, config or secret it becomes */
-    struct part *parts;       /* SPLIT: the folder's files */
-    size_t nparts;
-    const char *label;        /* SPLIT: "configuration", "credentials"
-                               * or "read-only" */
-    int code;                 /* the service's source code */
-    const struct cz_df_copy *copy;  /* ... that this COPY puts there */
-    const char *device;       /* NAMED: a local volume bound to this
-                               * host folder (--host-paths=volume) */
-};
-
-/* A host path the file mounts, and how many services mount it. */
-struct hostref {
-    const char *key;
-    size_t nsvcs;
-    unsigned config;          /* some mount of it is on a configuration
-                               * path */
-    unsigned rw;              /* some mount of it is not read-only */
-    unsigned data;            /* some mount of it shows it holds data */
-    unsigned code;            /* some mount of it is a service's code */
-};
-
-struct vctx {
-    struct cz_run *run;
-    struct cz_model *model;
-    struct cz_doc *doc;
-    struct cz_report *rep;
-    struct cz_error *err;
-    int rc;                   /* the first failure */
-    struct cz_arena ar;       /* scratch, for one apply */
-    const char *project;      /* compose project name, or NULL */
-    struct cz_node *top[NTOP];     /* top-level volumes / configs /
-                                    * secrets as found */
-    int top_bad[NTOP];        /* present but not a mapping */
-    struct cz_strlist taken[NTOP];
-    struct shared *shared;
-    size_t nshared, capshared;
-    struct cz_node **seen;    /* sequences and nodes already handled */
-    size_t nseen, capseen;
-    struct build *builds;
-    size_t nbuilds;
-    struct hostref *refs;     /* every host path mounted, sorted */
-    size_t nrefs;
-};
+#include "volumes_ctx.h"
 
 /* ---- context helpers ---------------------------------------------------- */
-
-static int fail(struct vctx *c, int rc)
-{
-    if (rc && !c->rc) {
-        c->rc = rc;
-        if (rc == CZ_ENOMEM)
-            cz_error_set(c->err, CZ_ENOMEM, NULL, NULL, CZ_NOPOS,
-                         "out of memory");
-    }
-    return c->rc;
-}
-
-static const char *keep_str(struct vctx *c, const char *s, size_t n)
-{
-    char *copy = cz_arena_strndup(&c->ar, s, n);
-
-    if (!copy)
-        fail(c, CZ_ENOMEM);
-    return copy;
-}
-
-static const char *keep_buf(struct vctx *c, struct cz_buf *b)
-{
-    return keep_str(c, b->buf, b->len);
-}
 
 static uint32_t at(const struct cz_node *node)
 {
@@ -193,7 +68,7 @@ static uint32_t at(const struct cz_node *node)
 
 /* Adds a finding at node (CZ_NOPOS for a node made here). */
 #define NOTE(c, level, node, rule, ...)                                     \
-    fail((c), cz_report_add((c)->rep, (level), (c)->model->src, at(node),  \
+    cz_vol_fail((c), cz_report_add((c)->rep, (level), (c)->model->src, at(node),  \
                             (rule), __VA_ARGS__))
 
 static int seen(struct vctx *c, struct cz_node *node)
@@ -212,73 +87,11 @@ static void mark_seen(struct vctx *c, struct cz_node *node)
                                           &c->capseen, sizeof(*seen));
 
     if (!seen) {
-        fail(c, CZ_ENOMEM);
+        cz_vol_fail(c, CZ_ENOMEM);
         return;
     }
     c->seen = seen;
     c->seen[c->nseen++] = node;
-}
-
-static const char *scalar(struct cz_node *node)
-{
-    node = cz_node_resolve(node);
-    return node && node->kind == CZ_NODE_SCALAR ? node->value : NULL;
-}
-
-/* Interpolates s through .env; NULL when a variable stays unknown. */
-static const char *interpolate(struct vctx *c, const char *s)
-{
-    int unknown;
-
-    s = cz_model_expand(c->model, s, &unknown);
-    if (!s)
-        fail(c, CZ_ENOMEM);
-    return unknown ? NULL : s;
-}
-
-/* A host path as compose resolves it, with ${PWD} as the project folder
- * and $HOME as '~' (both come from the shell, not from .env); NULL when a
- * variable stays unknown. */
-static const char *resolve_host(struct vctx *c, const char *s)
-{
-    static const struct {
-        const char *var, *as;
-    } shell[] = {{"${PWD}", "."}, {"$PWD", "."}, {"${HOME}", "~"},
-                 {"$HOME", "~"}};
-    struct cz_buf b = CZ_BUF_INIT;
-    const char *rest;
-    size_t i, n;
-
-    if (!strchr(s, '$'))
-        return s;
-    for (i = 0; i < sizeof(shell) / sizeof(shell[0]); i++) {
-        n = strlen(shell[i].var);
-        if (strncmp(s, shell[i].var, n) == 0 &&
-            (s[n] == '/' || s[n] == '\0')) {
-            rest = interpolate(c, s + n);
-            if (!rest)
-                return NULL;
-            if (cz_buf_addf(&b, "%s%s", shell[i].as, rest))
-                fail(c, CZ_ENOMEM);
-            rest = keep_buf(c, &b);
-            cz_buf_release(&b);
-            return rest;
-        }
-    }
-    return interpolate(c, s);
-}
-
-static const char *normalize(struct vctx *c, const char *path)
-{
-    struct cz_buf b = CZ_BUF_INIT;
-    const char *res = NULL;
-
-    if (volumes_normalize(path, &b))
-        fail(c, CZ_ENOMEM);
-    else
-        res = keep_buf(c, &b);
-    cz_buf_release(&b);
-    return res;
 }
 
 /* ---- the project name and the copy command ------------------------------ */
@@ -292,9 +105,9 @@ static const char *project_name(struct vctx *c)
     char *real = NULL;
 
     if (!name || !*name) {
-        name = scalar(cz_map_get(c->model->root, "name"));
+        name = cz_vol_scalar(cz_map_get(c->model->root, "name"));
         if (name)
-            name = interpolate(c, name);
+            name = cz_vol_interpolate(c, name);
     }
     if (!name || !*name) {
         real = realpath(c->model->dir, NULL);
@@ -307,10 +120,10 @@ static const char *project_name(struct vctx *c)
         if (b.len == 0 && (ch == '_' || ch == '-'))
             continue;
         if (cz_buf_addc(&b, ch))
-            fail(c, CZ_ENOMEM);
+            cz_vol_fail(c, CZ_ENOMEM);
     }
     free(real);
-    name = b.len ? keep_buf(c, &b) : NULL;
+    name = b.len ? cz_vol_keep_buf(c, &b) : NULL;
     cz_buf_release(&b);
     return name;
 }
@@ -366,209 +179,12 @@ static const char *copy_command(struct vctx *c, const char *key,
                         "/to/ && [ \"$(find /from | wc -l)\" = \"$(find /to "
                         "| wc -l)\" ] && echo copied'",
                     c->project ? c->project : "<project>", name, image))
-        fail(c, CZ_ENOMEM);
+        cz_vol_fail(c, CZ_ENOMEM);
     else
-        res = keep_buf(c, &b);
+        res = cz_vol_keep_buf(c, &b);
     cz_buf_release(&b);
     return res;
 }
-/* ---- what a service's Dockerfile says ----------------------------------- */
-
-/* The build context and Dockerfile of svc, read once. Builds set in
- * another file (through extends) are left alone: the context is relative
- * to that file, the mounts to this one. */
-static const struct build *service_build(struct vctx *c,
-                                         const struct cz_service *svc)
-{
-    struct build *bd;
-    struct cz_build build;
-    struct cz_df_config cfg;
-    const char *context;
-    size_t i;
-    int rc;
-
-    for (i = 0; i < c->nbuilds; i++)
-        if (c->builds[i].svc == svc)
-            return &c->builds[i];
-    bd = &c->builds[c->nbuilds++];
-    memset(bd, 0, sizeof(*bd));
-    bd->svc = svc;
-    if (!cz_service_build(c->model, svc, &build) || build.value.doc != c->doc ||
-        !build.context)
-        return bd;
-    context = interpolate(c, build.context_written);
-    bd->context = context ? normalize(c, context) : NULL;
-    if (!bd->context)
-        return bd;
-    rc = cz_build_config(c->model, &build, &cfg);
-    if (rc == CZ_ENOMEM)
-        fail(c, rc);
-    if (rc)
-        return bd;
-    bd->known = 1;
-    bd->workdir = cfg.workdir;
-    bd->copies = cfg.copies;
-    bd->ncopies = cfg.ncopies;
-    return bd;
-}
-
-/* The path in the image where COPY source src (relative to the context,
- * normalized) puts context path rel, or NULL when it does not copy it. */
-static const char *copied_to(struct vctx *c, const struct build *bd,
-                             const struct cz_df_copy *cp, const char *src,
-                             const char *rel)
-{
-    struct cz_buf b = CZ_BUF_INIT;
-    struct stat st;
-    const char *rest, *res = NULL;
-    int dir;
-
-    if (!volumes_path_within(rel, src))
-        return NULL;
-    rest = strcmp(src, ".") == 0 ? rel : rel + strlen(src);
-    while (*rest == '/')
-        rest++;
-    if (strcmp(rest, ".") == 0)
-        rest = "";
-    dir = strcmp(src, ".") == 0;
-    if (!dir) {
-        if (cz_buf_addf(&b, "%s/%s/%s", c->model->dir, bd->context, src)) {
-            fail(c, CZ_ENOMEM);
-            return NULL;
-        }
-        dir = stat(b.buf, &st) == 0 && S_ISDIR(st.st_mode);
-        b.len = 0;
-    }
-    /* a folder's contents go into the destination, a file goes into it
-     * (under its own name) or becomes it */
-    if (dir ? cz_buf_addf(&b, "%s/%s", cp->dest, rest)
-            : *rest ? 0
-            : cp->dest_is_dir
-                ? cz_buf_addf(&b, "%s/%s", cp->dest, volumes_last_part(src))
-                : cz_buf_adds(&b, cp->dest))
-        fail(c, CZ_ENOMEM);
-    else if (b.len)
-        res = normalize(c, b.buf);
-    cz_buf_release(&b);
-    return res;
-}
-
-/*
- * What a mount of host path key on target is to the service: 0 not its
- * code; 1 its code (inside the build context, on the WORKDIR or a COPY
- * destination or below them); 2 its code, and a COPY of the Dockerfile
- * puts exactly that code there (*copy says which); -1 inside the context
- * of a Dockerfile that cannot be read, so nobody can tell.
- */
-static int code_kind(struct vctx *c, const struct cz_service *svc,
-                     const char *key, const char *target,
-                     const struct cz_df_copy **copy)
-{
-    const struct build *bd = service_build(c, svc);
-    const char *t, *rel;
-    size_t i, k;
-    int code = 0;
-
-    *copy = NULL;
-    if (!bd->context || !volumes_path_within(key, bd->context))
-        return 0;
-    if (!bd->known)
-        return -1;
-    t = strchr(target, '$') ? interpolate(c, target) : target;
-    t = t ? normalize(c, t) : NULL;
-    if (!t || t[0] != '/')
-        return 0;
-    if (bd->workdir && volumes_path_within(t, bd->workdir))
-        code = 1;
-    for (i = 0; i < bd->ncopies; i++)
-        if (volumes_path_within(t, bd->copies[i].dest))
-            code = 1;
-    if (!code)
-        return 0;
-    rel = strcmp(bd->context, ".") == 0 ? key
-          : strcmp(key, bd->context) == 0 ? "."
-          : key + strlen(bd->context) + 1;
-    for (i = 0; i < bd->ncopies && !c->rc; i++) {
-        const struct cz_df_copy *cp = &bd->copies[i];
-        if (cp->from)
-            continue;           /* from a stage or an image, not the context */
-        for (k = 0; k + 1 < cp->instr->nwords; k++) {
-            const char *w = cp->instr->words[k].text, *src, *to;
-            if (!w || strpbrk(w, "*?[$") || strncmp(w, "<<", 2) == 0 ||
-                strstr(w, "://"))
-                continue;       /* globs, variables, heredocs, URLs */
-            while (*w == '/')
-                w++;
-            src = normalize(c, *w ? w : ".");
-            to = src ? copied_to(c, bd, cp, src, rel) : NULL;
-            if (to && strcmp(to, t) == 0) {
-                *copy = cp;
-                return 2;
-            }
-        }
-    }
-    return 1;
-}
-/* ---- the index of host paths --------------------------------------------- */
-
-/* The index of the first ref whose key is not below key (binary search). */
-static size_t ref_lower(const struct vctx *c, const char *key)
-{
-    size_t lo = 0, hi = c->nrefs;
-
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (strcmp(c->refs[mid].key, key) < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
-static const struct hostref *ref_find(const struct vctx *c, const char *key)
-{
-    size_t i = ref_lower(c, key);
-
-    return i < c->nrefs && strcmp(c->refs[i].key, key) == 0 ? &c->refs[i]
-                                                           : NULL;
-}
-
-/* Another mounted host path that holds key or lies inside it, or NULL. */
-static const char *nested_with(struct vctx *c, const char *key)
-{
-    struct cz_buf b = CZ_BUF_INIT;
-    const char *p, *hit = NULL;
-    size_t i;
-
-    if (strcmp(key, ".") != 0 && volumes_path_within(key, ".") &&
-        ref_find(c, "."))
-        return ".";
-    for (p = strchr(key + 1, '/'); p && !hit; p = strchr(p + 1, '/')) {
-        const struct hostref *r;
-        b.len = 0;
-        if (cz_buf_add(&b, key, (size_t)(p - key))) {
-            fail(c, CZ_ENOMEM);
-            break;
-        }
-        if ((r = ref_find(c, b.buf)))
-            hit = r->key;
-    }
-    b.len = 0;
-    if (!hit && strcmp(key, ".") == 0) {
-        for (i = 0; i < c->nrefs && !hit; i++)
-            if (strcmp(c->refs[i].key, ".") != 0 &&
-                volumes_path_within(c->refs[i].key, "."))
-                hit = c->refs[i].key;
-    } else if (!hit && !cz_buf_addf(&b, "%s/", key)) {
-        i = ref_lower(c, b.buf);
-        if (i < c->nrefs && strncmp(c->refs[i].key, b.buf, b.len) == 0)
-            hit = c->refs[i].key;
-    }
-    cz_buf_release(&b);
-    return hit;
-}
-
 /* ---- names -------------------------------------------------------------- */
 
 static int taken(struct vctx *c, enum top kind, const char *name)
@@ -584,7 +200,7 @@ static int taken(struct vctx *c, enum top kind, const char *name)
 static void take(struct vctx *c, enum top kind, const char *name)
 {
     if (!taken(c, kind, name) && cz_strlist_add(&c->taken[kind], name))
-        fail(c, CZ_ENOMEM);
+        cz_vol_fail(c, CZ_ENOMEM);
 }
 
 /* The name for host path key, mounted on target by svc: after the path
@@ -615,9 +231,9 @@ static const char *new_name(struct vctx *c, const struct cz_service *svc,
         rc = cz_buf_addf(&name, "_%u", n);
     }
     if (rc)
-        fail(c, CZ_ENOMEM);
+        cz_vol_fail(c, CZ_ENOMEM);
     else
-        res = keep_buf(c, &name);
+        res = cz_vol_keep_buf(c, &name);
     cz_buf_release(&name);
     return res;
 }
@@ -639,7 +255,7 @@ static struct shared *share(struct vctx *c, const struct cz_service *svc,
     grown = cz_arena_grow(&c->ar, c->shared, c->nshared, &c->capshared,
                           sizeof(*grown));
     if (!grown) {
-        fail(c, CZ_ENOMEM);
+        cz_vol_fail(c, CZ_ENOMEM);
         return NULL;
     }
     c->shared = grown;
@@ -658,74 +274,6 @@ static struct shared *share(struct vctx *c, const struct cz_service *svc,
     c->nshared++;
     return sh;
 }
-/* ---- reading a mount ---------------------------------------------------- */
-
-/* Fills m from a short-syntax item; 0 when it is no host bind mount. */
-static int read_short(struct vctx *c, struct mount *m)
-{
-    struct cz_span parts[3];
-    const char *spec = m->node->value;
-    int n = volumes_split(spec, parts);
-
-    if (n < 2)
-        return 0;
-    m->source = keep_str(c, spec + parts[0].start,
-                         parts[0].end - parts[0].start);
-    m->target = keep_str(c, spec + parts[1].start,
-                         parts[1].end - parts[1].start);
-    m->options = n == 3 ? keep_str(c, spec + parts[2].start,
-                                   parts[2].end - parts[2].start)
-                        : NULL;
-    return m->source && m->target;
-}
-
-static int read_long(struct mount *m)
-{
-    struct cz_value v;
-
-    if (!cz_mapping_lookup(m->node, "type", &v) ||
-        !cz_scalar_is(v.node, "bind"))
-        return 0;
-    if (!cz_mapping_lookup(m->node, "source", &v) || !scalar(v.node))
-        return 0;
-    m->source = scalar(v.node);
-    if (!cz_mapping_lookup(m->node, "target", &v) || !scalar(v.node))
-        return 0;
-    m->target = scalar(v.node);
-    if (cz_mapping_lookup(m->node, "read_only", &v))
-        m->read_only = scalar(v.node) && (!strcmp(v.node->value, "true") ||
-                                          !strcmp(v.node->value, "True") ||
-                                          !strcmp(v.node->value, "TRUE"));
-    m->long_form = 1;
-    return 1;
-}
-
-/* What host path key (inside the project) is here: 1 a regular file (and
- * *exec, an executable one), 0 a folder, -1 absent (or something else);
- * an absent path is judged by its name, where a shell script counts as
- * executable. */
-static int local_kind(struct vctx *c, const char *key, int *exec)
-{
-    struct cz_buf path = CZ_BUF_INIT;
-    const char *ext = volumes_extension(key);
-    struct stat st;
-    int kind = -1;
-
-    if (cz_buf_addf(&path, "%s/%s", c->model->dir, key))
-        fail(c, CZ_ENOMEM);
-    else if (stat(path.buf, &st) == 0 && S_ISREG(st.st_mode))
-        kind = 1;
-    else if (stat(path.buf, &st) == 0 && S_ISDIR(st.st_mode))
-        kind = 0;
-    cz_buf_release(&path);
-    if (kind >= 0) {
-        *exec = kind == 1 && (st.st_mode & 0111);
-        return kind;
-    }
-    *exec = ext && (!strcmp(ext, "sh") || !strcmp(ext, "bash"));
-    return -1;
-}
-
 static int option_kept(const char *opt, size_t n)
 {
     return (n == 2 && !strncmp(opt, "ro", 2)) ||
@@ -835,7 +383,7 @@ static void tell_dropped(struct vctx *c, const struct cz_service *svc,
                              (int)n, p);
     }
     if (rc)
-        fail(c, rc);
+        cz_vol_fail(c, rc);
     else if (count && m->long_form)
         NOTE(c, CZ_LEVEL_INFO, m->item, "volumes.option-dropped",
              "%s of '%s' in '%s' dropped: a named volume does not take %s",
@@ -881,9 +429,9 @@ static void decide_host(struct vctx *c, const struct cz_service *svc,
     /* compose interpolates ${HOME} from the shell, as it read '~' */
     if (m->key[0] == '~' ? cz_buf_addf(&b, "${HOME}%s", m->key + 1)
                          : cz_buf_adds(&b, m->key))
-        fail(c, CZ_ENOMEM);
+        cz_vol_fail(c, CZ_ENOMEM);
     else
-        m->device = keep_buf(c, &b);
+        m->device = cz_vol_keep_buf(c, &b);
     cz_buf_release(&b);
     m->action = m->device ? NAMED : KEEP;
 }
@@ -905,7 +453,7 @@ static const char *split_folder(struct vctx *c, struct mount *m, int secret)
     DIR *dir;
 
     if (cz_buf_addf(&path, "%s/%s", c->model->dir, m->key))
-        return fail(c, CZ_ENOMEM), "out of memory";
+        return cz_vol_fail(c, CZ_ENOMEM), "out of memory";
     dir = opendir(path.buf);
     if (!dir)
         why = "the folder cannot be read";
@@ -917,12 +465,12 @@ static const char *split_folder(struct vctx *c, struct mount *m, int secret)
         path.len = 0;
         if (cz_buf_addf(&path, "%s/%s/%s", c->model->dir, m->key, e)) {
             why = "out of memory";
-            fail(c, CZ_ENOMEM);
+            cz_vol_fail(c, CZ_ENOMEM);
         } else if (stat(path.buf, &st) != 0 || !S_ISREG(st.st_mode)) {
             why = "it holds sub-folders, which configs cannot carry";
         } else if (n == SPLIT_MAX) {
             why = "it holds more than " SPLIT_MAX_TEXT " files";
-        } else if (!(names[n++] = keep_str(c, e, strlen(e)))) {
+        } else if (!(names[n++] = cz_vol_keep_str(c, e, strlen(e)))) {
             why = "out of memory";
         }
     }
@@ -936,24 +484,24 @@ static const char *split_folder(struct vctx *c, struct mount *m, int secret)
     qsort(names, n, sizeof(*names), name_cmp);
     m->parts = cz_arena_alloc(&c->ar, n * sizeof(*m->parts));
     if (!m->parts)
-        return fail(c, CZ_ENOMEM), "out of memory";
+        return cz_vol_fail(c, CZ_ENOMEM), "out of memory";
     while (tlen > 1 && (target[tlen - 1] == '/' || target[tlen - 1] == '\\'))
         tlen--;
     for (i = 0; i < n && !c->rc; i++) {
         struct part *p = &m->parts[i];
         struct cz_buf b = CZ_BUF_INIT;
         int rc = cz_buf_addf(&b, "%s/%s", m->key, names[i]);
-        p->key = rc ? NULL : keep_buf(c, &b);
+        p->key = rc ? NULL : cz_vol_keep_buf(c, &b);
         b.len = 0;
         rc = rc ? rc : cz_buf_addf(&b, "./%s/%s", m->key, names[i]);
-        p->file = rc ? NULL : keep_buf(c, &b);
+        p->file = rc ? NULL : cz_vol_keep_buf(c, &b);
         b.len = 0;
         rc = rc ? rc : cz_buf_addf(&b, "%.*s/%s", (int)tlen, target,
                                    names[i]);
-        p->target = rc ? NULL : keep_buf(c, &b);
+        p->target = rc ? NULL : cz_vol_keep_buf(c, &b);
         cz_buf_release(&b);
         if (rc)
-            fail(c, rc);
+            cz_vol_fail(c, rc);
         else
             p->kind = secret || volumes_secret_file(p->key) ? TOP_SECRETS
                                                               : TOP_CONFIGS;
@@ -1042,15 +590,15 @@ static void decide_code(struct vctx *c, const struct cz_service *svc,
 static void decide_local(struct vctx *c, const struct cz_service *svc,
                          struct mount *m)
 {
-    const struct hostref *ref = ref_find(c, m->key);
+    const struct hostref *ref = cz_vol_ref_find(c, m->key);
     int config = volumes_config_path(m->key, m->target);
-    int kind = local_kind(c, m->key, &m->exec);
+    int kind = cz_vol_local_kind(c, m->key, &m->exec);
     const char *other;
 
     if (kind < 0 && volumes_file_by_name(m->key))
         kind = 1;
     m->file = kind == 1;
-    m->code = config ? 0 : code_kind(c, svc, m->key, m->target, &m->copy);
+    m->code = config ? 0 : cz_vol_code_kind(c, svc, m->key, m->target, &m->copy);
     if (m->code < 0) {
         NOTE(c, CZ_LEVEL_WARNING, m->item, "volumes.code-unknown",
              "'%s' of '%s' lies in its build context, but the Dockerfile "
@@ -1093,7 +641,7 @@ static void decide_local(struct vctx *c, const struct cz_service *svc,
              "host folder '%s' of '%s' is also mounted as another "
              "service's source code: left as a bind mount, so that both "
              "see the same files", m->source, svc->name);
-    } else if ((other = nested_with(c, m->key))) {
+    } else if ((other = cz_vol_nested_with(c, m->key))) {
         NOTE(c, CZ_LEVEL_WARNING, m->item, "volumes.nested",
              "host folder '%s' of '%s' %s '%s', also mounted: a named "
              "volume would split one folder in two; left as a bind mount",
@@ -1167,7 +715,7 @@ static void tell(struct vctx *c, const struct cz_service *svc,
                                                              : "config",
                              m->parts[i].name);
         if (rc)
-            fail(c, rc);
+            cz_vol_fail(c, rc);
         else
             NOTE(c, CZ_LEVEL_INFO, m->item, "volumes.config-dir-split",
                  "%s folder '%s' of '%s' becomes %s at '%s' "
@@ -1223,7 +771,7 @@ static int name_mount(struct vctx *c, const struct cz_service *svc,
     static const enum top kinds[] = {[NAMED] = TOP_VOLUMES,
                                       [CONFIG] = TOP_CONFIGS,
                                       [SECRET] = TOP_SECRETS};
-    const struct hostref *ref = ref_find(c, m->key);
+    const struct hostref *ref = cz_vol_ref_find(c, m->key);
     int shared = ref && ref->nsvcs > 1;
     struct shared *sh;
     size_t i;
@@ -1262,15 +810,15 @@ static void decide(struct vctx *c, const struct cz_service *svc,
     m->node = cz_node_resolve(m->item);
     if (!m->node || seen(c, m->node))
         return;
-    if (m->node->kind == CZ_NODE_SCALAR ? !read_short(c, m)
-        : m->node->kind == CZ_NODE_MAPPING ? !read_long(m) : 1)
+    if (m->node->kind == CZ_NODE_SCALAR ? !cz_vol_read_short(c, m)
+        : m->node->kind == CZ_NODE_MAPPING ? !cz_vol_read_long(m) : 1)
         return;
     for (p = m->options; p && *p; p += n + (p[n] == ',')) {
         n = strcspn(p, ",");
         if (n == 2 && !strncmp(p, "ro", 2))
             m->read_only = 1;
     }
-    host = resolve_host(c, m->source);
+    host = cz_vol_resolve_host(c, m->source);
     if (!host) {
         NOTE(c, CZ_LEVEL_WARNING, m->item, "volumes.unresolved",
              "host path '%s' of '%s' has a variable that is not set (not "
@@ -1279,7 +827,7 @@ static void decide(struct vctx *c, const struct cz_service *svc,
     }
     if (!m->long_form && !volumes_is_host_path(host))
         return;                     /* a named volume */
-    m->key = normalize(c, host);
+    m->key = cz_vol_normalize(c, host);
     if (!m->key || volumes_time_zone_path(m->key))
         return;
     sys = volumes_system_path(m->key);
@@ -1313,9 +861,9 @@ static struct cz_node *new_map2(struct vctx *c, const char *k1,
 {
     struct cz_node *map = cz_node_new_map(c->doc);
 
-    if (!map || !v1 || fail(c, cz_map_set(c->doc, map, k1, v1, c->err)))
+    if (!map || !v1 || cz_vol_fail(c, cz_map_set(c->doc, map, k1, v1, c->err)))
         return NULL;
-    if (k2 && (!v2 || fail(c, cz_map_set(c->doc, map, k2, v2, c->err))))
+    if (k2 && (!v2 || cz_vol_fail(c, cz_map_set(c->doc, map, k2, v2, c->err))))
         return NULL;
     return map;
 }
@@ -1338,9 +886,9 @@ static void edit_short(struct vctx *c, struct mount *m)
         first = 0;
     }
     if (rc)
-        fail(c, rc);
+        cz_vol_fail(c, rc);
     else
-        fail(c, cz_scalar_set(c->doc, m->node, b.buf, b.len, CZ_SCALAR_STR,
+        cz_vol_fail(c, cz_scalar_set(c->doc, m->node, b.buf, b.len, CZ_SCALAR_STR,
                               c->err));
     cz_buf_release(&b);
 }
@@ -1351,7 +899,7 @@ static void set_value(struct vctx *c, struct cz_node *map, const char *key,
     struct cz_node *node = cz_map_get(map, key);
 
     if (node && node->kind == CZ_NODE_SCALAR)
-        fail(c, cz_scalar_set(c->doc, node, value, strlen(value),
+        cz_vol_fail(c, cz_scalar_set(c->doc, node, value, strlen(value),
                               CZ_SCALAR_STR, c->err));
 }
 
@@ -1364,7 +912,7 @@ static void edit_long(struct vctx *c, struct mount *m)
     set_value(c, m->node, "source", m->name);
     for (i = 0; bind_keys[i] && !c->rc; i++)
         if ((k = cz_map_find(m->node, bind_keys[i])) >= 0)
-            fail(c, cz_map_remove(c->doc, m->node, (size_t)k, c->err));
+            cz_vol_fail(c, cz_map_remove(c->doc, m->node, (size_t)k, c->err));
 }
 
 /* The services whose volumes (own or merged) are seq; NULL on ENOMEM. */
@@ -1377,7 +925,7 @@ static const struct cz_service **users(struct vctx *c, struct cz_node *seq,
 
     us = cz_arena_alloc(&c->ar, c->model->nsvcs * sizeof(*us) + 1);
     if (!us)
-        fail(c, CZ_ENOMEM);
+        cz_vol_fail(c, CZ_ENOMEM);
     for (i = 0, *n = 0; us && i < c->model->nsvcs; i++)
         if (c->model->svcs[i].doc == c->doc &&
             cz_mapping_lookup(c->model->svcs[i].node, "volumes", &v) &&
@@ -1444,11 +992,11 @@ static void place(struct vctx *c, const struct cz_service **us, size_t nus,
 
     at = cz_arena_alloc(&c->ar, (nus + 1) * sizeof(*at));
     if (!at || !item) {
-        fail(c, CZ_ENOMEM);
+        cz_vol_fail(c, CZ_ENOMEM);
         return;
     }
     if (places(us, nus, key, sub, at, &n)) {
-        fail(c, cz_error_set(c->err, CZ_EINTERNAL, "volumes.internal", NULL,
+        cz_vol_fail(c, cz_error_set(c->err, CZ_EINTERNAL, "volumes.internal", NULL,
                              CZ_NOPOS, "no place for a new '%s' item", key));
         return;
     }
@@ -1456,27 +1004,27 @@ static void place(struct vctx *c, const struct cz_service **us, size_t nus,
         if (i && !(item = cz_node_copy(c->doc, item)))
             break;
         if (at[i].kind == SPOT_SEQ) {
-            fail(c, cz_seq_append(c->doc, at[i].node, item, c->err));
+            cz_vol_fail(c, cz_seq_append(c->doc, at[i].node, item, c->err));
             continue;
         }
         seq = cz_node_new_seq(c->doc);
-        if (!seq || fail(c, cz_seq_append(c->doc, seq, item, c->err)))
+        if (!seq || cz_vol_fail(c, cz_seq_append(c->doc, seq, item, c->err)))
             break;
         if (at[i].kind == SPOT_WATCH) {
-            fail(c, cz_map_set(c->doc, at[i].node, sub, seq, c->err));
+            cz_vol_fail(c, cz_map_set(c->doc, at[i].node, sub, seq, c->err));
             continue;
         }
         value = sub ? new_map2(c, sub, seq, NULL, NULL) : seq;
         k = cz_map_find(at[i].node, "volumes");
         if (value)
-            fail(c, cz_map_insert(c->doc, at[i].node,
+            cz_vol_fail(c, cz_map_insert(c->doc, at[i].node,
                                   k < 0 ? cz_map_len(at[i].node)
                                         : (size_t)k + 1,
                                   cz_node_new_str(c->doc, key), value,
                                   c->err));
     }
     if (i < n && !c->rc)
-        fail(c, CZ_ENOMEM);
+        cz_vol_fail(c, CZ_ENOMEM);
 }
 
 /* A long-syntax service config or secret; 0555 keeps an executable file
@@ -1490,7 +1038,7 @@ static struct cz_node *file_item(struct vctx *c, const char *name,
                                     cz_node_new_str(c->doc, target));
 
     if (item && exec &&
-        fail(c, cz_map_set(c->doc, item, "mode",
+        cz_vol_fail(c, cz_map_set(c->doc, item, "mode",
                            cz_node_new_plain(c->doc, "0555"), c->err)))
         return NULL;
     return item;
@@ -1502,7 +1050,7 @@ static struct cz_node *watch_item(struct vctx *c, const struct mount *m)
                                     cz_node_new_str(c->doc, "sync"), "path",
                                     cz_node_new_str(c->doc, m->source));
 
-    if (item && fail(c, cz_map_set(c->doc, item, "target",
+    if (item && cz_vol_fail(c, cz_map_set(c->doc, item, "target",
                                    cz_node_new_str(c->doc, m->target),
                                    c->err)))
         return NULL;
@@ -1549,7 +1097,7 @@ static void do_sequence(struct vctx *c, const struct cz_service *svc,
     sq.us = users(c, seq, &sq.nus);
     sq.tmp = cz_arena_alloc(&c->ar, (sq.nus + 1) * sizeof(*sq.tmp));
     if (!ms || !sq.us || !sq.tmp) {
-        fail(c, CZ_ENOMEM);
+        cz_vol_fail(c, CZ_ENOMEM);
         return;
     }
     for (i = 0; i < n && !c->rc; i++) {
@@ -1577,12 +1125,12 @@ static void do_sequence(struct vctx *c, const struct cz_service *svc,
     }
     for (i = n; i-- > 0 && !c->rc;)
         if (ms[i].action != KEEP && ms[i].action != NAMED)
-            fail(c, cz_seq_remove(c->doc, seq, i, c->err));
+            cz_vol_fail(c, cz_seq_remove(c->doc, seq, i, c->err));
     /* An emptied list goes with its key, unless aliases use it. */
     k = cz_map_find(v->owner, "volumes");
     if (!c->rc && seq->n == 0 && !seq->anchor && k >= 0 &&
         cz_map_value(v->owner, (size_t)k) == seq)
-        fail(c, cz_map_remove(c->doc, v->owner, (size_t)k, c->err));
+        cz_vol_fail(c, cz_map_remove(c->doc, v->owner, (size_t)k, c->err));
 }
 
 /* The source of a volumes item as written, and *bind: whether it is a
@@ -1596,12 +1144,12 @@ static const char *item_source(struct vctx *c, struct cz_node *item,
     item = cz_node_resolve(item);
     if (item && item->kind == CZ_NODE_SCALAR &&
         volumes_split(item->value, parts) >= 2) {
-        src = keep_str(c, item->value + parts[0].start,
+        src = cz_vol_keep_str(c, item->value + parts[0].start,
                        parts[0].end - parts[0].start);
         *bind = src && (strchr(src, '$') || volumes_is_host_path(src));
     } else if (item && item->kind == CZ_NODE_MAPPING) {
-        type = scalar(cz_map_get(item, "type"));
-        src = type ? scalar(cz_map_get(item, "source")) : NULL;
+        type = cz_vol_scalar(cz_map_get(item, "type"));
+        src = type ? cz_vol_scalar(cz_map_get(item, "source")) : NULL;
         *bind = type && strcmp(type, "bind") == 0;
         if (type && !*bind && strcmp(type, "volume") != 0)
             src = NULL;
@@ -1656,8 +1204,8 @@ static void read_top(struct vctx *c)
             c->top_bad[k] = 1;
         for (i = 0; map && map->kind == CZ_NODE_MAPPING &&
                     i < cz_map_len(map); i++)
-            if (scalar(cz_map_key(map, i)))
-                take(c, (enum top)k, scalar(cz_map_key(map, i)));
+            if (cz_vol_scalar(cz_map_key(map, i)))
+                take(c, (enum top)k, cz_vol_scalar(cz_map_key(map, i)));
     }
     /* Volume names the services use without declaring them. */
     for (i = 0; i < c->model->nsvcs; i++) {
@@ -1685,11 +1233,11 @@ static struct cz_node *device_volume(struct vctx *c, const char *device)
     struct cz_node *opts = cz_node_new_map(c->doc), *value;
 
     if (!opts ||
-        fail(c, cz_map_set(c->doc, opts, "type",
+        cz_vol_fail(c, cz_map_set(c->doc, opts, "type",
                            cz_node_new_str(c->doc, "none"), c->err)) ||
-        fail(c, cz_map_set(c->doc, opts, "o",
+        cz_vol_fail(c, cz_map_set(c->doc, opts, "o",
                            cz_node_new_str(c->doc, "bind"), c->err)) ||
-        fail(c, cz_map_set(c->doc, opts, "device",
+        cz_vol_fail(c, cz_map_set(c->doc, opts, "device",
                            cz_node_new_str(c->doc, device), c->err)))
         return NULL;
     cz_node_set_flow(opts);
@@ -1723,116 +1271,16 @@ static void write_top(struct vctx *c)
                 if (value)
                     cz_node_set_flow(value);
             }
-            if (!value || fail(c, cz_map_set(c->doc, map, c->shared[i].name,
+            if (!value || cz_vol_fail(c, cz_map_set(c->doc, map, c->shared[i].name,
                                              value, c->err)))
-                return (void)fail(c, CZ_ENOMEM);
+                return (void)cz_vol_fail(c, CZ_ENOMEM);
         }
         if (!map)
-            return (void)fail(c, CZ_ENOMEM);
+            return (void)cz_vol_fail(c, CZ_ENOMEM);
         /* cz_map_set replaces a null value or appends the key */
         if (fresh && cz_map_len(fresh))
-            fail(c, cz_map_set(c->doc, c->model->root, top_key[k], fresh,
+            cz_vol_fail(c, cz_map_set(c->doc, c->model->root, top_key[k], fresh,
                                c->err));
-    }
-}
-
-/* ---- the index of host paths: building it -------------------------------- */
-
-/* One (host path, service) pair of the index, before it is merged. */
-struct pair {
-    const char *key;
-    size_t svc;
-    unsigned config, rw, data, code;
-};
-
-static int pair_cmp(const void *a, const void *b)
-{
-    const struct pair *x = a, *y = b;
-    int d = strcmp(x->key, y->key);
-
-    return d ? d : (x->svc > y->svc) - (x->svc < y->svc);
-}
-
-/* Adds the host paths that service i mounts to *pairs. */
-static void index_service(struct vctx *c, size_t i, struct pair **pairs,
-                          size_t *n, size_t *cap)
-{
-    const struct cz_service *svc = &c->model->svcs[i];
-    const struct cz_df_copy *copy;
-    struct cz_value v;
-    struct cz_node *seq;
-    size_t j;
-
-    if (svc->doc != c->doc || !cz_mapping_lookup(svc->node, "volumes", &v))
-        return;
-    seq = v.node;
-    for (j = 0; seq && seq->kind == CZ_NODE_SEQUENCE && j < seq->n; j++) {
-        struct mount m;
-        const char *host, *p;
-        struct pair *grown;
-        size_t k;
-        memset(&m, 0, sizeof(m));
-        m.node = cz_node_resolve(seq->items[j]);
-        if (!m.node || (m.node->kind == CZ_NODE_SCALAR ? !read_short(c, &m)
-                        : m.node->kind == CZ_NODE_MAPPING ? !read_long(&m)
-                                                          : 1))
-            continue;
-        host = resolve_host(c, m.source);
-        if (!host || (!m.long_form && !volumes_is_host_path(host)) ||
-            !(m.key = normalize(c, host)))
-            continue;
-        for (p = m.options; p && *p; p += k + (p[k] == ',')) {
-            k = strcspn(p, ",");
-            if (k == 2 && !strncmp(p, "ro", 2))
-                m.read_only = 1;
-        }
-        grown = cz_arena_grow(&c->ar, *pairs, *n, cap, sizeof(**pairs));
-        if (!grown) {
-            fail(c, CZ_ENOMEM);
-            return;
-        }
-        *pairs = grown;
-        grown[*n].key = m.key;
-        grown[*n].svc = i;
-        grown[*n].config = volumes_config_path(m.key, m.target);
-        grown[*n].rw = !m.read_only;
-        grown[*n].data = volumes_data_path(m.key, m.target);
-        grown[*n].code = !grown[*n].config &&
-                         code_kind(c, svc, m.key, m.target, &copy) != 0;
-        (*n)++;
-    }
-}
-
-/* Indexes every host path the file's services mount (c->refs, sorted),
- * with the number of services that mount it. */
-static void index_refs(struct vctx *c)
-{
-    struct pair *pairs = NULL;
-    size_t n = 0, cap = 0, i;
-
-    for (i = 0; i < c->model->nsvcs && !c->rc; i++)
-        index_service(c, i, &pairs, &n, &cap);
-    if (!n || c->rc)
-        return;
-    qsort(pairs, n, sizeof(*pairs), pair_cmp);
-    c->refs = cz_arena_alloc(&c->ar, n * sizeof(*c->refs));
-    if (!c->refs) {
-        fail(c, CZ_ENOMEM);
-        return;
-    }
-    for (i = 0; i < n; i++) {
-        struct hostref *r = c->nrefs ? &c->refs[c->nrefs - 1] : NULL;
-        if (!r || strcmp(r->key, pairs[i].key) != 0) {
-            r = &c->refs[c->nrefs++];
-            r->key = pairs[i].key;
-        }
-        if (i == 0 || strcmp(pairs[i - 1].key, pairs[i].key) != 0 ||
-            pairs[i - 1].svc != pairs[i].svc)
-            r->nsvcs++;
-        r->config |= pairs[i].config;
-        r->rw |= pairs[i].rw;
-        r->data |= pairs[i].data;
-        r->code |= pairs[i].code;
     }
 }
 
@@ -1856,12 +1304,12 @@ static int volumes_apply(struct cz_run *run, struct cz_model *model,
         goto out;
     c.builds = cz_arena_alloc(&c.ar, model->nsvcs * sizeof(*c.builds));
     if (!c.builds) {
-        fail(&c, CZ_ENOMEM);
+        cz_vol_fail(&c, CZ_ENOMEM);
         goto out;
     }
     c.project = project_name(&c);
     read_top(&c);
-    index_refs(&c);
+    cz_vol_index_refs(&c);
     for (i = 0; i < model->nsvcs && !c.rc; i++) {
         const struct cz_service *svc = &model->svcs[i];
         if (svc->doc != c.doc)
