@@ -186,6 +186,7 @@ static void test_file_by_name(void **state)
     assert_true(volumes_data_file("./db.sqlite3"));
     assert_true(volumes_data_file("app.db"));
     assert_true(volumes_data_file("./logstash/nginx.log"));
+    assert_true(volumes_data_file("./letsencrypt/acme.json"));
     assert_false(volumes_data_file("nginx.conf"));
     assert_false(volumes_data_file("./data"));
 }

@@ -550,8 +550,18 @@ static void decide_config_dir(struct vctx *c, const struct cz_service *svc,
 static void decide_code(struct vctx *c, const struct cz_service *svc,
                         struct mount *m, int code, int kind)
 {
+    const struct hostref *ref = cz_vol_ref_find(c, m->key);
+
     switch (c->run->opts->code_mounts) {
     case CZ_CODE_MOUNTS_AUTO:
+        if (code == 2 && ref && ref->undroppable) {
+            NOTE(c, CZ_LEVEL_INFO, m->item, "volumes.code-kept",
+                 "source-code mount '%s' of '%s' kept: another mount of "
+                 "that path is not code that a COPY puts there, and both "
+                 "must see the same files (--code-mounts=drop decides "
+                 "otherwise)", m->source, svc->name);
+            return;
+        }
         if (code == 2) {
             m->action = DROP;
             return;

@@ -87,6 +87,8 @@ struct hostref {
     unsigned rw;              /* some mount of it is not read-only */
     unsigned data;            /* some mount of it shows it holds data */
     unsigned code;            /* some mount of it is a service's code */
+    unsigned undroppable;     /* some mount of it is not code that a COPY
+                               * puts exactly there */
 };
 
 struct vctx {

@@ -18,7 +18,8 @@
 struct pair {
     const char *key;
     size_t svc;
-    unsigned config, rw, data, code;
+    unsigned config, rw, data;
+    int code;                 /* cz_vol_code_kind() */
 };
 
 int cz_vol_fail(struct vctx *c, int rc)
@@ -420,8 +421,8 @@ static void index_service(struct vctx *c, size_t i, struct pair **pairs,
         grown[*n].config = volumes_config_path(m.key, m.target);
         grown[*n].rw = !m.read_only;
         grown[*n].data = volumes_data_path(m.key, m.target);
-        grown[*n].code = !grown[*n].config &&
-                         cz_vol_code_kind(c, svc, m.key, m.target, &copy) != 0;
+        grown[*n].code = grown[*n].config ? 0
+                         : cz_vol_code_kind(c, svc, m.key, m.target, &copy);
         (*n)++;
     }
 }
@@ -455,6 +456,7 @@ void cz_vol_index_refs(struct vctx *c)
         r->config |= pairs[i].config;
         r->rw |= pairs[i].rw;
         r->data |= pairs[i].data;
-        r->code |= pairs[i].code;
+        r->code |= pairs[i].code != 0;
+        r->undroppable |= pairs[i].code != 2;
     }
 }

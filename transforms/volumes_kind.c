@@ -231,15 +231,18 @@ int volumes_file_by_name(const char *path)
     return ext && volumes_in_list(ext, strlen(ext), exts);
 }
 
-/* Whether a file is data the service writes (a database, a log): neither
- * a config (read-only) nor a named volume (a folder) can take it. */
+/* Whether a file is data the service writes (a database, a log, the
+ * certificates Traefik or Caddy store in acme.json): neither a config
+ * (read-only) nor a named volume (a folder) can take it. */
 int volumes_data_file(const char *path)
 {
     static const char *const exts[] = {"db", "sqlite", "sqlite3", "log",
                                        NULL};
-    const char *ext = volumes_extension(path);
+    static const char *const names[] = {"acme.json", NULL};
+    const char *ext = volumes_extension(path), *name = volumes_last_part(path);
 
-    return ext && volumes_in_list(ext, strlen(ext), exts);
+    return (ext && volumes_in_list(ext, strlen(ext), exts)) ||
+           volumes_in_list(name, strlen(name), names);
 }
 
 /*
