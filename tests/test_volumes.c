@@ -208,6 +208,9 @@ static void test_system_path(void **state)
     assert_int_equal(volumes_system_path("/"), 1);
     assert_int_equal(volumes_system_path("C:\\"), 1);
     assert_int_equal(volumes_system_path("C:\\data"), 0);
+    assert_int_equal(volumes_system_path("/tmp"), 1);
+    assert_int_equal(volumes_system_path("/tmp/.X11-unix"), 1);
+    assert_int_equal(volumes_system_path("/tmpfiles"), 0);
     assert_int_equal(volumes_system_path("/srv/data"), 0);
     assert_int_equal(volumes_system_path("/etc/pihole"), 0);
     assert_int_equal(volumes_system_path("/devices"), 0);

@@ -260,7 +260,7 @@ int volumes_system_path(const char *path)
         "/etc/hostname", "/etc/hosts", "/etc/resolv.conf", "/etc/os-release",
         "/etc/passwd", "/etc/group", "/etc/ssl", "/etc/ca-certificates",
         "/usr/share/ca-certificates", "/usr/share/zoneinfo",
-        "/tmp/.X11-unix", "/var/lib/dbus", NULL};
+        "/tmp", "/var/tmp", "/var/lib/dbus", NULL};
     const char *const *p;
     const char *name = volumes_last_part(path);
 
