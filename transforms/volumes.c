@@ -670,10 +670,25 @@ static void decide_local(struct vctx *c, const struct cz_service *svc,
     }
 }
 
+/* Whether short-syntax options (as written, or NULL) hold opt. */
+static int has_option(const char *options, const char *opt)
+{
+    size_t n, len = strlen(opt);
+    const char *p;
+
+    for (p = options; p && *p; p += n + (p[n] == ',')) {
+        n = strcspn(p, ",");
+        if (n == len && strncmp(p, opt, n) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 /* Reports what m becomes. */
 static void tell(struct vctx *c, const struct cz_service *svc,
                  const struct mount *m, struct shared *sh)
 {
+    struct cz_buf fill = CZ_BUF_INIT;
     const char *cmd;
     size_t i;
 
@@ -748,29 +763,34 @@ static void tell(struct vctx *c, const struct cz_service *svc,
     if (m->action != NAMED || m->code || m->device || sh->copy_told)
         return;
     sh->copy_told = 1;
-    if (volumes_is_windows(m->target)) {
+    /* nocopy: Docker does not fill the volume from the image */
+    if (cz_buf_addf(&fill, has_option(m->options, "nocopy")
+                               ? "which starts empty (nocopy), without the "
+                                 "folder's files"
+                               : "which is filled from the image's files "
+                                 "at '%s' on first use, not from the folder",
+                    m->target)) {
+        cz_vol_fail(c, CZ_ENOMEM);
+    } else if (volumes_is_windows(m->target)) {
         NOTE(c, CZ_LEVEL_WARNING, m->item, "volumes.copy-data",
-             "host folder '%s' of '%s' becomes named volume '%s', which is "
-             "filled from the image's files at '%s' on first use, not from "
-             "the folder: stop the old stack first, then copy the folder "
-             "into the volume from a Windows container (robocopy /E) and "
-             "compare file counts; the folder is kept (no Linux copy "
-             "recipe applies to a Windows container)", m->source,
-             svc->name, m->name, m->target);
-        return;
-    }
-    cmd = copy_command(c, m->key, m->name);
-    if (cmd)
+             "host folder '%s' of '%s' becomes named volume '%s', %s: stop "
+             "the old stack first, then copy the folder into the volume "
+             "from a Windows container (robocopy /E) and compare file "
+             "counts; the folder is kept (no Linux copy recipe applies to "
+             "a Windows container)", m->source,
+             svc->name, m->name, fill.buf);
+    } else if ((cmd = copy_command(c, m->key, m->name))) {
         NOTE(c, CZ_LEVEL_WARNING, m->item, "volumes.copy-data",
-             "host folder '%s' of '%s' becomes named volume '%s', which is "
-             "filled from the image's files at '%s' on first use, not from "
-             "the folder: stop the old stack first ('%s compose down'), "
-             "then copy the folder into it from the compose file's folder "
-             "(the volume takes the project name '%s' as prefix); this "
-             "prints 'copied' when the file counts match, and keeps the "
-             "folder: %s", m->source, svc->name, m->name, m->target,
+             "host folder '%s' of '%s' becomes named volume '%s', %s: stop "
+             "the old stack first ('%s compose down'), then copy the "
+             "folder into it from the compose file's folder (the volume "
+             "takes the project name '%s' as prefix); "
+             "this prints 'copied' when the file counts match, and keeps "
+             "the folder: %s", m->source, svc->name, m->name, fill.buf,
              c->run->opts->runtime ? c->run->opts->runtime : "docker",
              c->project ? c->project : "<project>", cmd);
+    }
+    cz_buf_release(&fill);
 }
 
 /* Names what m becomes (after the path when several services mount
@@ -813,8 +833,7 @@ static void decide(struct vctx *c, const struct cz_service *svc,
                    struct mount *m, const struct seqctx *sq)
 {
     struct shared *sh;
-    const char *host, *p;
-    size_t n;
+    const char *host;
     int sys;
 
     m->node = cz_node_resolve(m->item);
@@ -823,11 +842,8 @@ static void decide(struct vctx *c, const struct cz_service *svc,
     if (m->node->kind == CZ_NODE_SCALAR ? !cz_vol_read_short(c, m)
         : m->node->kind == CZ_NODE_MAPPING ? !cz_vol_read_long(m) : 1)
         return;
-    for (p = m->options; p && *p; p += n + (p[n] == ',')) {
-        n = strcspn(p, ",");
-        if (n == 2 && !strncmp(p, "ro", 2))
-            m->read_only = 1;
-    }
+    if (has_option(m->options, "ro"))
+        m->read_only = 1;
     host = cz_vol_resolve_host(c, m->source);
     if (!host) {
         NOTE(c, CZ_LEVEL_WARNING, m->item, "volumes.unresolved",
