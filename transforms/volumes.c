@@ -68,8 +68,8 @@ static uint32_t at(const struct cz_node *node)
 
 /* Adds a finding at node (CZ_NOPOS for a node made here). */
 #define NOTE(c, level, node, rule, ...)                                     \
-    cz_vol_fail((c), cz_report_add((c)->rep, (level), (c)->model->src, at(node),  \
-                            (rule), __VA_ARGS__))
+    cz_vol_fail((c), cz_report_add((c)->rep, (level), (c)->model->src,     \
+                                   at(node), (rule), __VA_ARGS__))
 
 static int seen(struct vctx *c, struct cz_node *node)
 {
@@ -608,7 +608,8 @@ static void decide_local(struct vctx *c, const struct cz_service *svc,
     if (kind < 0 && volumes_file_by_name(m->key))
         kind = 1;
     m->file = kind == 1;
-    m->code = config ? 0 : cz_vol_code_kind(c, svc, m->key, m->target, &m->copy);
+    m->code = config ? 0
+                     : cz_vol_code_kind(c, svc, m->key, m->target, &m->copy);
     if (m->code < 0) {
         NOTE(c, CZ_LEVEL_WARNING, m->item, "volumes.code-unknown",
              "'%s' of '%s' lies in its build context, but the Dockerfile "
@@ -914,8 +915,8 @@ static void edit_short(struct vctx *c, struct mount *m)
     if (rc)
         cz_vol_fail(c, rc);
     else
-        cz_vol_fail(c, cz_scalar_set(c->doc, m->node, b.buf, b.len, CZ_SCALAR_STR,
-                              c->err));
+        cz_vol_fail(c, cz_scalar_set(c->doc, m->node, b.buf, b.len,
+                                     CZ_SCALAR_STR, c->err));
     cz_buf_release(&b);
 }
 
@@ -1022,8 +1023,9 @@ static void place(struct vctx *c, const struct cz_service **us, size_t nus,
         return;
     }
     if (places(us, nus, key, sub, at, &n)) {
-        cz_vol_fail(c, cz_error_set(c->err, CZ_EINTERNAL, "volumes.internal", NULL,
-                             CZ_NOPOS, "no place for a new '%s' item", key));
+        cz_vol_fail(c, cz_error_set(c->err, CZ_EINTERNAL, "volumes.internal",
+                                    NULL, CZ_NOPOS,
+                                    "no place for a new '%s' item", key));
         return;
     }
     for (i = 0; i < n && !c->rc; i++) {
@@ -1297,8 +1299,9 @@ static void write_top(struct vctx *c)
                 if (value)
                     cz_node_set_flow(value);
             }
-            if (!value || cz_vol_fail(c, cz_map_set(c->doc, map, c->shared[i].name,
-                                             value, c->err)))
+            if (!value ||
+                cz_vol_fail(c, cz_map_set(c->doc, map, c->shared[i].name,
+                                          value, c->err)))
                 return (void)cz_vol_fail(c, CZ_ENOMEM);
         }
         if (!map)

@@ -142,9 +142,10 @@ int cz_vol_read_long(struct mount *m)
         return 0;
     m->target = cz_vol_scalar(v.node);
     if (cz_mapping_lookup(m->node, "read_only", &v))
-        m->read_only = cz_vol_scalar(v.node) && (!strcmp(v.node->value, "true") ||
-                                          !strcmp(v.node->value, "True") ||
-                                          !strcmp(v.node->value, "TRUE"));
+        m->read_only = cz_vol_scalar(v.node) &&
+                       (!strcmp(v.node->value, "true") ||
+                        !strcmp(v.node->value, "True") ||
+                        !strcmp(v.node->value, "TRUE"));
     m->long_form = 1;
     return 1;
 }
@@ -397,9 +398,10 @@ static void index_service(struct vctx *c, size_t i, struct pair **pairs,
         size_t k;
         memset(&m, 0, sizeof(m));
         m.node = cz_node_resolve(seq->items[j]);
-        if (!m.node || (m.node->kind == CZ_NODE_SCALAR ? !cz_vol_read_short(c, &m)
-                        : m.node->kind == CZ_NODE_MAPPING ? !cz_vol_read_long(&m)
-                                                          : 1))
+        if (!m.node ||
+            (m.node->kind == CZ_NODE_SCALAR ? !cz_vol_read_short(c, &m)
+             : m.node->kind == CZ_NODE_MAPPING ? !cz_vol_read_long(&m)
+                                               : 1))
             continue;
         host = cz_vol_resolve_host(c, m.source);
         if (!host || (!m.long_form && !volumes_is_host_path(host)) ||

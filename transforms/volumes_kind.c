@@ -267,8 +267,8 @@ int volumes_system_path(const char *path)
     if (strcmp(name, "docker.sock") == 0 || strcmp(name, "podman.sock") == 0 ||
         strcasecmp(path, "\\\\.\\pipe\\docker_engine") == 0)
         return 2;
-    if (strcmp(path, "/") == 0 || (volumes_is_windows(path) && path[0] != '\\' &&
-                                    strlen(path) <= 3))
+    if (strcmp(path, "/") == 0 ||
+        (volumes_is_windows(path) && path[0] != '\\' && strlen(path) <= 3))
         return 1;                   /* "/", "C:\" */
     for (p = prefixes; *p; p++) {
         size_t n = strlen(*p);
