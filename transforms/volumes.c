@@ -490,10 +490,16 @@ static const char *split_folder(struct vctx *c, struct mount *m, int secret)
     for (i = 0; i < n && !c->rc; i++) {
         struct part *p = &m->parts[i];
         struct cz_buf b = CZ_BUF_INIT;
-        int rc = cz_buf_addf(&b, "%s/%s", m->key, names[i]);
+        int dot = strcmp(m->key, ".") == 0;
+        int rc = cz_buf_addf(&b, "%s%s%s", dot ? "" : m->key,
+                             dot ? "" : "/", names[i]);
         p->key = rc ? NULL : cz_vol_keep_buf(c, &b);
         b.len = 0;
-        rc = rc ? rc : cz_buf_addf(&b, "./%s/%s", m->key, names[i]);
+        /* a clean path: "./conf/a.ini", "../conf/a.ini", "./a.ini" */
+        rc = rc ? rc : cz_buf_addf(&b, "%s%s%s%s",
+                                   strncmp(m->key, "..", 2) ? "./" : "",
+                                   dot ? "" : m->key, dot ? "" : "/",
+                                   names[i]);
         p->file = rc ? NULL : cz_vol_keep_buf(c, &b);
         b.len = 0;
         rc = rc ? rc : cz_buf_addf(&b, "%.*s/%s", (int)tlen, target,
