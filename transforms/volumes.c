@@ -68,7 +68,8 @@ static uint32_t at(const struct cz_node *node)
 
 /* Adds a finding at node (CZ_NOPOS for a node made here). */
 #define NOTE(c, level, node, rule, ...)                                     \
-    cz_vol_fail((c), cz_report_add((c)->rep, (level), (c)->model->src,     \
+    cz_vol_fail((c), cz_report_add((c)->rep, (level),                      \
+                                   cz_doc_source((c)->doc),                \
                                    at(node), (rule), __VA_ARGS__))
 
 static int seen(struct vctx *c, struct cz_node *node)
@@ -292,8 +293,8 @@ struct seqctx {
 };
 
 static int places(const struct cz_service **us, size_t nus,
-                  const char *key, const char *sub, struct spot *out,
-                  size_t *nout);
+                  struct cz_doc *doc, const char *key, const char *sub,
+                  struct spot *out, size_t *nout);
 
 static const char *const top_key[] = {"volumes", "configs", "secrets"};
 
@@ -329,10 +330,10 @@ static int can_take(struct vctx *c, const struct cz_service *svc,
             bad = k;
     for (k = TOP_CONFIGS; k < NTOP && !noplace; k++)
         if ((bits & (1u << k)) &&
-            places(sq->us, sq->nus, top_key[k], NULL, sq->tmp, &n))
+            places(sq->us, sq->nus, c->doc, top_key[k], NULL, sq->tmp, &n))
             noplace = 1, key = top_key[k];
     if (m->action == WATCH &&
-        places(sq->us, sq->nus, "develop", "watch", sq->tmp, &n))
+        places(sq->us, sq->nus, c->doc, "develop", "watch", sq->tmp, &n))
         noplace = 1, key = "develop";
     if (bad >= 0) {
         NOTE(c, CZ_LEVEL_WARNING, m->item, "volumes.kept",
@@ -953,17 +954,21 @@ static const struct cz_service **users(struct vctx *c, struct cz_node *seq,
                                        size_t *n)
 {
     const struct cz_service **us;
-    struct cz_value v;
     size_t i;
 
     us = cz_arena_alloc(&c->ar, c->model->nsvcs * sizeof(*us) + 1);
     if (!us)
         cz_vol_fail(c, CZ_ENOMEM);
-    for (i = 0, *n = 0; us && i < c->model->nsvcs; i++)
-        if (c->model->svcs[i].doc == c->doc &&
-            cz_mapping_lookup(c->model->svcs[i].node, "volumes", &v) &&
-            v.node == seq)
-            us[(*n)++] = &c->model->svcs[i];
+    for (i = 0, *n = 0; us && i < c->model->nsvcs; i++) {
+        struct cz_value lists[CZ_MAX_OVERLAYS + 1];
+        size_t l, nl = cz_vol_own_lists(c, &c->model->svcs[i], lists,
+                                        CZ_MAX_OVERLAYS + 1);
+        for (l = 0; l < nl; l++)
+            if (lists[l].node == seq) {
+                us[(*n)++] = &c->model->svcs[i];
+                break;
+            }
+    }
     return us;
 }
 
@@ -982,18 +987,37 @@ struct spot {
  * out with the distinct spots (room for nus). Returns -1 when a service
  * has the key as something that takes no items.
  */
+/* The mapping that defines svc in doc (one of the project's files), or
+ * NULL. */
+static struct cz_node *layer_in(const struct cz_service *svc,
+                                const struct cz_doc *doc)
+{
+    size_t i;
+
+    if (svc->doc == doc)
+        return svc->node;
+    for (i = 0; i < svc->nover; i++)
+        if (svc->over[i].doc == doc)
+            return svc->over[i].node;
+    return NULL;
+}
+
 static int places(const struct cz_service **us, size_t nus,
-                  const char *key, const char *sub, struct spot *out,
-                  size_t *nout)
+                  struct cz_doc *doc, const char *key, const char *sub,
+                  struct spot *out, size_t *nout)
 {
     size_t i, j;
 
     *nout = 0;
     for (i = 0; i < nus; i++) {
+        struct cz_node *own = layer_in(us[i], doc);
         struct cz_value v, w;
         struct spot sp = {NULL, SPOT_SEQ};
-        if (!cz_mapping_lookup(us[i]->node, key, &v)) {
-            cz_mapping_lookup(us[i]->node, "volumes", &w);
+        if (!own)
+            return -1;
+        if (!cz_mapping_lookup(own, key, &v)) {
+            if (!cz_mapping_lookup(own, "volumes", &w) || !w.owner)
+                return -1;
             sp.node = w.owner;
             sp.kind = SPOT_OWNER;
         } else if (sub && v.node && v.node->kind == CZ_NODE_MAPPING &&
@@ -1028,7 +1052,7 @@ static void place(struct vctx *c, const struct cz_service **us, size_t nus,
         cz_vol_fail(c, CZ_ENOMEM);
         return;
     }
-    if (places(us, nus, key, sub, at, &n)) {
+    if (places(us, nus, c->doc, key, sub, at, &n)) {
         cz_vol_fail(c, cz_error_set(c->err, CZ_EINTERNAL, "volumes.internal",
                                     NULL, CZ_NOPOS,
                                     "no place for a new '%s' item", key));
@@ -1204,7 +1228,7 @@ static void check_extends(struct vctx *c, const struct cz_service *svc)
     for (base = svc->base, hops = 0; base && hops < 16;
          base = base->base, hops++) {
         struct cz_node *seq;
-        if (base->doc == c->doc ||
+        if (cz_model_owns(c->model, base->doc) ||
             !cz_mapping_lookup(base->node, "volumes", &v))
             continue;
         seq = v.node;
@@ -1225,10 +1249,39 @@ static void check_extends(struct vctx *c, const struct cz_service *svc)
 
 /* ---- the top level ------------------------------------------------------ */
 
+/* The names a top-level mapping of one file declares. */
+static void take_declared(struct vctx *c, struct cz_doc *doc)
+{
+    size_t i, k;
+
+    for (k = 0; k < NTOP; k++) {
+        struct cz_node *map = cz_node_resolve(cz_map_get(cz_doc_root(doc),
+                                                         top_key[k]));
+        for (i = 0; map && map->kind == CZ_NODE_MAPPING &&
+                    i < cz_map_len(map); i++)
+            if (cz_vol_scalar(cz_map_key(map, i)))
+                take(c, (enum top)k, cz_vol_scalar(cz_map_key(map, i)));
+    }
+}
+
+/* Volume names a volumes list uses without declaring them. */
+static void take_used(struct vctx *c, struct cz_node *seq)
+{
+    size_t j;
+
+    for (j = 0; seq && seq->kind == CZ_NODE_SEQUENCE && j < seq->n; j++) {
+        int bind = 1;
+        const char *src = item_source(c, seq->items[j], &bind);
+        if (src && !bind)
+            take(c, TOP_VOLUMES, src);
+    }
+}
+
+/* What the project's files name already, so that new names stay free;
+ * the first file's top-level mappings, where new entries go. */
 static void read_top(struct vctx *c)
 {
     size_t i, k;
-    struct cz_value v;
 
     for (k = 0; k < NTOP; k++) {
         struct cz_node *map = cz_node_resolve(cz_map_get(c->model->root,
@@ -1236,26 +1289,16 @@ static void read_top(struct vctx *c)
         c->top[k] = map;
         if (map && !cz_node_is_null(map) && map->kind != CZ_NODE_MAPPING)
             c->top_bad[k] = 1;
-        for (i = 0; map && map->kind == CZ_NODE_MAPPING &&
-                    i < cz_map_len(map); i++)
-            if (cz_vol_scalar(cz_map_key(map, i)))
-                take(c, (enum top)k, cz_vol_scalar(cz_map_key(map, i)));
     }
-    /* Volume names the services use without declaring them. */
+    take_declared(c, c->model->doc);
+    for (i = 0; i < c->model->noverlays; i++)
+        take_declared(c, c->model->overlays[i]);
     for (i = 0; i < c->model->nsvcs; i++) {
-        struct cz_node *seq;
-        size_t j;
-        if (c->model->svcs[i].doc != c->doc ||
-            !cz_mapping_lookup(c->model->svcs[i].node, "volumes", &v))
-            continue;
-        seq = v.node;
-        for (j = 0; seq && seq->kind == CZ_NODE_SEQUENCE && j < seq->n;
-             j++) {
-            int bind = 1;
-            const char *src = item_source(c, seq->items[j], &bind);
-            if (src && !bind)
-                take(c, TOP_VOLUMES, src);
-        }
+        struct cz_value lists[CZ_MAX_OVERLAYS + 1];
+        size_t l, nl = cz_vol_own_lists(c, &c->model->svcs[i], lists,
+                                        CZ_MAX_OVERLAYS + 1);
+        for (l = 0; l < nl; l++)
+            take_used(c, lists[l].node);
     }
 }
 
@@ -1325,7 +1368,6 @@ static int volumes_apply(struct cz_run *run, struct cz_model *model,
                          struct cz_report *rep, struct cz_error *err)
 {
     struct vctx c;
-    struct cz_value v;
     size_t i;
 
     memset(&c, 0, sizeof(c));
@@ -1347,12 +1389,16 @@ static int volumes_apply(struct cz_run *run, struct cz_model *model,
     cz_vol_index_refs(&c);
     for (i = 0; i < model->nsvcs && !c.rc; i++) {
         const struct cz_service *svc = &model->svcs[i];
-        if (svc->doc != c.doc)
-            continue;
-        if (cz_mapping_lookup(svc->node, "volumes", &v))
-            do_sequence(&c, svc, &v);
+        struct cz_value lists[CZ_MAX_OVERLAYS + 1];
+        size_t l, nl = cz_vol_own_lists(&c, svc, lists, CZ_MAX_OVERLAYS + 1);
+        for (l = 0; l < nl && !c.rc; l++) {
+            c.doc = lists[l].doc;   /* each list is edited in its file */
+            do_sequence(&c, svc, &lists[l]);
+        }
+        c.doc = svc->doc;
         check_extends(&c, svc);
     }
+    c.doc = model->doc;   /* the top-level keys go to the first file */
     if (!c.rc)
         write_top(&c);
 out:

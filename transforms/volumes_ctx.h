@@ -116,6 +116,13 @@ struct vctx {
 
 /* ---- volumes_facts.c ---------------------------------------------------- */
 
+/* The `volumes` lists of svc in the project's own files (its override
+ * files' and its own mapping's, not those of files read for extends), each
+ * with its file: fills up to max into out and returns how many. Each is
+ * decided, and edited in its file, on its own. */
+size_t cz_vol_own_lists(const struct vctx *c, const struct cz_service *svc,
+                        struct cz_value *out, size_t max);
+
 /* Records the first failure (and, for ENOMEM, its message); returns the
  * first failure so far. */
 int cz_vol_fail(struct vctx *c, int rc);

@@ -195,8 +195,8 @@ static const struct build *service_build(struct vctx *c,
     bd = &c->builds[c->nbuilds++];
     memset(bd, 0, sizeof(*bd));
     bd->svc = svc;
-    if (!cz_service_build(c->model, svc, &build) || build.value.doc != c->doc ||
-        !build.context)
+    if (!cz_service_build(c->model, svc, &build) ||
+        !cz_model_owns(c->model, build.value.doc) || !build.context)
         return bd;
     context = cz_vol_interpolate(c, build.context_written);
     bd->context = context ? cz_vol_normalize(c, context) : NULL;
@@ -378,54 +378,72 @@ static int pair_cmp(const void *a, const void *b)
     return d ? d : (x->svc > y->svc) - (x->svc < y->svc);
 }
 
+size_t cz_vol_own_lists(const struct vctx *c, const struct cz_service *svc,
+                        struct cz_value *out, size_t max)
+{
+    struct cz_layer layers[CZ_MAX_LAYERS];
+    size_t nl = cz_service_layers(svc, layers, CZ_MAX_LAYERS), l, n = 0;
+
+    /* the layers up to its own mapping: svc->nover override files, then
+     * the mapping itself; what follows comes through extends */
+    for (l = 0; l <= svc->nover && l < nl && n < max; l++)
+        if (cz_model_owns(c->model, layers[l].doc) &&
+            cz_mapping_lookup(layers[l].node, "volumes", &out[n])) {
+            out[n].doc = layers[l].doc;
+            n++;
+        }
+    return n;
+}
+
 /* Adds the host paths that service i mounts to *pairs. */
 static void index_service(struct vctx *c, size_t i, struct pair **pairs,
                           size_t *n, size_t *cap)
 {
     const struct cz_service *svc = &c->model->svcs[i];
     const struct cz_df_copy *copy;
-    struct cz_value v;
+    struct cz_value lists[CZ_MAX_OVERLAYS + 1];
     struct cz_node *seq;
-    size_t j;
+    size_t j, l, nl = cz_vol_own_lists(c, svc, lists, CZ_MAX_OVERLAYS + 1);
 
-    if (svc->doc != c->doc || !cz_mapping_lookup(svc->node, "volumes", &v))
-        return;
-    seq = v.node;
-    for (j = 0; seq && seq->kind == CZ_NODE_SEQUENCE && j < seq->n; j++) {
-        struct mount m;
-        const char *host, *p;
-        struct pair *grown;
-        size_t k;
-        memset(&m, 0, sizeof(m));
-        m.node = cz_node_resolve(seq->items[j]);
-        if (!m.node ||
-            (m.node->kind == CZ_NODE_SCALAR ? !cz_vol_read_short(c, &m)
-             : m.node->kind == CZ_NODE_MAPPING ? !cz_vol_read_long(&m)
-                                               : 1))
-            continue;
-        host = cz_vol_resolve_host(c, m.source);
-        if (!host || (!m.long_form && !volumes_is_host_path(host)) ||
-            !(m.key = cz_vol_normalize(c, host)))
-            continue;
-        for (p = m.options; p && *p; p += k + (p[k] == ',')) {
-            k = strcspn(p, ",");
-            if (k == 2 && !strncmp(p, "ro", 2))
-                m.read_only = 1;
+    for (l = 0; l < nl; l++) {
+        seq = lists[l].node;
+        for (j = 0; seq && seq->kind == CZ_NODE_SEQUENCE && j < seq->n; j++) {
+            struct mount m;
+            const char *host, *p;
+            struct pair *grown;
+            size_t k;
+            memset(&m, 0, sizeof(m));
+            m.node = cz_node_resolve(seq->items[j]);
+            if (!m.node ||
+                (m.node->kind == CZ_NODE_SCALAR ? !cz_vol_read_short(c, &m)
+                 : m.node->kind == CZ_NODE_MAPPING ? !cz_vol_read_long(&m)
+                                                   : 1))
+                continue;
+            host = cz_vol_resolve_host(c, m.source);
+            if (!host || (!m.long_form && !volumes_is_host_path(host)) ||
+                !(m.key = cz_vol_normalize(c, host)))
+                continue;
+            for (p = m.options; p && *p; p += k + (p[k] == ',')) {
+                k = strcspn(p, ",");
+                if (k == 2 && !strncmp(p, "ro", 2))
+                    m.read_only = 1;
+            }
+            grown = cz_arena_grow(&c->ar, *pairs, *n, cap, sizeof(**pairs));
+            if (!grown) {
+                cz_vol_fail(c, CZ_ENOMEM);
+                return;
+            }
+            *pairs = grown;
+            grown[*n].key = m.key;
+            grown[*n].svc = i;
+            grown[*n].config = volumes_config_path(m.key, m.target);
+            grown[*n].rw = !m.read_only;
+            grown[*n].data = volumes_data_path(m.key, m.target);
+            grown[*n].code =
+                grown[*n].config
+                    ? 0 : cz_vol_code_kind(c, svc, m.key, m.target, &copy);
+            (*n)++;
         }
-        grown = cz_arena_grow(&c->ar, *pairs, *n, cap, sizeof(**pairs));
-        if (!grown) {
-            cz_vol_fail(c, CZ_ENOMEM);
-            return;
-        }
-        *pairs = grown;
-        grown[*n].key = m.key;
-        grown[*n].svc = i;
-        grown[*n].config = volumes_config_path(m.key, m.target);
-        grown[*n].rw = !m.read_only;
-        grown[*n].data = volumes_data_path(m.key, m.target);
-        grown[*n].code = grown[*n].config ? 0
-                         : cz_vol_code_kind(c, svc, m.key, m.target, &copy);
-        (*n)++;
     }
 }
 
