@@ -787,7 +787,9 @@ static int healthcheck(struct dx *dx, struct df_file *f, struct df_target *t,
     timing_flag(&line, hc, "timeout", "timeout");
     timing_flag(&line, hc, "start_period", "start-period");
     timing_flag(&line, hc, "retries", "retries");
-    cz_buf_addf(&line, "\\%s    CMD ", f->eol);
+    if (line.len > strlen("HEALTHCHECK "))
+        cz_buf_addf(&line, "\\%s    ", f->eol);
+    cz_buf_adds(&line, "CMD ");
     if (strcmp(kind, "CMD") == 0) {
         cz_buf_addc(&line, '[');
         for (i = 1; i < argc; i++) {
