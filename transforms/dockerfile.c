@@ -31,8 +31,10 @@
  */
 #include "dockerfile.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -243,11 +245,34 @@ static const char *expand(struct dx *dx, const char *s)
     return unknown ? NULL : s;
 }
 
+static int is_drive(const char *s)
+{
+    return isalpha((unsigned char)s[0]) && s[1] == ':' &&
+           (s[2] == '/' || s[2] == '\\');
+}
+
 /* A source of a short volume spec that is a path, not a volume name. */
 static int is_path(const char *s)
 {
-    return s[0] == '/' || s[0] == '.' || s[0] == '~' ||
-           (s[0] && s[1] == ':');
+    return s[0] == '/' || s[0] == '.' || s[0] == '~' || is_drive(s);
+}
+
+/* A bind mount the container may write, of a host folder or socket: the
+ * host's owner keeps it, so a new non-root user may not write it. */
+static void note_bind(struct dx *dx, struct df_target *t, const char *src,
+                      const char *mode)
+{
+    const char *path;
+    struct stat st;
+
+    if (t->rw_bind || (mode && strstr(mode, "ro")))
+        return;
+    path = cz_model_path(dx->model, src);
+    if (path && stat(path, &st) == 0 &&
+        (S_ISDIR(st.st_mode) || S_ISSOCK(st.st_mode)))
+        t->rw_bind = src;
+    else if (strstr(src, "docker.sock"))
+        t->rw_bind = src;
 }
 
 static int add_dir(struct dx *dx, struct df_target *t, const char *dir,
@@ -293,14 +318,20 @@ static int read_volumes(struct dx *dx, struct df_target *t,
             const char *s = expand(dx, spec), *c1, *c2;
             if (!s)
                 continue;
-            c1 = strchr(s + (is_path(s) && s[1] == ':' ? 2 : 0), ':');
+            c1 = strchr(s + (is_drive(s) ? 2 : 0), ':');
             if (!c1) {       /* "/data": an anonymous volume */
                 rc = add_dir(dx, t, s, item);
                 continue;
             }
-            if (is_path(s))
-                continue;    /* a bind mount: the host owns it */
             c2 = strchr(c1 + 1, ':');
+            if (is_path(s)) { /* a bind mount: the host owns it */
+                const char *host = cz_arena_strndup(&dx->ar, s,
+                                                    (size_t)(c1 - s));
+                if (!host)
+                    return CZ_ENOMEM;
+                note_bind(dx, t, host, c2 ? c2 + 1 : NULL);
+                continue;
+            }
             dir = cz_arena_strndup(&dx->ar, c1 + 1,
                                    c2 ? (size_t)(c2 - c1 - 1)
                                       : strlen(c1 + 1));
@@ -312,6 +343,15 @@ static int read_volumes(struct dx *dx, struct df_target *t,
         if (item->kind != CZ_NODE_MAPPING)
             continue;
         type = scalar(cz_map_get(item, "type"));
+        if (type && strcmp(type, "bind") == 0 &&
+            scalar(cz_map_get(item, "source"))) {
+            const char *ro = scalar(cz_map_get(item, "read_only"));
+            const char *host = expand(dx, scalar(cz_map_get(item, "source")));
+            if (host)
+                note_bind(dx, t, host,
+                          ro && strcmp(ro, "true") == 0 ? "ro" : NULL);
+            continue;
+        }
         if (!type || strcmp(type, "volume") != 0)
             continue;
         dir = expand(dx, scalar(cz_map_get(item, "target")));

@@ -50,6 +50,8 @@ struct df_target {
     const char *user;           /* compose `user:` of the first, or NULL */
     unsigned user_differs;
     uint32_t low_port;          /* a published or exposed port < 1024 */
+    const char *rw_bind;        /* a writable bind mount of a host folder
+                                 * or socket, or NULL */
 };
 
 /* One Dockerfile and everything done to it. */

@@ -49,8 +49,47 @@ static int insert_after_word(struct dx *dx, struct df_file *f,
     return cz_dx_edit(dx, f, (struct cz_span){at, at}, text);
 }
 
+/* Packages whose recommended packages they need to work: curl, wget
+ * and git fetch over HTTPS with ca-certificates, which they only
+ * recommend; pip recommends the compiler and headers it builds with. */
+static const char *const needs_recommends[] = {
+    "curl", "wget", "git", "python3-pip", "python-pip", "gnupg",
+    "software-properties-common", "openssh-client", NULL};
+
+static int installs_needing_recommends(const struct cz_df_instr *in,
+                                       uint32_t first, uint32_t end)
+{
+    uint32_t k;
+    size_t i;
+
+    for (k = first; k < end; k++)
+        for (i = 0; needs_recommends[i]; i++)
+            if (strcmp(in->words[k].text, needs_recommends[i]) == 0)
+                return 1;
+    return 0;
+}
+
+/* Whether a RUN after index idx in the stage installs with apt without
+ * an update of its own: it needs the lists an earlier RUN fetched. */
+static int later_needs_lists(const struct df_file *f,
+                             const struct cz_df_stage *stage, uint32_t idx)
+{
+    uint32_t i;
+
+    for (i = idx + 1; i < stage->first + stage->count; i++) {
+        const struct cz_df_instr *in = &f->df->instrs[i];
+        if (in->kind == CZ_DF_RUN && in->text &&
+            (strstr(in->text, "apt-get install") ||
+             strstr(in->text, "apt install")) &&
+            !strstr(in->text, "update"))
+            return 1;
+    }
+    return 0;
+}
+
 /* apt-get/apk hygiene of one RUN. */
 static int clean_packages(struct dx *dx, struct df_file *f,
+                          const struct cz_df_stage *stage,
                           const struct cz_df_instr *in, unsigned *fixed)
 {
     uint32_t first = 0, end, k;
@@ -64,7 +103,8 @@ static int clean_packages(struct dx *dx, struct df_file *f,
             for (k = first; k < end && !word_is(in, k, "install"); k++)
                 ;
             if (!has_word(in, first, end, "--no-install-recommends") &&
-                !strstr(in->text, "APT::Install-Recommends")) {
+                !strstr(in->text, "APT::Install-Recommends") &&
+                !installs_needing_recommends(in, first, end)) {
                 rc = insert_after_word(dx, f, in, k,
                                        " --no-install-recommends");
                 *fixed |= FIX_RECOMMENDS;
@@ -80,7 +120,8 @@ static int clean_packages(struct dx *dx, struct df_file *f,
         first = end;
     }
     if (!rc && apt && !strstr(in->text, "/var/lib/apt/lists") &&
-        !cz_df_instr_flag(in, "mount")) {
+        !cz_df_instr_flag(in, "mount") &&
+        !later_needs_lists(f, stage, in->index)) {
         uint32_t at = in->span.end;
         rc = cz_dx_edit(dx, f, (struct cz_span){at, at},
                         cz_dx_printf(dx, " \\%s    && rm -rf "
@@ -252,15 +293,23 @@ int cz_dx_clean(struct dx *dx, struct df_file *f, struct df_target *t,
                 const struct cz_df_config *cfg)
 {
     const struct cz_df_stage *stage = &f->df->stages[t->stage];
+    struct df_base b;
     uint32_t i;
-    int rc = CZ_OK, dropped;
+    int rc = CZ_OK, dropped, python_base;
+
+    cz_dx_base_info(cfg, &b);
+    python_base = strcmp(b.name, "python") == 0 || strcmp(b.name, "pypy") == 0;
 
     for (i = stage->first; i < stage->first + stage->count && !rc; i++) {
         const struct cz_df_instr *in = &f->df->instrs[i];
         unsigned fixed = 0;
         if (in->kind != CZ_DF_RUN || in->form != CZ_DF_FORM_SHELL)
             continue;
-        rc = drop_pip_upgrade(dx, f, in, &dropped);
+        /* the official python images ship a current pip; elsewhere the
+         * upgrade may be what lets the next pip install work */
+        dropped = 0;
+        if (python_base)
+            rc = drop_pip_upgrade(dx, f, in, &dropped);
         if (!rc && dropped)
             rc = cz_report_add(dx->rep, CZ_LEVEL_INFO, f->df->src,
                                in->span.start, "dockerfile.pip-upgrade",
@@ -268,7 +317,7 @@ int cz_dx_clean(struct dx *dx, struct df_file *f, struct df_target *t,
                                "unpinned pip that changes with every build)",
                                t->names);
         if (!rc && !dropped)
-            rc = clean_packages(dx, f, in, &fixed);
+            rc = clean_packages(dx, f, stage, in, &fixed);
         if (!rc && fixed)
             rc = cz_report_add(
                 dx->rep, CZ_LEVEL_INFO, f->df->src, in->span.start,

@@ -61,6 +61,8 @@ struct done {
     const char **made, **owned; /* paths; owned_r: recursively */
     unsigned char *owned_r;
     size_t nmade, nowned, capmade, capowned;
+    const char **touched;       /* files made with touch */
+    size_t ntouched, captouched;
 };
 
 static int add_path(struct dx *dx, const char ***v, size_t *n, size_t *cap,
@@ -86,7 +88,9 @@ static int read_command(struct dx *dx, struct done *d,
     uint32_t k;
     int rc = CZ_OK;
 
-    if (!install && !chown && strcmp(cmd, "mkdir") != 0)
+    int touch = strcmp(cmd, "touch") == 0;
+
+    if (!install && !chown && !touch && strcmp(cmd, "mkdir") != 0)
         return CZ_OK;
     for (k = i + 1; k < end; k++) {
         const char *w = in->words[k].text;
@@ -116,7 +120,10 @@ static int read_command(struct dx *dx, struct done *d,
             w = cz_arena_strndup(&dx->ar, w, len - 1);
         if (!w)
             return CZ_ENOMEM;
-        if (!chown)
+        if (touch)
+            rc = add_path(dx, &d->touched, &d->ntouched, &d->captouched, dir,
+                          w);
+        else if (!chown)
             rc = add_path(dx, &d->made, &d->nmade, &d->capmade, dir, w);
         if (!rc && (chown || has_o)) {
             rc = add_path(dx, &d->owned, &d->nowned, &d->capowned, dir, w);
@@ -164,6 +171,60 @@ static int is_under(const char *b, const char *a)
     return strncmp(a, b, n) == 0 && (b[n] == '\0' || b[n] == '/');
 }
 
+static int owned(const struct done *d, const char *path)
+{
+    size_t i;
+
+    for (i = 0; i < d->nowned; i++)
+        if (strcmp(d->owned[i], path) == 0 ||
+            (d->owned_r[i] && is_under(path, d->owned[i])))
+            return 1;
+    return 0;
+}
+
+/* Folders of the system and of root, never the app's to own. */
+static int system_path(const char *p)
+{
+    static const char *const sys[] = {"/usr", "/etc", "/bin", "/sbin",
+                                      "/lib", "/lib64", "/root", "/tmp",
+                                      "/var/lib/apt", "/var/cache/apt",
+                                      "/var/tmp", "/proc", "/sys", "/dev",
+                                      "/boot", "/opt/venv", "/", NULL};
+    size_t i;
+
+    for (i = 0; sys[i]; i++)
+        if (strcmp(sys[i], "/") == 0 ? strcmp(p, "/") == 0
+                                     : is_under(p, sys[i]))
+            return 1;
+    return 0;
+}
+
+/* The folders and files the RUNs make as root and nobody chowns, outside
+ * the system's folders: what the app writes (a log file, an upload
+ * folder), which stays root's under a non-root USER. Added to t's dirs
+ * and *files. */
+static int app_written(struct dx *dx, struct df_target *t,
+                       const struct done *d, struct cz_strlist *files)
+{
+    size_t i, k;
+
+    for (i = 0; i < d->nmade; i++) {
+        const char *p = d->made[i];
+        if (system_path(p) || owned(d, p))
+            continue;
+        for (k = 0; k < t->dirs.n && strcmp(t->dirs.items[k], p); k++)
+            ;
+        if (k == t->dirs.n && cz_strlist_add(&t->dirs, p))
+            return CZ_ENOMEM;
+    }
+    for (i = 0; i < d->ntouched; i++)
+        if (!system_path(d->touched[i]) && !owned(d, d->touched[i]) &&
+            cz_strlist_add(files, d->touched[i]))
+            return CZ_ENOMEM;
+    (void)dx;
+    return CZ_OK;
+}
+
 static int covered(const struct done *d, const char *dir)
 {
     int made = 0, owned = 0;
@@ -177,27 +238,33 @@ static int covered(const struct done *d, const char *dir)
     return made && owned;
 }
 
-/* "install -d -o U -g G dir..." for the dirs not done yet, or "" when
- * all are. */
+/* "install -d -o U -g G dir..." for the dirs not done yet, then "chown
+ * U:G file..." for files; "" when there is nothing to do. */
 static const char *install_dirs(struct dx *dx, const struct df_file *f,
                                 const struct df_target *t,
-                                const struct done *d, const struct ids *id)
+                                const struct done *d, const struct ids *id,
+                                const struct cz_strlist *files)
 {
     struct cz_buf b = CZ_BUF_INIT;
-    const char *out;
-    size_t i;
+    const char *todo[64], *out;
+    size_t i, n = 0;
 
-    for (i = 0; i < t->dirs.n; i++) {
-        if (covered(d, t->dirs.items[i]))
-            continue;
-        if (!b.len)
-            cz_buf_addf(&b, "install -d -o %s -g %s", id->owner, id->group);
-        cz_buf_addf(&b, " \\%s      %s", f->eol, t->dirs.items[i]);
+    for (i = 0; i < t->dirs.n && n < 64; i++)
+        if (!covered(d, t->dirs.items[i]))
+            todo[n++] = t->dirs.items[i];
+    if (n)
+        cz_buf_addf(&b, "install -d -o %s -g %s", id->owner, id->group);
+    for (i = 0; i < n; i++)
+        cz_buf_addf(&b, n == 1 ? " %s" : " \\%s      %s",
+                    n == 1 ? todo[i] : f->eol, todo[i]);
+    for (i = 0; files && i < files->n; i++) {
+        if (i == 0)
+            cz_buf_addf(&b, "%schown %s:%s", n ? cz_dx_printf(dx, " \\%s && ",
+                                                             f->eol) ?: ""
+                                              : "",
+                        id->owner, id->group);
+        cz_buf_addf(&b, " %s", files->items[i]);
     }
-    if (b.len > 0 && t->dirs.n == 1)   /* one dir: one line */
-        cz_buf_release(&b),
-            cz_buf_addf(&b, "install -d -o %s -g %s %s", id->owner,
-                        id->group, t->dirs.items[0]);
     out = cz_arena_strndup(&dx->ar, b.buf, b.len);
     cz_buf_release(&b);
     return out;
@@ -385,7 +452,7 @@ static int keep_user(struct dx *dx, struct df_file *f, struct df_target *t,
         return note(dx, f, t, CZ_LEVEL_WARNING, "dockerfile.dirs-owner",
                     "cannot tell the owner to give the volume directories "
                     "to; chown them by hand");
-    if (!(dirs = install_dirs(dx, f, t, d, &id)))
+    if (!(dirs = install_dirs(dx, f, t, d, &id, NULL)))
         return CZ_ENOMEM;
     if (!*dirs)
         return CZ_OK;
@@ -403,6 +470,23 @@ static int keep_user(struct dx *dx, struct df_file *f, struct df_target *t,
                          "'%s' before USER", t->names, id.owner);
 }
 
+/* ", which owns /a, /b" for the report. */
+static const char *owned_list(struct dx *dx, const struct df_target *t,
+                              const struct cz_strlist *files)
+{
+    struct cz_buf b = CZ_BUF_INIT;
+    const char *out;
+    size_t i;
+
+    for (i = 0; i < t->dirs.n + files->n; i++)
+        cz_buf_addf(&b, "%s%s", i ? ", " : ", which owns ",
+                    i < t->dirs.n ? t->dirs.items[i]
+                                  : files->items[i - t->dirs.n]);
+    out = cz_arena_strndup(&dx->ar, b.buf, b.len);
+    cz_buf_release(&b);
+    return out ? out : "";
+}
+
 int cz_dx_user(struct dx *dx, struct df_file *f, struct df_target *t,
                const struct cz_df_config *cfg, struct cz_buf *block)
 {
@@ -411,8 +495,10 @@ int cz_dx_user(struct dx *dx, struct df_file *f, struct df_target *t,
     struct done d = {0};
     struct df_base b;
     struct ids id = {0};
+    struct cz_strlist files = {0};
     char uid[32] = "", gid[32] = "";
     const char *dirs, *create = NULL;
+    size_t i;
     int rc;
 
     cz_dx_base_info(cfg, &b);
@@ -451,7 +537,18 @@ int cz_dx_user(struct dx *dx, struct df_file *f, struct df_target *t,
                                "added", cfg->base_image) ?: "");
         goto out;
     }
-    if (t->low_port) {
+    for (i = 0; i < cfg->nports && !t->low_port; i++)
+        if (cfg->ports[i].port < 1024)
+            t->low_port = cfg->ports[i].port;
+    if (t->rw_bind && !t->user) {
+        rc = note(dx, f, t, CZ_LEVEL_WARNING, "dockerfile.bind-mount",
+                  cz_dx_printf(dx, "it may write to the bind mount '%s', "
+                               "which the host's user owns; no USER added "
+                               "(make it a named volume or read-only, then "
+                               "run again)", t->rw_bind) ?: "");
+        goto out;
+    }
+    if (t->low_port && !t->user) {
         rc = note(dx, f, t, CZ_LEVEL_WARNING, "dockerfile.low-port",
                   cz_dx_printf(dx, "it listens on port %u, which a non-root "
                                "user cannot bind; move it to a port above "
@@ -475,7 +572,10 @@ int cz_dx_user(struct dx *dx, struct df_file *f, struct df_target *t,
                        "--gid app --no-create-home --shell /usr/sbin/nologin "
                        "app";
     }
-    if (!id.owner || !id.group || !(dirs = install_dirs(dx, f, t, &d, &id))) {
+    if (!t->user && (rc = app_written(dx, t, &d, &files)))
+        goto out;
+    if (!id.owner || !id.group ||
+        !(dirs = install_dirs(dx, f, t, &d, &id, &files))) {
         rc = CZ_ENOMEM;
         goto out;
     }
@@ -499,11 +599,10 @@ int cz_dx_user(struct dx *dx, struct df_file *f, struct df_target *t,
         : b.user ? cz_dx_printf(dx, "runs as the image's own user '%s' "
                                     "(%s:%s)", b.user, id.owner, id.group)
                  : "runs as the new user app (10001:10001)",
-        *dirs ? cz_dx_printf(dx, ", which owns %s", t->dirs.n == 1
-                                 ? t->dirs.items[0]
-                                 : "its volume directories")
-              : "");
+        *dirs ? owned_list(dx, t, &files) : "");
 out:
+    cz_strlist_release(&files);
+    free(d.touched);
     free(d.made);
     free(d.owned);
     free(d.owned_r);
