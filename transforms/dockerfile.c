@@ -914,6 +914,31 @@ out:
     return rc ? oom(dx) : CZ_OK;
 }
 
+/* What was written parses, with as many stages: else a bug here, never a
+ * broken file shown. */
+static int verify(struct dx *dx, const struct df_file *f,
+                  const struct cz_buf *out)
+{
+    struct cz_source *src = cz_source_new(f->path, out->buf, out->len);
+    struct cz_dockerfile *df = NULL;
+    struct cz_error err = {0};
+    int rc;
+
+    if (!src)
+        return oom(dx);
+    rc = cz_dockerfile_parse(src, &df, &err);
+    if (rc == CZ_ENOMEM)
+        rc = oom(dx);
+    else if (rc || df->nstages < f->df->nstages)
+        rc = cz_error_set(dx->err, CZ_EINTERNAL, "dockerfile.verify", NULL,
+                          CZ_NOPOS, "the patched '%s' does not parse back "
+                          "(%s); nothing written", f->path,
+                          rc ? err.msg : "a stage is lost");
+    cz_dockerfile_free(df);
+    cz_source_free(src);
+    return rc;
+}
+
 /* Renders f with its edits and records it with the run. */
 static int finish_file(struct dx *dx, struct df_file *f)
 {
@@ -923,6 +948,8 @@ static int finish_file(struct dx *dx, struct df_file *f)
     if (!f->nedits)
         return CZ_OK;
     rc = cz_dockerfile_render(f->df, f->edits, f->nedits, &out, dx->err);
+    if (!rc)
+        rc = verify(dx, f, &out);
     if (!rc && cz_run_add_file(dx->run, f->path, f->df->src->bytes,
                                f->df->src->len, out.buf, out.len))
         rc = oom(dx);
