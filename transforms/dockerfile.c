@@ -642,10 +642,41 @@ static int everywhere(const char *tool)
     return 0;
 }
 
+/* Whether the stage copies a file to the absolute path tool: the
+ * program the image itself ships ("/app healthcheck"). */
+static int copied_to(const struct cz_df_config *cfg, const char *tool)
+{
+    size_t i, n;
+    uint32_t k;
+
+    for (i = 0; i < cfg->ncopies; i++) {
+        const struct cz_df_copy *c = &cfg->copies[i];
+        n = strlen(c->dest);
+        if (!c->dest_is_dir) {
+            if (strcmp(c->dest, tool) == 0)
+                return 1;
+            continue;
+        }
+        if (strncmp(tool, c->dest, n) != 0 || tool[n] != '/')
+            continue;
+        for (k = 0; k + 1 < c->instr->nwords; k++) {
+            const char *w = c->instr->words[k].text, *base;
+            if (w[0] == '-')
+                continue;
+            base = strrchr(w, '/') ? strrchr(w, '/') + 1 : w;
+            if (strcmp(base, tool + n + 1) == 0)
+                return 1;
+        }
+    }
+    return 0;
+}
+
 /* Whether tool exists in the stage's image, on evidence: the base image
- * as composure knows it, or a package the Dockerfile installs. */
+ * as composure knows it, a package the Dockerfile installs, or a file it
+ * copies to that path. */
 static int tool_present(const struct df_file *f, const struct df_target *t,
-                        const struct df_base *b, const char *tool)
+                        const struct df_base *b,
+                        const struct cz_df_config *cfg, const char *tool)
 {
     const struct cz_df_stage *st = &f->df->stages[t->stage];
     const char *slash = strrchr(tool, '/');
@@ -655,6 +686,8 @@ static int tool_present(const struct df_file *f, const struct df_target *t,
                                               NULL};
     size_t i;
 
+    if (tool[0] == '/' && copied_to(cfg, tool))
+        return 1;
     if (slash && strncmp(tool, "/usr/", 5) != 0 &&
         strncmp(tool, "/bin/", 5) != 0)
         return 0;            /* the app's own file: not known here */
@@ -724,6 +757,7 @@ out:
 static const char *missing_in_script(struct dx *dx, const struct df_file *f,
                                      const struct df_target *t,
                                      const struct df_base *b,
+                                     const struct cz_df_config *cfg,
                                      const char *script)
 {
     const char *p = script;
@@ -738,7 +772,7 @@ static const char *missing_in_script(struct dx *dx, const struct df_file *f,
         tool = cz_arena_strndup(&dx->ar, p, n);
         if (!tool)
             return "?";
-        if (!strchr(tool, '=') && !tool_present(f, t, b, tool))
+        if (!strchr(tool, '=') && !tool_present(f, t, b, cfg, tool))
             return tool;
         /* skip to the next command */
         while (*p && !strchr(";&|", *p))
@@ -810,10 +844,10 @@ static int healthcheck(struct dx *dx, struct df_file *f, struct df_target *t,
                   "host's";
         else if (strchr(argv[i], '\n'))
             why = "its test spans lines";
-    if (!why && strcmp(kind, "CMD") == 0 && !tool_present(f, t, b, argv[1]))
+    if (!why && strcmp(kind, "CMD") == 0 && !tool_present(f, t, b, cfg, argv[1]))
         missing = argv[1];
     if (!why && strcmp(kind, "CMD-SHELL") == 0)
-        missing = missing_in_script(dx, f, t, b, argv[1]);
+        missing = missing_in_script(dx, f, t, b, cfg, argv[1]);
     if (!why && missing)
         why = cz_dx_printf(dx, "'%s' is not known to exist in '%s'", missing,
                            cfg->base_image ? cfg->base_image : "?");
