@@ -680,7 +680,8 @@ static int tool_present(const struct df_file *f, const struct df_target *t,
 {
     const struct cz_df_stage *st = &f->df->stages[t->stage];
     const char *slash = strrchr(tool, '/');
-    int full = !strstr(b->ref.tag, "slim") && !strstr(b->ref.tag, "alpine");
+    int full = !t->slim && !strstr(b->ref.tag, "slim") &&
+               !strstr(b->ref.tag, "alpine");
     static const char *const full_images[] = {"python", "node", "ruby",
                                               "golang", "buildpack-deps",
                                               NULL};
@@ -925,6 +926,8 @@ static int do_target(struct dx *dx, struct df_file *f, struct df_target *t)
                       cfg.base_image);
     if ((rc = cz_dx_clean(dx, f, t, &cfg)))
         return rc;
+    if ((rc = cz_dx_python(dx, f, t, &b)))
+        return oom(dx);
     if ((rc = cz_dx_user(dx, f, t, &cfg, &block)))
         goto out;
     if ((rc = healthcheck(dx, f, t, &cfg, &b, &block)))

@@ -52,6 +52,7 @@ struct df_target {
     uint32_t low_port;          /* a published or exposed port < 1024 */
     const char *rw_bind;        /* a writable bind mount of a host folder
                                  * or socket, or NULL */
+    unsigned slim;              /* its base became the slim variant */
 };
 
 /* One Dockerfile and everything done to it. */
@@ -122,6 +123,12 @@ int cz_dx_user(struct dx *dx, struct df_file *f, struct df_target *t,
  * of t. CZ_OK or CZ_ENOMEM. */
 int cz_dx_clean(struct dx *dx, struct df_file *f, struct df_target *t,
                 const struct cz_df_config *cfg);
+
+/* dockerfile_python.c: the multi-stage build of a single-stage Python
+ * image (a builder with a virtualenv, the runtime on the slim variant).
+ * CZ_OK or CZ_ENOMEM. */
+int cz_dx_python(struct dx *dx, struct df_file *f, struct df_target *t,
+                 const struct df_base *b);
 
 /* dockerfile_clean.c: a .dockerignore for f's context when it has none.
  * CZ_OK or CZ_ENOMEM. */
