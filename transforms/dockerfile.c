@@ -888,6 +888,38 @@ static int healthcheck(struct dx *dx, struct df_file *f, struct df_target *t,
 
 /* ---- one stage ---------------------------------------------------------- */
 
+/* Why images other than python and node keep one stage. */
+static int no_strategy(struct dx *dx, struct df_file *f, struct df_target *t,
+                       const struct df_base *b)
+{
+    const char *why;
+
+    if (strcmp(b->name, "python") == 0 || strcmp(b->name, "node") == 0)
+        return CZ_OK;
+    if (f->df->nstages > 1)
+        return cz_report_add(dx->rep, CZ_LEVEL_INFO, f->df->src,
+                             f->df->stages[t->stage].from->span.start,
+                             "dockerfile.multi-stage",
+                             "%s: already multi-stage; its stages are kept",
+                             t->names);
+    if (strcmp(b->name, "golang") == 0)
+        why = "a Go binary may read files of its source tree at run time, "
+              "which composure cannot see; a builder stage is the author's "
+              "call";
+    else if (strcmp(b->name, "maven") == 0 || strcmp(b->name, "gradle") == 0)
+        why = "the jar's name and what it reads are known only after the "
+              "build; a JRE runtime stage is the author's call";
+    else if (!b->runtime)
+        return CZ_OK;        /* a server image: nothing to split */
+    else
+        why = cz_dx_printf(dx, "composure has no multi-stage strategy for "
+                               "'%s' images", b->name);
+    return cz_report_add(dx->rep, CZ_LEVEL_INFO, f->df->src,
+                         f->df->stages[t->stage].from->span.start,
+                         "dockerfile.single-stage", "%s: kept single-stage: %s",
+                         t->names, why ? why : "");
+}
+
 /* Instructions that belong after USER: what the image is started with. */
 static int is_tail(const struct cz_df_instr *in)
 {
@@ -926,7 +958,9 @@ static int do_target(struct dx *dx, struct df_file *f, struct df_target *t)
                       cfg.base_image);
     if ((rc = cz_dx_clean(dx, f, t, &cfg)))
         return rc;
-    if ((rc = cz_dx_python(dx, f, t, &b)))
+    if ((rc = cz_dx_python(dx, f, t, &b)) ||
+        (rc = cz_dx_node(dx, f, t, &cfg, &b)) ||
+        (rc = no_strategy(dx, f, t, &b)))
         return oom(dx);
     if ((rc = cz_dx_user(dx, f, t, &cfg, &block)))
         goto out;

@@ -3,8 +3,8 @@
  * share: dockerfile.c (grouping services by Dockerfile, refusals, the
  * HEALTHCHECK, recording the result), dockerfile_user.c (the non-root
  * user and the volume directories it must own), dockerfile_clean.c (apt
- * hygiene, development leftovers, .dockerignore) and dockerfile_python.c
- * (the multi-stage Python build). Private to these files.
+ * hygiene, development leftovers, .dockerignore), dockerfile_python.c and
+ * dockerfile_node.c (the multi-stage builds). Private to these files.
  *
  * Every change is a splice edit on the Dockerfile's bytes (cz_splice), so
  * every byte no edit names stays as it was. Ownership: edit texts and
@@ -129,6 +129,12 @@ int cz_dx_clean(struct dx *dx, struct df_file *f, struct df_target *t,
  * CZ_OK or CZ_ENOMEM. */
 int cz_dx_python(struct dx *dx, struct df_file *f, struct df_target *t,
                  const struct df_base *b);
+
+/* dockerfile_node.c: the multi-stage build of a single-stage Node image
+ * (the stage builds and prunes, a slim runtime copies the app folder).
+ * CZ_OK or CZ_ENOMEM. */
+int cz_dx_node(struct dx *dx, struct df_file *f, struct df_target *t,
+               const struct cz_df_config *cfg, const struct df_base *b);
 
 /* dockerfile_clean.c: a .dockerignore for f's context when it has none.
  * CZ_OK or CZ_ENOMEM. */

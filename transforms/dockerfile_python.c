@@ -69,6 +69,8 @@ static const struct {
 
 struct py {
     const struct cz_df_instr *pip, *copy;   /* the RUN and its COPY */
+    const struct cz_df_instr *apt;          /* an apt install that stays */
+    uint32_t apt_last;                      /* its last package word */
     const char *req;                        /* the -r FILE */
     const char *dir;                        /* WORKDIR at the RUN */
     struct cz_strlist build, runtime;       /* packages to move / add */
@@ -143,11 +145,38 @@ static const char *pip_requirements(const struct cz_df_instr *in,
     return req;
 }
 
+/* Installers whose environment composure does not move yet. */
+static const struct {
+    const char *needle, *why;
+} managers[] = {
+    {"poetry install", "poetry installs it (a builder would copy the "
+                       "project's .venv: set POETRY_VIRTUALENVS_IN_PROJECT=1 "
+                       "and copy /app/.venv by hand)"},
+    {"poetry sync", "poetry installs it"},
+    {"pipenv install", "pipenv installs it (pipenv sync into ./.venv with "
+                       "PIPENV_VENV_IN_PROJECT=1 in a builder, by hand)"},
+    {"pipenv sync", "pipenv installs it"},
+    {"uv sync", "uv sync installs it (copy its /app/.venv from a builder, "
+                "by hand)"},
+    {"uv pip install", "uv pip installs it"},
+};
+
 /* Finds the pip RUN and the COPY of its file; sets py->why otherwise. */
 static void find_pip(struct dx *dx, struct df_file *f,
                      const struct cz_df_stage *st, struct py *py)
 {
     uint32_t i, first, end, k;
+    size_t m;
+
+    for (i = st->first + 1; i < st->first + st->count; i++) {
+        const struct cz_df_instr *in = &f->df->instrs[i];
+        for (m = 0; in->kind == CZ_DF_RUN && in->text &&
+                    m < sizeof(managers) / sizeof(managers[0]); m++)
+            if (strstr(in->text, managers[m].needle)) {
+                py->why = managers[m].why;
+                return;
+            }
+    }
 
     for (i = st->first + 1; i < st->first + st->count; i++) {
         const struct cz_df_instr *in = &f->df->instrs[i];
@@ -352,8 +381,13 @@ static int split_packages(struct dx *dx, struct df_file *f,
                 if (w[0] == '-' || strchr(w, '$'))
                     continue;
                 pkgs++;
-                if (!build_role(w, &rt))
+                if (!build_role(w, &rt)) {
+                    if (!py->apt || py->apt == in) {
+                        py->apt = in;
+                        py->apt_last = k;
+                    }
                     continue;
+                }
                 if (!rt) {
                     py->keeps_build = 1;   /* its library is unknown */
                     continue;
@@ -457,7 +491,15 @@ int cz_dx_python(struct dx *dx, struct df_file *f, struct df_target *t,
                                      (int)strcspn(st->image, ":@"),
                                      st->image, slim) ?: "");
     cz_buf_addf(&rt, "ENV PATH=" VENV "/bin:$PATH%s", eol);
-    if (py.runtime.n) {
+    if (py.runtime.n && py.apt) {
+        /* the runtime libraries join the apt install that stays */
+        struct cz_buf pk = CZ_BUF_INIT;
+        uint32_t at = py.apt->words[py.apt_last].span.end;
+        for (i = 0; i < py.runtime.n; i++)
+            cz_buf_addf(&pk, " %s", py.runtime.items[i]);
+        rc = cz_dx_edit(dx, f, (struct cz_span){at, at}, pk.buf);
+        cz_buf_release(&pk);
+    } else if (py.runtime.n) {
         cz_buf_adds(&rt, "RUN apt-get update \\");
         cz_buf_addf(&rt, "%s && apt-get install -y --no-install-recommends",
                     eol);
