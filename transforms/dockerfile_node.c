@@ -13,12 +13,14 @@
  *   RUN npm prune --omit=dev              <- new: production modules only
  *
  *   FROM node:22-slim                     <- new: the runtime
- *   ENV ...                               <- the stage's ENV lines, verbatim
+ *   ENV ...                               <- the stage's ENV, EXPOSE and
+ *                                            LABEL lines, verbatim
  *   WORKDIR /usr/src/app
  *   COPY --from=build /usr/src/app /usr/src/app
  *   EXPOSE / CMD ...                      <- the stage's own last lines
  *
- * The prune follows the lock file's manager: npm prune --omit=dev, pnpm
+ * The prune follows the lock file's manager: npm prune --omit=dev (npm 6,
+ * on node < 16, spells it --production), pnpm
  * prune --prod, yarn (v1) install --production --frozen-lockfile. It
  * applies only where the whole app lives in the WORKDIR: every COPY/ADD
  * lands there, no RUN installs system packages (the runtime would lack
@@ -27,6 +29,7 @@
  */
 #include "dockerfile.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -97,13 +100,15 @@ static const char *manager(const struct df_file *f,
 /* The prune command for mgr, checked against the lock files of the
  * context; NULL and *why when there is no safe one. */
 static const char *prune_command(struct dx *dx, const struct df_file *f,
-                                 const char *mgr, const char **why)
+                                 const char *mgr, const char *tag,
+                                 const char **why)
 {
     const char *ctx = f->context ? f->context : ".";
     const char *p;
 
-    if (strcmp(mgr, "npm") == 0)
-        return "npm prune --omit=dev";
+    if (strcmp(mgr, "npm") == 0)   /* npm 6 (node < 16) lacks --omit */
+        return atoi(tag) > 0 && atoi(tag) < 16 ? "npm prune --production"
+                                                : "npm prune --omit=dev";
     if (strcmp(mgr, "pnpm") == 0)
         return "pnpm prune --prod";
     p = cz_dx_printf(dx, "%s/.yarnrc.yml", ctx);
@@ -189,9 +194,13 @@ int cz_dx_node(struct dx *dx, struct df_file *f, struct df_target *t,
     for (i = st->first + 1; i <= last && !why; i++) {
         const struct cz_df_instr *in = &f->df->instrs[i];
         if (in->kind == CZ_DF_USER || in->kind == CZ_DF_VOLUME ||
-            in->kind == CZ_DF_ONBUILD || is_tail(in))
+            in->kind == CZ_DF_ONBUILD || in->kind == CZ_DF_CMD ||
+            in->kind == CZ_DF_ENTRYPOINT || in->kind == CZ_DF_HEALTHCHECK)
             why = "it sets USER, VOLUME or its command before its last "
                   "build step";
+        else if ((in->kind == CZ_DF_EXPOSE || in->kind == CZ_DF_LABEL) &&
+                 strchr(in->text, '$'))
+            why = "an EXPOSE or LABEL uses variables";
         else if (in->kind == CZ_DF_ENV && strchr(in->text, '$'))
             why = "an ENV uses variables";
         else if (in->kind == CZ_DF_ARG)
@@ -205,7 +214,7 @@ int cz_dx_node(struct dx *dx, struct df_file *f, struct df_target *t,
     }
     mgr = why ? NULL : manager(f, st, &why);
     if (mgr)
-        prune = prune_command(dx, f, mgr, &why);
+        prune = prune_command(dx, f, mgr, b->ref.tag, &why);
     if (!prune) {
         rc = cz_report_add(dx->rep, CZ_LEVEL_INFO, f->df->src,
                            st->from->span.start, "dockerfile.single-stage",
@@ -232,7 +241,9 @@ int cz_dx_node(struct dx *dx, struct df_file *f, struct df_target *t,
                 st->image, *tag ? ":" : "", tag, f->eol);
     for (i = st->first + 1; i <= last; i++) {
         const struct cz_df_instr *in = &f->df->instrs[i];
-        if (in->kind == CZ_DF_ENV)
+        /* what the image config keeps, carried to the runtime */
+        if (in->kind == CZ_DF_ENV || in->kind == CZ_DF_EXPOSE ||
+            in->kind == CZ_DF_LABEL)
             cz_buf_addf(&text, "%.*s%s", (int)(in->span.end - in->span.start),
                         f->df->src->bytes + in->span.start, f->eol);
     }

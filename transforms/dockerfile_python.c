@@ -434,8 +434,15 @@ int cz_dx_python(struct dx *dx, struct df_file *f, struct df_target *t,
     size_t i;
     int rc = CZ_OK, ign;
 
-    if (strcmp(b->name, "python") != 0 || b->family != DF_FAMILY_DEBIAN)
+    if (strcmp(b->name, "python") != 0)
         return CZ_OK;
+    if (b->family != DF_FAMILY_DEBIAN)
+        return cz_report_add(dx->rep, CZ_LEVEL_INFO, f->df->src,
+                             st->from->span.start, "dockerfile.single-stage",
+                             "%s: kept single-stage: composure splits the "
+                             "Debian-based python images only (on Alpine, "
+                             "musl wheels often build from source)",
+                             t->names);
     if (f->df->nstages != 1) {
         return cz_report_add(dx->rep, CZ_LEVEL_INFO, f->df->src,
                              st->from->span.start, "dockerfile.multi-stage",
@@ -524,8 +531,9 @@ int cz_dx_python(struct dx *dx, struct df_file *f, struct df_target *t,
             "%s: multi-stage: a builder installs %s into a virtualenv at "
             VENV "%s, the runtime copies only the virtualenv%s%s", t->names,
             py.req, py.build.n ? " with the build packages" : "",
-            slim ? cz_dx_printf(dx, " and runs on '%.*s:%s' (python:3.11 "
-                                    "≈409 MB, -slim ≈45.5 MB compressed)",
+            slim ? cz_dx_printf(dx, " and runs on '%.*s:%s' (for python "
+                                    "3.11: ≈409 MB full, ≈45.5 MB slim, "
+                                    "compressed)",
                                 (int)strcspn(st->image, ":@"), st->image,
                                 slim) ?: ""
                  : "",

@@ -443,6 +443,12 @@ static int keep_user(struct dx *dx, struct df_file *f, struct df_target *t,
     } else {
         created_user(dx, f->df, stage, name, &id);
     }
+    if (!*name)
+        return cz_report_add(dx->rep, CZ_LEVEL_WARNING, f->df->src,
+                             user->span.start, "dockerfile.user-kept",
+                             "%s: its USER comes from a build argument with "
+                             "no value here; kept, and its volume "
+                             "directories are not prepared", t->names);
     cz_report_add(dx->rep, CZ_LEVEL_INFO, f->df->src, user->span.start,
                   "dockerfile.user-kept", "%s: runs as '%s' already; kept",
                   t->names, name);
