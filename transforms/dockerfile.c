@@ -511,8 +511,7 @@ static struct df_file *file_for(struct dx *dx, struct cz_dockerfile *df,
     return f;
 }
 
-static struct df_target *target_for(struct dx *dx, struct df_file *f,
-                                    int stage)
+static struct df_target *target_for(struct df_file *f, int stage)
 {
     struct df_target *t;
     size_t i;
@@ -527,7 +526,6 @@ static struct df_target *target_for(struct dx *dx, struct df_file *f,
     memset(t, 0, sizeof(*t));
     t->stage = stage;
     t->names = "";
-    (void)dx;
     return t;
 }
 
@@ -619,7 +617,7 @@ static int collect(struct dx *dx)
                           build.target ? build.target : "", f->path);
             continue;
         }
-        if (!(t = target_for(dx, f, (int)stage->index)))
+        if (!(t = target_for(f, (int)stage->index)))
             return oom(dx);
         if ((rc = add_service(dx, t, svc)))
             return oom(dx);

@@ -181,7 +181,7 @@ static void find_pip(struct dx *dx, struct df_file *f,
     for (i = st->first + 1; i < st->first + st->count; i++) {
         const struct cz_df_instr *in = &f->df->instrs[i];
         const char *why = NULL, *req;
-        unsigned ncmd = 0, pips = 0;
+        unsigned ncmd = 0;
         if (in->kind != CZ_DF_RUN || !in->text || !strstr(in->text, "pip"))
             continue;
         if (in->form != CZ_DF_FORM_SHELL || strchr(in->text, '$')) {
@@ -191,8 +191,6 @@ static void find_pip(struct dx *dx, struct df_file *f,
         for (first = 0; cz_dx_next_command(in, &first, &end); first = end) {
             ncmd++;
             req = pip_requirements(in, first, end, &why);
-            if (req || why)
-                pips++;
             for (k = first; k + 1 < end && !req && !why; k++)
                 if (strcmp(in->words[k].text, "install") == 0 &&
                     strstr(in->words[first].text, "pip") &&
@@ -212,7 +210,6 @@ static void find_pip(struct dx *dx, struct df_file *f,
                 py->req = req;
             }
         }
-        (void)pips;
     }
     if (!py->pip) {
         py->why = "no `pip install -r FILE`";

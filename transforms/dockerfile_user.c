@@ -203,7 +203,7 @@ static int system_path(const char *p)
  * the system's folders: what the app writes (a log file, an upload
  * folder), which stays root's under a non-root USER. Added to t's dirs
  * and *files. */
-static int app_written(struct dx *dx, struct df_target *t,
+static int app_written(struct df_target *t,
                        const struct done *d, struct cz_strlist *files)
 {
     size_t i, k;
@@ -221,7 +221,6 @@ static int app_written(struct dx *dx, struct df_target *t,
         if (!system_path(d->touched[i]) && !owned(d, d->touched[i]) &&
             cz_strlist_add(files, d->touched[i]))
             return CZ_ENOMEM;
-    (void)dx;
     return CZ_OK;
 }
 
@@ -364,7 +363,7 @@ static const struct cz_df_instr *last_user(const struct cz_dockerfile *df,
 /* The ids of user name as a useradd/adduser of the stage chain made it:
  * -u/--uid and -g/--gid/-G. Fills id with numbers where they are given,
  * with the name (and its own group) elsewhere; 0 when no RUN makes it. */
-static int created_user(struct dx *dx, struct cz_dockerfile *df,
+static int created_user(struct cz_dockerfile *df,
                         const struct cz_df_stage *stage, const char *name,
                         struct ids *id)
 {
@@ -408,18 +407,16 @@ static int created_user(struct dx *dx, struct cz_dockerfile *df,
                 first = end;
             }
         }
-    (void)dx;
     return 0;
 }
 
-static int note(struct dx *dx, const struct df_file *f,
-                const struct df_target *t, enum cz_level level,
-                const char *rule, const char *msg)
+/* A finding about t, at its first service. */
+static int note(struct dx *dx, const struct df_target *t,
+                enum cz_level level, const char *rule, const char *msg)
 {
     return cz_report_add(dx->rep, level, dx->model->src,
                          t->svc->key->span.start, rule, "%s: %s", t->names,
                          msg);
-    (void)f;
 }
 
 /* A USER the Dockerfile has: keep it, and give the volume directories to
@@ -441,7 +438,7 @@ static int keep_user(struct dx *dx, struct df_file *f, struct df_target *t,
         id.owner = cz_dx_printf(dx, "%u", b->uid);
         id.group = cz_dx_printf(dx, "%u", b->gid);
     } else {
-        created_user(dx, f->df, stage, name, &id);
+        created_user(f->df, stage, name, &id);
     }
     if (!*name)
         return cz_report_add(dx->rep, CZ_LEVEL_WARNING, f->df->src,
@@ -455,7 +452,7 @@ static int keep_user(struct dx *dx, struct df_file *f, struct df_target *t,
     if (!t->dirs.n)
         return CZ_OK;
     if (!id.owner)
-        return note(dx, f, t, CZ_LEVEL_WARNING, "dockerfile.dirs-owner",
+        return note(dx, t, CZ_LEVEL_WARNING, "dockerfile.dirs-owner",
                     "cannot tell the owner to give the volume directories "
                     "to; chown them by hand");
     if (!(dirs = install_dirs(dx, f, t, d, &id, NULL)))
@@ -463,7 +460,7 @@ static int keep_user(struct dx *dx, struct df_file *f, struct df_target *t,
     if (!*dirs)
         return CZ_OK;
     if (user->stage != (int)stage->index)
-        return note(dx, f, t, CZ_LEVEL_WARNING, "dockerfile.dirs-owner",
+        return note(dx, t, CZ_LEVEL_WARNING, "dockerfile.dirs-owner",
                     "the USER is set in an earlier stage; create and chown "
                     "the volume directories there by hand");
     if (cz_dx_edit(dx, f, (struct cz_span){user->span.start,
@@ -509,19 +506,19 @@ int cz_dx_user(struct dx *dx, struct df_file *f, struct df_target *t,
 
     cz_dx_base_info(cfg, &b);
     if (t->user_differs)
-        return note(dx, f, t, CZ_LEVEL_INFO, "dockerfile.user-differs",
+        return note(dx, t, CZ_LEVEL_INFO, "dockerfile.user-differs",
                     "the services set different users (user:); the image "
                     "keeps its user");
     if (t->user && is_root(t->user))
-        return note(dx, f, t, CZ_LEVEL_INFO, "dockerfile.compose-root",
+        return note(dx, t, CZ_LEVEL_INFO, "dockerfile.compose-root",
                     "the compose file runs it as root (user:); the image "
                     "keeps its user");
     if (t->user && sscanf(t->user, "%31[0-9]:%31[0-9]", uid, gid) < 1)
-        return note(dx, f, t, CZ_LEVEL_INFO, "dockerfile.compose-user",
+        return note(dx, t, CZ_LEVEL_INFO, "dockerfile.compose-user",
                     "the compose file names a user that is not numeric "
                     "(user:); the image keeps its user");
     if (drops_privileges(dx, f, cfg))
-        return note(dx, f, t, CZ_LEVEL_INFO, "dockerfile.drops-privileges",
+        return note(dx, t, CZ_LEVEL_INFO, "dockerfile.drops-privileges",
                     "its entrypoint drops privileges itself (gosu, su-exec, "
                     "setpriv...); left to start as root");
     if ((rc = read_done(dx, f->df, stage, &d)))
@@ -536,7 +533,7 @@ int cz_dx_user(struct dx *dx, struct df_file *f, struct df_target *t,
         goto out;            /* distroless :nonroot: numeric 65532 */
     if (b.family == DF_FAMILY_NOSHELL || b.family == DF_FAMILY_UNKNOWN ||
         !b.runtime) {
-        rc = note(dx, f, t, CZ_LEVEL_INFO, "dockerfile.base-not-runtime",
+        rc = note(dx, t, CZ_LEVEL_INFO, "dockerfile.base-not-runtime",
                   cz_dx_printf(dx, "'%s' is not an image composure makes "
                                "non-root (servers start as root on purpose; "
                                "unknown images are not guessed at); no USER "
@@ -547,7 +544,7 @@ int cz_dx_user(struct dx *dx, struct df_file *f, struct df_target *t,
         if (cfg->ports[i].port < 1024)
             t->low_port = cfg->ports[i].port;
     if (t->rw_bind && !t->user) {
-        rc = note(dx, f, t, CZ_LEVEL_WARNING, "dockerfile.bind-mount",
+        rc = note(dx, t, CZ_LEVEL_WARNING, "dockerfile.bind-mount",
                   cz_dx_printf(dx, "it may write to the bind mount '%s', "
                                "which the host's user owns; no USER added "
                                "(make it a named volume or read-only, then "
@@ -555,7 +552,7 @@ int cz_dx_user(struct dx *dx, struct df_file *f, struct df_target *t,
         goto out;
     }
     if (t->low_port && !t->user) {
-        rc = note(dx, f, t, CZ_LEVEL_WARNING, "dockerfile.low-port",
+        rc = note(dx, t, CZ_LEVEL_WARNING, "dockerfile.low-port",
                   cz_dx_printf(dx, "it listens on port %u, which a non-root "
                                "user cannot bind; move it to a port above "
                                "1023 and run again to add a USER",
@@ -578,7 +575,7 @@ int cz_dx_user(struct dx *dx, struct df_file *f, struct df_target *t,
                        "--gid app --no-create-home --shell /usr/sbin/nologin "
                        "app";
     }
-    if (!t->user && (rc = app_written(dx, t, &d, &files)))
+    if (!t->user && (rc = app_written(t, &d, &files)))
         goto out;
     if (!id.owner || !id.group ||
         !(dirs = install_dirs(dx, f, t, &d, &id, &files))) {
