@@ -4,6 +4,7 @@
  *
  *   FROM python:3.11 AS build             <- new: the image as written
  *   RUN apt-get ... gcc libpq-dev ...     <- the build packages, moved
+ *   ENV ...                               <- the ENVs before the pip RUN
  *   WORKDIR /app                          <- where the pip RUN ran
  *   RUN python -m venv /opt/venv
  *   ENV PATH=/opt/venv/bin:$PATH
@@ -215,6 +216,15 @@ static void find_pip(struct dx *dx, struct df_file *f,
         py->why = "no `pip install -r FILE`";
         return;
     }
+    for (i = st->first + 1; i < py->pip->index; i++)
+        if ((f->df->instrs[i].kind == CZ_DF_ENV &&
+             strchr(f->df->instrs[i].text, '$')) ||
+            f->df->instrs[i].kind == CZ_DF_ARG ||
+            f->df->instrs[i].kind == CZ_DF_USER) {
+            py->why = "an ARG, USER or ENV with variables comes before its "
+                      "pip install";
+            return;
+        }
     py->dir = cz_dx_workdir_at(dx, f->df, st, py->pip->index);
     for (i = py->pip->index; i-- > st->first;) {
         const struct cz_df_instr *in = &f->df->instrs[i];
@@ -228,6 +238,8 @@ static void find_pip(struct dx *dx, struct df_file *f,
                                                    : py->req;
             if (strcmp(base, rb) != 0)
                 continue;
+            if (strchr(in->text, '$'))
+                break;
             if (in->nwords != 2 || in->nflags) {
                 py->why = "the COPY of its requirements file copies more";
                 return;
@@ -476,6 +488,12 @@ int cz_dx_python(struct dx *dx, struct df_file *f, struct df_target *t,
             cz_buf_addf(&stage, " %s", py.build.items[i]);
         cz_buf_addf(&stage, " \\%s && rm -rf /var/lib/apt/lists/*%s", eol,
                     eol);
+    }
+    /* the ENVs pip ran with (an index URL, pip settings), verbatim */
+    for (i = st->first + 1; i < py.pip->index; i++) {
+        const struct cz_df_instr *in = &f->df->instrs[i];
+        if (in->kind == CZ_DF_ENV)
+            cz_buf_addf(&stage, "%s%s", source_of(dx, f, in), eol);
     }
     if (strcmp(py.dir, "/") != 0)
         cz_buf_addf(&stage, "WORKDIR %s%s", py.dir, eol);
