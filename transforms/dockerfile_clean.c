@@ -14,6 +14,7 @@
  */
 #include "dockerfile.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -350,7 +351,8 @@ static const struct ignore ignores[] = {
     {".github", NULL},
     {".gitlab-ci.yml", NULL},
     {"**/.env", NULL},
-    {"**/.env.*", NULL},
+    {"**/.env.local", NULL},
+    {"**/.env.*.local", NULL},
     {"**/*.pem", NULL},
     {"**/*.key", NULL},
     {".vscode", NULL},
@@ -442,6 +444,95 @@ static int copied(const struct df_file *f, const char *pattern)
     return 0;
 }
 
+/* Whether a COPY or ADD takes the whole context ("." or "./"). */
+static int copies_context(const struct df_file *f)
+{
+    size_t i;
+    uint32_t k;
+
+    for (i = 0; i < f->df->ninstrs; i++) {
+        const struct cz_df_instr *in = &f->df->instrs[i];
+        if ((in->kind != CZ_DF_COPY && in->kind != CZ_DF_ADD) ||
+            cz_df_instr_flag(in, "from"))
+            continue;
+        for (k = 0; k + 1 < in->nwords; k++)
+            if (strcmp(in->words[k].text, ".") == 0 ||
+                strcmp(in->words[k].text, "./") == 0)
+                return 1;
+    }
+    return 0;
+}
+
+/* Whether the folder dir holds a file whose name ends in suffix. */
+static int root_has_suffix(const char *dir, const char *suffix)
+{
+    size_t n = strlen(suffix);
+    struct dirent *e;
+    DIR *d = opendir(dir);
+    int found = 0;
+
+    while (d && !found && (e = readdir(d)) != NULL) {
+        size_t len = strlen(e->d_name);
+        found = len > n && strcmp(e->d_name + len - n, suffix) == 0;
+    }
+    if (d)
+        closedir(d);
+    return found;
+}
+
+/* Adds the env_file paths of the model's services that lie inside ctx,
+ * relative to it. CZ_OK or CZ_ENOMEM. */
+static int env_files(struct dx *dx, const struct df_file *f, const char *ctx,
+                     struct cz_buf *text)
+{
+    struct cz_strlist seen = {0};
+    size_t i, k, n = strlen(ctx);
+    int rc = CZ_OK;
+
+    for (i = 0; i < dx->model->nsvcs && !rc; i++) {
+        struct cz_value v;
+        struct cz_node *node;
+        if (!cz_service_lookup(dx->model, &dx->model->svcs[i], "env_file",
+                               &v))
+            continue;
+        node = cz_node_resolve(v.node);
+        for (k = 0; node && k < (node->kind == CZ_NODE_SEQUENCE ? node->n
+                                                                : 1);
+             k++) {
+            struct cz_node *item = node->kind == CZ_NODE_SEQUENCE
+                                       ? cz_node_resolve(node->items[k])
+                                       : node;
+            const char *p, *rel;
+            if (item && item->kind == CZ_NODE_MAPPING)
+                item = cz_map_get(item, "path");
+            if (!item || item->kind != CZ_NODE_SCALAR)
+                continue;
+            if (!(p = cz_model_path(dx->model, item->value)))
+                continue;
+            p += strncmp(p, "./", 2) == 0 ? 2 : 0;
+            if (strcmp(ctx, ".") == 0)
+                rel = p;
+            else if (strncmp(p, ctx, n) == 0 && p[n] == '/')
+                rel = p + n + 1;
+            else
+                continue;
+            if (strchr(rel, '/') && strncmp(rel, "../", 3) == 0)
+                continue;
+            if (copied(f, rel))
+                continue;     /* the Dockerfile names it: it needs it */
+            for (size_t m = 0; m < seen.n; m++)
+                if (strcmp(seen.items[m], rel) == 0)
+                    rel = NULL;
+            if (!rel)
+                continue;
+            rc = cz_strlist_add(&seen, rel) || cz_buf_addf(text, "%s\n", rel)
+                     ? CZ_ENOMEM : CZ_OK;
+        }
+    }
+    cz_strlist_release(&seen);
+    return rc;
+}
+
 int cz_dx_dockerignore(struct dx *dx, struct df_file *f)
 {
     struct cz_buf text = CZ_BUF_INIT;
@@ -462,10 +553,28 @@ int cz_dx_dockerignore(struct dx *dx, struct df_file *f)
     cz_buf_adds(&text, "# Written by composure: keeps history, secrets and "
                        "local clutter out of\n# the build context (and so "
                        "out of every COPY . .).\n");
-    for (i = 0; i < sizeof(ignores) / sizeof(ignores[0]); i++)
-        if (applies(dx, ctx, ignores[i].needs) &&
-            !copied(f, ignores[i].pattern))
-            cz_buf_addf(&text, "%s\n", ignores[i].pattern);
+    for (i = 0; i < sizeof(ignores) / sizeof(ignores[0]); i++) {
+        const char *pat = ignores[i].pattern;
+        if (!applies(dx, ctx, ignores[i].needs) || copied(f, pat))
+            continue;
+        if ((strcmp(pat, "**/*.pem") == 0 || strcmp(pat, "**/*.key") == 0) &&
+            copies_context(f) && root_has_suffix(ctx, pat + 4)) {
+            /* a key at the top of the context that COPY . brings in may
+             * be what the image serves with: the author's call */
+            cz_report_add(dx->rep, CZ_LEVEL_WARNING, f->df->src,
+                          f->df->start, "dockerfile.secret-in-context",
+                          "'%s' holds '%s' files that COPY copies into the "
+                          "image; not ignored, since the app may need them: "
+                          "pass them as secrets and add them to "
+                          ".dockerignore", ctx, pat + 3);
+            continue;
+        }
+        cz_buf_addf(&text, "%s\n", pat);
+    }
+    /* the env_file files of the compose file: configuration compose
+     * passes at run time, often with secrets, never needed in a layer */
+    if ((rc = env_files(dx, f, ctx, &text)))
+        goto out;
     if (cz_run_add_file(dx->run, path, NULL, 0, text.buf, text.len))
         rc = CZ_ENOMEM;
     else
@@ -474,6 +583,7 @@ int cz_dx_dockerignore(struct dx *dx, struct df_file *f)
                            "'%s' has no .dockerignore: one is added, so "
                            "'.git', '.env' files and caches stay out of the "
                            "image", ctx);
+out:
     cz_buf_release(&text);
-    return rc;
+    return rc ? CZ_ENOMEM : CZ_OK;
 }
