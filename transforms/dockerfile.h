@@ -140,4 +140,12 @@ int cz_dx_node(struct dx *dx, struct df_file *f, struct df_target *t,
  * CZ_OK or CZ_ENOMEM. */
 int cz_dx_dockerignore(struct dx *dx, struct df_file *f);
 
+#ifdef CZ_TESTING
+/* The slim variant of a python tag ("3.11" -> "3.11-slim"), or NULL. */
+const char *slim_tag(struct dx *dx, const char *tag);
+/* The slim variant of a node tag ("22-bookworm" -> "22-bookworm-slim"),
+ * or the tag itself. */
+const char *node_slim(struct dx *dx, const char *tag);
+#endif
+
 #endif

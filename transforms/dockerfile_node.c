@@ -123,7 +123,7 @@ static const char *prune_command(struct dx *dx, const struct df_file *f,
 
 /* The slim variant of a node tag, or the tag itself (alpine and slim
  * stay). */
-static const char *node_slim(struct dx *dx, const char *tag)
+CZ_TESTABLE const char *node_slim(struct dx *dx, const char *tag)
 {
     size_t n = strlen(tag);
 

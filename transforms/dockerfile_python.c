@@ -338,7 +338,7 @@ static int read_requirements(struct dx *dx, struct df_file *f, struct py *py,
 /* The slim variant of a python tag: "3.11" -> "3.11-slim", "3.11-bookworm"
  * -> "3.11-slim-bookworm", "" -> "slim"; NULL when it is slim already or
  * not a variant composure knows. */
-static const char *slim_tag(struct dx *dx, const char *tag)
+CZ_TESTABLE const char *slim_tag(struct dx *dx, const char *tag)
 {
     const char *dash;
 
