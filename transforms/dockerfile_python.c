@@ -546,9 +546,7 @@ int cz_dx_python(struct dx *dx, struct df_file *f, struct df_target *t,
             "%s: multi-stage: a builder installs %s into a virtualenv at "
             VENV "%s, the runtime copies only the virtualenv%s%s", t->names,
             py.req, py.build.n ? " with the build packages" : "",
-            slim ? cz_dx_printf(dx, " and runs on '%.*s:%s' (for python "
-                                    "3.11: ≈409 MB full, ≈45.5 MB slim, "
-                                    "compressed)",
+            slim ? cz_dx_printf(dx, " and runs on the slim '%.*s:%s'",
                                 (int)strcspn(st->image, ":@"), st->image,
                                 slim) ?: ""
                  : "",
