@@ -1028,9 +1028,14 @@ def one_run(ctx, label_root, src_folder, workdir, args, installs):
                       + (f" ({rule[-1]})" if rule else ""), "run.exit"))
         return
     if diff:
-        # no repository above the copy: git apply takes paths from wdir
+        # no repository above the copy: git apply takes paths from wdir,
+        # or from the folder the diff's paths start in (cli.diff-root)
         env = dict(os.environ, GIT_CEILING_DIRECTORIES=ctx.tmp)
-        p = subprocess.run(["git", "apply", "-"], cwd=wdir, input=diff,
+        up = re.search(r"reaches files (\d+) folders? above .*\[cli\.diff-root\]",
+                       err)
+        root = os.path.normpath(os.path.join(wdir, *[".."] * int(up.group(1)))) \
+            if up else wdir
+        p = subprocess.run(["git", "apply", "-"], cwd=root, input=diff,
                            capture_output=True, text=True, env=env)
         if p.returncode != 0:
             flags.append((first, "-", "git apply rejects the diff",

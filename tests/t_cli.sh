@@ -72,18 +72,34 @@ if command -v script >/dev/null; then
 fi
 
 expect_status 1 "$bin" migrate --offline -q --check
-[ "$(cat "$tmp/out")" = compose.yaml ] || no "--check lists: $(cat "$tmp/out")"
+[ "$(cat "$tmp/out")" = "$(printf 'compose.yaml\napp/Dockerfile\napp/.dockerignore')" ] ||
+    no "--check lists: $(cat "$tmp/out")"
 
 # The same file named twice (here through a link) runs once.
 ln -s compose.yaml docker-compose.yml
 expect_status 0 "$bin" migrate --offline -q
-[ "$(grep -c '^+++ ' "$tmp/out")" = 1 ] || no "a linked file was migrated twice"
+[ "$(grep -c '^+++ b/compose.yaml' "$tmp/out")" = 1 ] ||
+    no "a linked file was migrated twice"
 rm docker-compose.yml
 
 # --write --backup: the new file, and the original beside it.
-expect_status 0 "$bin" migrate --offline -q --write --backup
+expect_status 0 "$bin" migrate --offline -q --write --backup --apply-dockerfiles
+[ -f app/.dockerignore ] || no "--apply-dockerfiles did not write the new .dockerignore"
 cmp -s compose.yaml.orig "$tmp/orig.yaml" || no "backup is not the original"
 cmp -s compose.yaml "$tmp/orig.yaml" && no "--write changed nothing"
 expect_status 0 "$bin" migrate --offline -q --check
+# A diff that reaches above the current folder (a build context in ../)
+# starts its paths where git apply can take them, and says so.
+mkdir -p "$tmp/r/docker" "$tmp/r/app"
+printf 'FROM python:3.12\nWORKDIR /app\nCOPY . .\nCMD ["gunicorn", "app:app"]\n' \
+    >"$tmp/r/app/Dockerfile"
+printf 'services:\n  api:\n    build: ../app\n' >"$tmp/r/docker/compose.yaml"
+(cd "$tmp/r/docker" && "$bin" migrate --offline >"$tmp/out" 2>"$tmp/err")
+grep -q '^+++ b/app/Dockerfile$' "$tmp/out" || no "diff-root: $(grep '^+++' "$tmp/out")"
+grep -q '^+++ b/docker/compose.yaml$' "$tmp/out" || no "diff-root: compose path"
+grep -q 'reaches files 1 folder above .*\[cli.diff-root\]' "$tmp/err" ||
+    no "diff-root: not said"
+(cd "$tmp/r" && git apply --check "$tmp/out") || no "diff-root: git apply refuses it"
+
 [ "$fail" = 0 ] && echo "t_cli: all passed"
 exit $fail

@@ -612,7 +612,8 @@ static int print_diff_line(void *ctx, enum cz_diff_symbol sym,
     return CZ_OK;
 }
 
-/* The diff of one file; path as the user sees it. */
+/* The diff of one file; path as the user sees it. A new file (old NULL)
+ * is diffed from /dev/null, which git apply and patch(1) create. */
 static int show_diff(const char *shown, const char *old, size_t oldlen,
                      const char *text, size_t len, int color)
 {
@@ -623,7 +624,9 @@ static int show_diff(const char *shown, const char *old, size_t oldlen,
     const char *label = shown + (shown[0] == '/');
     int rc;
 
-    if (cz_buf_addf(&a, "a/%s", label) || cz_buf_addf(&b, "b/%s", label))
+    if ((old ? cz_buf_addf(&a, "a/%s", label)
+             : cz_buf_adds(&a, "/dev/null")) ||
+        cz_buf_addf(&b, "b/%s", label))
         rc = CZ_ENOMEM;
     else
         rc = cz_diff_unified(old, oldlen, text, len, a.buf, b.buf, 3,
@@ -723,6 +726,79 @@ static int finish_writes(struct writes *w, int status, struct cz_report *rep)
     return status;
 }
 
+/* How many folders above the current one a shown path starts ("../"). */
+static size_t levels_up(const char *shown)
+{
+    size_t n = 0;
+
+    for (; strncmp(shown, "../", 3) == 0; shown += 3)
+        n++;
+    return n;
+}
+
+/* The most folders above the current one that the diff of the jobs
+ * reaches: a Dockerfile in ../app for a compose file in docker/. */
+static size_t diff_levels_up(const struct job *jobs, size_t n)
+{
+    size_t i, k, up = 0, u;
+
+    for (i = 0; i < n; i++) {
+        if (jobs[i].path && jobs[i].changed &&
+            (u = levels_up(jobs[i].shown)) > up)
+            up = u;
+        for (k = 0; jobs[i].path && k < jobs[i].run.nfiles; k++) {
+            char *shown = cz_cli_display_path(jobs[i].run.files[k].path);
+            if (shown && (u = levels_up(shown)) > up)
+                up = u;
+            free(shown);
+        }
+    }
+    return up;
+}
+
+/* shown (relative to the current folder) made relative to the folder up
+ * levels above it, which git apply needs ('..' is refused in a patch):
+ * "x" becomes "docker/x" and "../app/Dockerfile" "app/Dockerfile" when the
+ * current folder is .../docker and up is 1. Absolute paths stay. NULL on
+ * ENOMEM; a copy of shown when the current folder is not that deep. */
+static char *from_root(const char *shown, size_t up)
+{
+    struct cz_buf b = CZ_BUF_INIT;
+    char cwd[4096];
+    const char *tail;
+    size_t i, u = levels_up(shown);
+
+    if (!up || shown[0] == '/' || !getcwd(cwd, sizeof(cwd)))
+        return strdup(shown);
+    for (tail = cwd + strlen(cwd), i = 0; i < up - u; i++) {
+        while (tail > cwd && tail[-1] != '/')
+            tail--;
+        if (tail == cwd)
+            return strdup(shown);   /* "/" has no folder above it */
+        if (i + 1 < up - u)
+            tail--;
+    }
+    if ((up > u && cz_buf_addf(&b, "%s/", tail)) ||
+        cz_buf_adds(&b, shown + 3 * u)) {
+        cz_buf_release(&b);
+        return NULL;
+    }
+    return cz_buf_detach(&b, NULL);
+}
+
+/* The diff of one file, its path shown from the diff's root. */
+static int show_from_root(const char *shown, size_t up, const char *old,
+                          size_t oldlen, const char *text, size_t len,
+                          int color)
+{
+    char *path = from_root(shown, up);
+    int rc = path ? show_diff(path, old, oldlen, text, len, color)
+                  : CZ_ENOMEM;
+
+    free(path);
+    return rc;
+}
+
 /* Shows, lists or writes what the jobs changed. A --write stages every
  * file first and commits them only when all staged. Returns the status. */
 static int deliver(const struct migrate_opts *o, struct job *jobs, size_t n,
@@ -730,8 +806,14 @@ static int deliver(const struct migrate_opts *o, struct job *jobs, size_t n,
 {
     int color = cz_cli_use_color(o->color, stdout), status = CZ_OK, rc;
     struct writes w = {0};
-    size_t i, k;
+    size_t i, k, up = o->check ? 0 : diff_levels_up(jobs, n);
 
+    if (up && cz_report_add(rep, CZ_LEVEL_WARNING, NULL, CZ_NOPOS,
+                            "cli.diff-root", "the diff reaches files %zu "
+                            "folder%s above this one: its paths start "
+                            "there; apply it from there ('git apply' "
+                            "refuses '..')", up, up == 1 ? "" : "s"))
+        return CZ_EINTERNAL;
     for (i = 0; i < n && status <= CZ_ECHANGED; i++) {
         struct job *job = &jobs[i];
         if (!job->path)
@@ -743,8 +825,9 @@ static int deliver(const struct migrate_opts *o, struct job *jobs, size_t n,
             status = stage_file(&w, job->path, job->out.buf, job->out.len,
                                 o->backup, rep);
         } else if (job->changed &&
-                   show_diff(job->shown, job->src->bytes, job->src->len,
-                             job->out.buf, job->out.len, color)) {
+                   show_from_root(job->shown, up, job->src->bytes,
+                                  job->src->len, job->out.buf, job->out.len,
+                                  color)) {
             status = CZ_EINTERNAL;
         }
         for (k = 0; k < job->run.nfiles && status <= CZ_ECHANGED; k++) {
@@ -761,8 +844,8 @@ static int deliver(const struct migrate_opts *o, struct job *jobs, size_t n,
             } else if (o->write && o->apply_dockerfiles) {
                 status = stage_file(&w, f->path, f->new, f->newlen,
                                     o->backup, rep);
-            } else if (show_diff(shown, f->old, f->oldlen, f->new,
-                                 f->newlen, color)) {
+            } else if (show_from_root(shown, up, f->old, f->oldlen, f->new,
+                                      f->newlen, color)) {
                 status = CZ_EINTERNAL;
             } else if (o->write) {
                 cz_report_add(rep, CZ_LEVEL_INFO, NULL, CZ_NOPOS,
