@@ -6,6 +6,9 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build.sh build
 cd examples/legacy-shop
+# The data folders of a stack that has run (git keeps no empty folder):
+# the migration moves them into named volumes and prints the copy command.
+mkdir -p data/postgres media
 status=0
 ../../build/composure migrate "$@" || status=$?
 echo "demo: the pins come from examples/legacy-shop/composure.lock, whose digests are plainly illustrative (1111..., 2222...), not Docker Hub's; 'composure lock' records the real ones where the registry can be reached" >&2
