@@ -461,6 +461,57 @@ static struct cz_node *timing(struct hc *hc, const struct cz_node *rule_hc,
     return cz_node_new_plain(hc->doc, opt);
 }
 
+/* s quoted for a POSIX shell: as it is when it has only safe characters,
+ * else in single quotes ('\'' for a quote inside). */
+static int shell_word(struct cz_buf *b, const char *s)
+{
+    const char *p;
+    int rc;
+
+    if (*s && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                        "0123456789_./:=@%+,-") == strlen(s))
+        return cz_buf_adds(b, s);
+    rc = cz_buf_adds(b, "'");
+    for (p = s; !rc && *p; p++)
+        rc = *p == '\'' ? cz_buf_adds(b, "'\\''") : cz_buf_add(b, p, 1);
+    return rc ? rc : cz_buf_adds(b, "'");
+}
+
+/*
+ * The test as podman-compose 1.0.3 runs it: it joins an exec-form list
+ * into one word (so ["CMD", "bash", "-c", "..."] runs a program named
+ * "bash -c ...") and edits the list in place (a second replica then fails
+ * to start). A string is a shell command there as in compose: CMD-SHELL's
+ * string, or the exec form's words quoted for the shell. NULL on ENOMEM.
+ */
+static struct cz_node *podman_test(struct hc *hc, struct cz_node *test)
+{
+    struct cz_node *seq = cz_node_resolve(test), *fresh;
+    const char *kind = seq && seq->kind == CZ_NODE_SEQUENCE && seq->n
+                           ? cz_hc_scalar(cz_node_resolve(seq->items[0]))
+                           : NULL;
+    struct cz_buf b = CZ_BUF_INIT;
+    uint32_t i;
+    int rc = CZ_OK;
+
+    if (!kind || (strcmp(kind, "CMD") && strcmp(kind, "CMD-SHELL")))
+        return test;    /* a string already, or NONE */
+    if (strcmp(kind, "CMD-SHELL") == 0 && seq->n == 2 &&
+        cz_hc_scalar(cz_node_resolve(seq->items[1])))
+        return cz_node_new_str(hc->doc,
+                               cz_hc_scalar(cz_node_resolve(seq->items[1])));
+    for (i = 1; !rc && i < seq->n; i++) {
+        const char *word = cz_hc_scalar(cz_node_resolve(seq->items[i]));
+        if (!word)
+            return test;
+        rc = (i > 1 ? cz_buf_adds(&b, " ") : CZ_OK) ||
+             shell_word(&b, word);
+    }
+    fresh = rc || !b.len ? NULL : cz_node_new_str(hc->doc, b.buf);
+    cz_buf_release(&b);
+    return fresh ? fresh : rc ? NULL : test;
+}
+
 /*
  * Adds `healthcheck:` with test to the service's own mapping, with the
  * timing keys in the usual order and any other key of the rule's
@@ -476,6 +527,8 @@ static int insert_healthcheck(struct hc *hc, const struct cz_service *svc,
     uint32_t i;
     int rc;
 
+    if (test && o->target == CZ_TARGET_PODMAN)
+        test = podman_test(hc, test);
     if (!map || !test)
         return oom(hc);
     if (svc->node->style == CZ_STYLE_FLOW)

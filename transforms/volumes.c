@@ -790,12 +790,16 @@ static void tell(struct vctx *c, const struct cz_service *svc,
     } else if ((cmd = copy_command(c, m->key, m->name))) {
         NOTE(c, CZ_LEVEL_WARNING, m->item, "volumes.copy-data",
              "host folder '%s' of '%s' becomes named volume '%s', %s: stop "
-             "the old stack first ('%s compose down'), then copy the "
+             "the old stack first ('%s down'), then copy the "
              "folder into it from the compose file's folder (the volume "
              "takes the project name '%s' as prefix); "
              "this prints 'copied' when the file counts match, and keeps "
              "the folder: %s", m->source, svc->name, m->name, fill.buf,
-             c->run->opts->runtime ? c->run->opts->runtime : "docker",
+             /* podman 4 has no `podman compose`: podman-compose it is */
+             c->run->opts->target == CZ_TARGET_PODMAN ||
+                     (c->run->opts->runtime &&
+                      strcmp(c->run->opts->runtime, "podman") == 0)
+                 ? "podman-compose" : "docker compose",
              c->project ? c->project : "<project>", cmd);
     }
     cz_buf_release(&fill);
