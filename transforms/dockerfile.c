@@ -275,6 +275,18 @@ static void note_bind(struct dx *dx, struct df_target *t, const char *src,
         t->rw_bind = src;
 }
 
+/* Notes a named volume of the target, once. */
+static int add_volume(struct df_target *t, const char *name)
+{
+    size_t i;
+
+    for (i = 0; name && *name && i < t->volumes.n; i++)
+        if (strcmp(t->volumes.items[i], name) == 0)
+            return CZ_OK;
+    return name && *name && cz_strlist_add(&t->volumes, name) ? CZ_ENOMEM
+                                                               : CZ_OK;
+}
+
 static int add_dir(struct dx *dx, struct df_target *t, const char *dir,
                    const struct cz_node *at)
 {
@@ -338,6 +350,9 @@ static int read_volumes(struct dx *dx, struct df_target *t,
             if (!dir)
                 return CZ_ENOMEM;
             rc = add_dir(dx, t, dir, item);
+            if (!rc)
+                rc = add_volume(t, cz_arena_strndup(&dx->ar, s,
+                                                    (size_t)(c1 - s)));
             continue;
         }
         if (item->kind != CZ_NODE_MAPPING)
@@ -371,6 +386,9 @@ static int read_volumes(struct dx *dx, struct df_target *t,
             }
         }
         rc = add_dir(dx, t, dir, item);
+        if (!rc)
+            rc = add_volume(t,
+                            expand(dx, scalar(cz_map_get(item, "source"))));
     }
     return rc;
 }
@@ -1051,8 +1069,10 @@ static int dockerfile_apply(struct cz_run *run, struct cz_model *model,
             rc = cz_dx_dockerignore(&dx, f);
     }
     for (i = 0; i < dx.nfiles; i++) {
-        for (k = 0; k < dx.files[i].ntargets; k++)
+        for (k = 0; k < dx.files[i].ntargets; k++) {
             cz_strlist_release(&dx.files[i].targets[k].dirs);
+            cz_strlist_release(&dx.files[i].targets[k].volumes);
+        }
         free(dx.files[i].targets);
         free(dx.files[i].edits);
     }

@@ -45,6 +45,7 @@ struct df_target {
     const char *names;          /* "'web', 'worker'" */
     const struct cz_service *svc;   /* the first, for places */
     struct cz_strlist dirs;     /* volume mount points, absolute */
+    struct cz_strlist volumes;  /* the named volumes mounted, as written */
     const struct cz_node *health;   /* compose healthcheck of the first */
     unsigned health_differs;    /* services disagree on it */
     const char *user;           /* compose `user:` of the first, or NULL */

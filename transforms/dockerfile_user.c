@@ -490,6 +490,63 @@ static const char *owned_list(struct dx *dx, const struct df_target *t,
     return out ? out : "";
 }
 
+/* The name the engine gives volume name of the compose file: its `name:`,
+ * itself when external, else the project's name and '_' before it. */
+static const char *engine_volume_name(struct dx *dx, const char *name)
+{
+    struct cz_node *top = cz_node_resolve(cz_map_get(
+        cz_node_resolve(cz_map_get(dx->model->root, "volumes")), name));
+    struct cz_node *own = top && top->kind == CZ_NODE_MAPPING
+                              ? cz_node_resolve(cz_map_get(top, "name"))
+                              : NULL;
+    struct cz_node *ext = top && top->kind == CZ_NODE_MAPPING
+                              ? cz_node_resolve(cz_map_get(top, "external"))
+                              : NULL;
+    const char *project = cz_model_project_name(dx->model);
+
+    if (own && own->kind == CZ_NODE_SCALAR)
+        return own->value;
+    if (ext && ext->kind == CZ_NODE_SCALAR && strcmp(ext->value, "true") == 0)
+        return name;
+    return cz_dx_printf(dx, "%s_%s", project ? project : "<project>", name);
+}
+
+/*
+ * A named volume keeps the owners its files have: data that the old root
+ * container wrote, or that the printed copy command (cp -a) brought from a
+ * host folder, stays root's, and the new user cannot write it ("permission
+ * denied", the trap this patch exists for). Only a new, empty volume takes
+ * the owner of the image's directory. So: one finding with the command
+ * that gives each named volume to the user, once, after any copy.
+ */
+static int tell_volume_owner(struct dx *dx, const struct df_target *t,
+                             const char *owner, const char *group)
+{
+    const char *cli = dx->run->opts->runtime ? dx->run->opts->runtime
+                                             : "docker";
+    struct cz_buf cmds = CZ_BUF_INIT;
+    size_t i;
+    int rc = CZ_OK;
+
+    for (i = 0; !rc && i < t->volumes.n; i++)
+        rc = cz_buf_addf(&cmds, "%s%s run --rm -v %s:/v alpine chown -R "
+                                "%s:%s /v", i ? "; " : "", cli,
+                         engine_volume_name(dx, t->volumes.items[i]), owner,
+                         group);
+    if (!rc && cmds.len)
+        rc = cz_report_add(dx->rep, CZ_LEVEL_WARNING,
+                           cz_doc_source(t->svc->doc),
+                           t->svc->key->span.start, "dockerfile.volume-owner",
+                           "%s: now runs as %s:%s, and a named volume keeps "
+                           "the owners of its files (root's, for data a root "
+                           "container wrote or 'cp -a' copied): after any "
+                           "data copy, before the new stack starts, give "
+                           "each to that user once: %s", t->names, owner,
+                           group, cmds.buf);
+    cz_buf_release(&cmds);
+    return rc;
+}
+
 int cz_dx_user(struct dx *dx, struct df_file *f, struct df_target *t,
                const struct cz_df_config *cfg, struct cz_buf *block)
 {
@@ -603,6 +660,8 @@ int cz_dx_user(struct dx *dx, struct df_file *f, struct df_target *t,
                                     "(%s:%s)", b.user, id.owner, id.group)
                  : "runs as the new user app (10001:10001)",
         *dirs ? owned_list(dx, t, &files) : "");
+    if (!rc)
+        rc = tell_volume_owner(dx, t, id.owner, id.group);
 out:
     cz_strlist_release(&files);
     free(d.touched);

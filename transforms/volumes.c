@@ -97,38 +97,6 @@ static void mark_seen(struct vctx *c, struct cz_node *node)
 
 /* ---- the project name and the copy command ------------------------------ */
 
-/* compose-go's NormalizeProjectName: lower case, only [a-z0-9_-], no
- * leading '_' or '-'. */
-static const char *project_name(struct vctx *c)
-{
-    struct cz_buf b = CZ_BUF_INIT;
-    const char *name = cz_model_var(c->model, "COMPOSE_PROJECT_NAME"), *p;
-    char *real = NULL;
-
-    if (!name || !*name) {
-        name = cz_vol_scalar(cz_map_get(c->model->root, "name"));
-        if (name)
-            name = cz_vol_interpolate(c, name);
-    }
-    if (!name || !*name) {
-        real = realpath(c->model->dir, NULL);
-        name = real ? volumes_last_part(real) : NULL;
-    }
-    for (p = name; p && *p; p++) {
-        char ch = (char)tolower((unsigned char)*p);
-        if (!(isalnum((unsigned char)ch) || ch == '_' || ch == '-'))
-            continue;
-        if (b.len == 0 && (ch == '_' || ch == '-'))
-            continue;
-        if (cz_buf_addc(&b, ch))
-            cz_vol_fail(c, CZ_ENOMEM);
-    }
-    free(real);
-    name = b.len ? cz_vol_keep_buf(c, &b) : NULL;
-    cz_buf_release(&b);
-    return name;
-}
-
 /* Appends var (unquoted, "$PWD/") and s in double quotes, with what a
  * POSIX shell expands in s escaped; Windows paths keep their '\\'. */
 static int shell_quoted(struct cz_buf *b, const char *var, const char *s)
@@ -1388,7 +1356,7 @@ static int volumes_apply(struct cz_run *run, struct cz_model *model,
         cz_vol_fail(&c, CZ_ENOMEM);
         goto out;
     }
-    c.project = project_name(&c);
+    c.project = cz_model_project_name(model);
     read_top(&c);
     cz_vol_index_refs(&c);
     for (i = 0; i < model->nsvcs && !c.rc; i++) {

@@ -174,6 +174,15 @@ CZ_API int cz_model_interpolate(const struct cz_model *model, const char *s,
 CZ_API const char *cz_model_expand(struct cz_model *model, const char *s,
                                    int *unknown);
 
+/*
+ * cz_model_project_name() - the compose project name, as compose-go
+ * normalizes it (lower case, only [a-z0-9_-], no leading '_' or '-'):
+ * COMPOSE_PROJECT_NAME from .env, else the top-level `name:`, else the
+ * compose file's folder. It prefixes the names of the project's volumes
+ * ("shop_db-data"). In the model's arena; NULL when nothing names it.
+ */
+CZ_API const char *cz_model_project_name(struct cz_model *model);
+
 /* The value of .env variable name, or NULL. */
 CZ_API const char *cz_model_var(const struct cz_model *model,
                                 const char *name);

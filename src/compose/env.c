@@ -9,6 +9,7 @@
  */
 #include "model.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -338,4 +339,38 @@ const char *cz_model_path(struct cz_model *model, const char *path)
 
     path = cz_model_expand(model, path, &unknown);
     return path && !unknown ? cz_model_join(model, model->dir, path) : NULL;
+}
+
+const char *cz_model_project_name(struct cz_model *model)
+{
+    struct cz_buf b = CZ_BUF_INIT;
+    const char *name = cz_model_var(model, "COMPOSE_PROJECT_NAME"), *p, *res;
+    struct cz_node *top;
+    char *real = NULL;
+    int unknown = 0;
+
+    if (!name || !*name) {
+        top = cz_node_resolve(cz_map_get(model->root, "name"));
+        name = top && top->kind == CZ_NODE_SCALAR
+                   ? cz_model_expand(model, top->value, &unknown) : NULL;
+        if (unknown)
+            name = NULL;
+    }
+    if (!name || !*name) {
+        real = realpath(model->dir, NULL);
+        name = real && strrchr(real, '/') ? strrchr(real, '/') + 1 : real;
+    }
+    for (p = name; p && *p; p++) {
+        char ch = (char)tolower((unsigned char)*p);
+        if (!(isalnum((unsigned char)ch) || ch == '_' || ch == '-'))
+            continue;
+        if (b.len == 0 && (ch == '_' || ch == '-'))
+            continue;
+        if (cz_buf_addc(&b, ch))
+            break;
+    }
+    free(real);
+    res = b.len ? cz_arena_strndup(&model->ar, b.buf, b.len) : NULL;
+    cz_buf_release(&b);
+    return res;
 }
