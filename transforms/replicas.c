@@ -56,10 +56,8 @@ void cz_rp_note(struct ctx *cx, enum cz_level level, uint32_t pos,
         fail(cx, CZ_ENOMEM);
 }
 
-/* Marks si as not replicated; the finding waits for its turn in pass 3. */
-static CZ_PRINTF(5, 6) void skip(struct svc_info *si, enum cz_level level,
-                                 uint32_t pos, const char *rule,
-                                 const char *fmt, ...)
+void cz_rp_skip(struct svc_info *si, enum cz_level level, uint32_t pos,
+                const char *rule, const char *fmt, ...)
 {
     va_list ap;
 
@@ -70,6 +68,25 @@ static CZ_PRINTF(5, 6) void skip(struct svc_info *si, enum cz_level level,
     va_start(ap, fmt);
     vsnprintf(si->why.msg, sizeof(si->why.msg), fmt, ap);
     va_end(ap);
+}
+
+const char *cz_rp_printf(struct ctx *cx, const char *fmt, ...)
+{
+    va_list ap;
+    char *s;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0 || !(s = cz_arena_alloc(&cx->ar, (size_t)n + 1))) {
+        fail(cx, CZ_ENOMEM);
+        return NULL;
+    }
+    va_start(ap, fmt);
+    vsnprintf(s, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return s;
 }
 
 const char *cz_rp_expand(struct ctx *cx, const char *s, int *unknown)
@@ -222,7 +239,6 @@ CZ_TESTABLE int replicas_system_path(const char *path)
 static const char *build_base(struct ctx *cx, struct svc_info *si)
 {
     struct cz_build build;
-    struct cz_df_config cfg;
     int rc;
 
     if (si->base_done)
@@ -233,38 +249,37 @@ static const char *build_base(struct ctx *cx, struct svc_info *si)
     si->built = 1;
     if (build.value.doc != cx->doc)
         return NULL;    /* set in another file: left to that file */
-    rc = cz_build_config(cx->model, &build, &cfg);
+    rc = cz_build_config(cx->model, &build, &si->cfg);
     if (rc == CZ_ENOMEM)
         fail(cx, rc);
-    if (!rc && cfg.base_image && !cfg.base_unresolved)
-        si->base_image = cfg.base_image;
+    si->have_cfg = !rc;
+    if (!rc && si->cfg.base_image && !si->cfg.base_unresolved)
+        si->base_image = si->cfg.base_image;
     return si->base_image;
 }
 
 /* What a service runs from: the base of the stage it builds, else its
- * image with variables resolved (*unknown when one has no value); NULL when
- * neither is known. */
+ * image with variables resolved (only the repository when a variable
+ * without a value is in the tag; the image as written, with *unknown set,
+ * when one is in the repository); NULL when neither is known. */
 const char *cz_rp_svc_runs(struct ctx *cx, struct svc_info *si,
                            int *unknown)
 {
     const char *base = build_base(cx, si);
     struct cz_value v;
 
+    const char *judged;
+
     *unknown = 0;
     if (si->built)
         return base;
     if (!svc_get1(si->svc, "image", &v) || !sval(v.node))
         return NULL;
-    return cz_rp_expand(cx, sval(v.node), unknown);
-}
-
-static const struct cz_rule *image_rule(struct ctx *cx, const char *image)
-{
-    struct cz_imageref ref;
-
-    if (!cx->run->rules || !image_parse(image, &ref))
-        return NULL;
-    return cz_rules_match(cx->run->rules, &ref);
+    judged = cz_rp_image_judged(cx, sval(v.node));
+    if (judged || cx->rc)
+        return judged;
+    *unknown = 1;
+    return sval(v.node);
 }
 
 /* ---- classification ----------------------------------------------------- */
@@ -335,6 +350,12 @@ static int one_shot(struct ctx *cx, struct svc_info *si, char *why,
         snprintf(why, size, "deploy.mode: %s", sval(v.node));
         return 1;
     }
+    if (svc_get1(si->svc, "scale", &v) && sval(v.node) &&
+        (s = cz_rp_expand(cx, sval(v.node), &unknown)) && !unknown &&
+        strcmp(s, "0") == 0) {
+        snprintf(why, size, "scale: 0, it is not started");
+        return 1;
+    }
     waiter = si->awaited_by;
     if (waiter) {
         snprintf(why, size, "'%s' waits for it to complete successfully",
@@ -385,7 +406,7 @@ static int data_mount(struct ctx *cx, struct svc_info *si)
             } else {
                 continue;
             }
-            skip(si, CZ_LEVEL_INFO,
+            cz_rp_skip(si, CZ_LEVEL_INFO,
                  at_in(cx, si, s->doc, item),
                  "replicas.data-volume",
                  "'%s' mounts '%s' read-write: replicas would share its "
@@ -402,7 +423,7 @@ static int data_mount(struct ctx *cx, struct svc_info *si)
         const char *colon = from ? strrchr(from, ':') : NULL;
         if (!from || (colon && strcmp(colon, ":ro") == 0))
             continue;
-        skip(si, CZ_LEVEL_INFO,
+        cz_rp_skip(si, CZ_LEVEL_INFO,
              at_in(cx, si, v.doc, v.node->items[i]),
              "replicas.data-volume",
              "'%s' takes the volumes of '%s' read-write: replicas would "
@@ -412,25 +433,277 @@ static int data_mount(struct ctx *cx, struct svc_info *si)
     return 0;
 }
 
+/* Whether the user named the service in --replicas-for. */
+static int opted_in(struct ctx *cx, struct svc_info *si)
+{
+    size_t i;
+
+    for (i = 0; i < cx->run->opts->nreplicas_for; i++)
+        if (strcmp(cx->run->opts->replicas_for[i], si->svc->name) == 0)
+            return 1;
+    return 0;
+}
+
+/* The replicas the service will run: its scale or deploy.replicas, else
+ * --replicas; -1 when a variable decides. */
+static long count_of(struct ctx *cx, struct cz_node *node);
+
+static long planned_count(struct ctx *cx, struct svc_info *si)
+{
+    static const char *const replicas_path[] = {"deploy", "replicas"};
+    struct cz_value v;
+
+    if (svc_get1(si->svc, "scale", &v) ||
+        cz_rp_svc_get(si->svc, replicas_path, 2, &v))
+        return count_of(cx, v.node);
+    return (long)cx->run->opts->replicas;
+}
+
+/* The value of key ("pid", "ipc") when it is "host". */
+static int host_namespace(struct ctx *cx, struct svc_info *si,
+                          const char *key)
+{
+    struct cz_value v;
+    const char *s;
+    int unknown;
+
+    return svc_get1(si->svc, key, &v) && sval(v.node) &&
+           (s = cz_rp_expand(cx, sval(v.node), &unknown)) &&
+           strcmp(s, "host") == 0;
+}
+
+/* The network in which the service has a fixed address, or NULL. */
+static const char *static_address(struct svc_info *si)
+{
+    struct cz_value v;
+    struct cz_node *net;
+    size_t i;
+
+    if (!svc_get1(si->svc, "networks", &v) ||
+        !is_kind(v.node, CZ_NODE_MAPPING))
+        return NULL;
+    for (i = 0; i < cz_map_len(v.node); i++) {
+        net = cz_node_resolve(cz_map_value(v.node, i));
+        if (is_kind(net, CZ_NODE_MAPPING) &&
+            (cz_map_get(net, "ipv4_address") ||
+             cz_map_get(net, "ipv6_address")))
+            return sval(cz_map_key(v.node, i));
+    }
+    return NULL;
+}
+
+/*
+ * replicas_host_bound_path() - a host path that ties a container to the
+ * machine it runs on: the Docker (or Podman) socket, the host's root,
+ * /proc or /sys. A replica on another node sees another machine, and
+ * two on one node act on one daemon. Returns what it is, or NULL.
+ */
+CZ_TESTABLE const char *replicas_host_bound_path(const char *path);
+CZ_TESTABLE const char *replicas_host_bound_path(const char *path)
+{
+    static const char *const trees[] = {"/proc", "/sys", NULL};
+    const char *base = strrchr(path, '/');
+    size_t i, n;
+
+    if (strcmp(path, "/") == 0)
+        return "the host's root";
+    if (base && (strcmp(base, "/docker.sock") == 0 ||
+                 strcmp(base, "/podman.sock") == 0))
+        return "the container engine's socket";
+    for (i = 0; trees[i]; i++) {
+        n = strlen(trees[i]);
+        if (strncmp(path, trees[i], n) == 0 &&
+            (path[n] == '\0' || path[n] == '/'))
+            return trees[i][1] == 'p' ? "the host's /proc"
+                                      : "the host's /sys";
+    }
+    return NULL;
+}
+
+/* Reports and returns 1 when the service mounts a host path that ties it
+ * to one machine. */
+static int host_mount(struct ctx *cx, struct svc_info *si)
+{
+    struct cz_service *s;
+    struct cz_value v;
+    struct rp_mount m;
+    const char *src, *what;
+    size_t i;
+    int hops, unknown;
+
+    for (s = si->svc, hops = 0; s && hops <= MAX_HOPS; s = s->base, hops++) {
+        if (!cz_mapping_lookup(s->node, "volumes", &v) ||
+            !is_kind(v.node, CZ_NODE_SEQUENCE))
+            continue;
+        for (i = 0; i < v.node->n; i++) {
+            struct cz_node *item = cz_node_resolve(v.node->items[i]);
+            if (!(src = cz_rp_bind_source(item, &m)) ||
+                !(src = cz_rp_expand(cx, src, &unknown)) || unknown ||
+                !(what = replicas_host_bound_path(src)))
+                continue;
+            cz_rp_skip(si, CZ_LEVEL_INFO, at_in(cx, si, s->doc, item),
+                       "replicas.host-mount",
+                       "'%s' mounts %s ('%s'), which ties it to one "
+                       "machine: not replicated", si->svc->name, what, src);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Whether the service has a healthcheck: its own (also one the
+ * healthcheck transform added earlier in the pipeline), its Dockerfile's,
+ * or its image's by rule. Sets si->health to say which. */
+static void find_health(struct ctx *cx, struct svc_info *si,
+                        const char *runs)
+{
+    struct cz_value v;
+    struct cz_node *test;
+    struct cz_imageref ref;
+    const struct cz_rule *rule;
+
+    if (svc_get1(si->svc, "healthcheck", &v) &&
+        is_kind(v.node, CZ_NODE_MAPPING)) {
+        test = cz_node_resolve(cz_map_get(v.node, "test"));
+        if (truthy(cz_map_get(v.node, "disable")) ||
+            (is_kind(test, CZ_NODE_SEQUENCE) && test->n &&
+             cz_scalar_is(cz_node_resolve(test->items[0]), "NONE")))
+            return;
+        if (test) {
+            si->health = "its healthcheck";
+            return;
+        }
+    }
+    if (si->have_cfg && si->cfg.healthcheck) {
+        if (!si->cfg.healthcheck_none)
+            si->health = "its Dockerfile's HEALTHCHECK";
+        return;
+    }
+    if (runs && cx->run->rules && image_parse(runs, &ref) &&
+        (rule = cz_rules_match(cx->run->rules, &ref)) &&
+        rule->own_healthcheck)
+        si->health = cz_rp_printf(cx, "the image's HEALTHCHECK (rule '%s')",
+                                  rule->id);
+}
+
+/* A per-host agent: deploy.mode global under Swarm, else left alone. */
+static void classify_agent(struct ctx *cx, struct svc_info *si,
+                           const struct rp_kind *k)
+{
+    static const char *const replicas_path[] = {"deploy", "replicas"};
+    static const char *const mode_path[] = {"deploy", "mode"};
+    struct cz_value v;
+    uint32_t key = at(si->svc->key);
+
+    if (cx->run->opts->target != CZ_TARGET_SWARM) {
+        cz_rp_skip(si, CZ_LEVEL_INFO, key, "replicas.agent",
+                   "'%s' is a per-host agent (%s): one per host, not "
+                   "replicated (under --target swarm it gets deploy.mode: "
+                   "global)", si->svc->name, k->how);
+        return;
+    }
+    if (cz_rp_svc_get(si->svc, mode_path, 2, &v) ||
+        cz_rp_svc_get(si->svc, replicas_path, 2, &v) ||
+        svc_get1(si->svc, "scale", &v)) {
+        cz_rp_skip(si, CZ_LEVEL_INFO, key, "replicas.agent",
+                   "'%s' is a per-host agent (%s), but sets its own "
+                   "deploy.mode or replicas: left as it is", si->svc->name,
+                   k->how);
+        return;
+    }
+    si->evidence = k->how;
+    si->state = ST_GLOBAL;
+}
+
+/* "a database", "a broker", ... for messages. */
+static const char *kind_said(const struct rp_kind *k)
+{
+    switch (k->kind) {
+    case CZ_KIND_DATABASE: return "a database";
+    case CZ_KIND_BROKER: return "a message broker";
+    case CZ_KIND_SEARCH: return "a search engine";
+    case CZ_KIND_STORE: return "a cache or store that clients use as one";
+    case CZ_KIND_TRACING: return "a tracing backend that keeps its traces";
+    case CZ_KIND_MAIL: return "a mail server or catcher that keeps mail";
+    case CZ_KIND_PUSHGATEWAY: return "a push gateway that keeps metrics";
+    case CZ_KIND_JOB: return "a job that runs to completion";
+    default: return "an image that keeps state";
+    }
+}
+
+static int kind_keeps_state(const struct rp_kind *k)
+{
+    return k->stateful ||
+           (k->kind >= CZ_KIND_DATABASE && k->kind <= CZ_KIND_PUSHGATEWAY);
+}
+
+/* What the evidence says, as the first check that holds; 1 when it
+ * keeps the service to one instance (reported). */
+static int evidence_against(struct ctx *cx, struct svc_info *si,
+                            const char *runs, const struct rp_kind *image)
+{
+    struct rp_kind env, cmd;
+    uint32_t key = at(si->svc->key);
+    const char *name = si->svc->name;
+
+    struct cz_value v;
+
+    if (!si->built && svc_get1(si->svc, "image", &v) && sval(v.node))
+        runs = sval(v.node);    /* as written: "postgres:${TAG}" */
+    if (kind_keeps_state(image) || image->kind == CZ_KIND_JOB) {
+        cz_rp_skip(si, CZ_LEVEL_INFO, key,
+                   image->kind == CZ_KIND_JOB ? "replicas.job"
+                                              : "replicas.stateful",
+                   "'%s' %s '%s', %s (%s): not replicated", name,
+                   si->built ? "is built from" : "runs", runs,
+                   kind_said(image), image->how);
+        return 1;
+    }
+    env = cz_rp_env_kind(cx, si);
+    if (env.kind != CZ_KIND_NONE) {
+        cz_rp_skip(si, CZ_LEVEL_INFO, key, "replicas.server-env",
+                   "'%s' may be %s (%s): not replicated", name,
+                   kind_said(&env), env.how);
+        return 1;
+    }
+    cmd = cz_rp_command_kind(cx, si);
+    if (cmd.kind == CZ_KIND_JOB) {
+        cz_rp_skip(si, CZ_LEVEL_INFO, key, "replicas.job",
+                   "'%s' is a job or a singleton (%s): replicas would run it "
+                   "at once; not replicated", name, cmd.how);
+        return 1;
+    }
+    if (kind_keeps_state(&cmd)) {
+        cz_rp_skip(si, CZ_LEVEL_INFO, key, "replicas.server-command",
+                   "'%s' is %s (%s): not replicated", name, kind_said(&cmd),
+                   cmd.how);
+        return 1;
+    }
+    if (cmd.kind == CZ_KIND_SERVER && si->built)
+        si->evidence = cmd.how;
+    return 0;
+}
+
 /* Decides whether a service is replicated; reports why not. */
 static void classify(struct ctx *cx, struct svc_info *si)
 {
     static const char *const mode_path[] = {"deploy", "mode"};
     struct cz_service *svc = si->svc;
     struct cz_value v;
-    const struct cz_rule *rule;
+    struct rp_kind image = {CZ_KIND_NONE, 0, NULL};
     const char *s, *runs;
     char why[256];
     uint32_t key = at(svc->key);
+    long count;
     int unknown;
 
     si->state = ST_SKIP;
     if (svc_get1(svc, "profiles", &v) && is_kind(v.node, CZ_NODE_SEQUENCE) &&
         v.node->n) {
         s = sval(v.node->items[0]);
-        skip(si, CZ_LEVEL_INFO, key, "replicas.profiles",
-             "'%s' runs only with profile '%s': a tool started by hand, not "
-             "replicated", svc->name, s ? s : "?");
+        cz_rp_skip(si, CZ_LEVEL_INFO, key, "replicas.profiles",
+                   "'%s' runs only with profile '%s': a tool started by "
+                   "hand, not replicated", svc->name, s ? s : "?");
         return;
     }
     if (cz_rp_svc_get(svc, mode_path, 2, &v) && sval(v.node)) {
@@ -438,61 +711,122 @@ static void classify(struct ctx *cx, struct svc_info *si)
         if (!s)
             return;
         if (unknown) {
-            skip(si, CZ_LEVEL_WARNING, key, "replicas.unresolved",
-                 "'%s' has deploy.mode '%s', which stays unknown without "
-                 "a value in .env: left as it is", svc->name, sval(v.node));
+            cz_rp_skip(si, CZ_LEVEL_WARNING, key, "replicas.unresolved",
+                       "'%s' has deploy.mode '%s', which stays unknown "
+                       "without a value in .env: left as it is", svc->name,
+                       sval(v.node));
             return;
         }
         if (strcmp(s, "global") == 0) {
-            skip(si, CZ_LEVEL_INFO, key, "replicas.global",
-                 "'%s' runs in global mode (one task per node): not "
-                 "replicated", svc->name);
+            cz_rp_skip(si, CZ_LEVEL_INFO, key, "replicas.global",
+                       "'%s' runs in global mode (one task per node): not "
+                       "replicated", svc->name);
             return;
         }
     }
     if (one_shot(cx, si, why, sizeof(why))) {
-        skip(si, CZ_LEVEL_INFO, key, "replicas.one-shot",
-             "'%s' is a one-shot service (%s): not replicated", svc->name,
-             why);
-        return;
-    }
-    if (svc_get1(svc, "network_mode", &v) && (s = sval(v.node)) &&
-        (strcmp(s, "host") == 0 || strncmp(s, "service:", 8) == 0 ||
-         strncmp(s, "container:", 10) == 0)) {
-        skip(si, CZ_LEVEL_INFO, key, "replicas.network-mode",
-             "'%s' uses network_mode '%s': replicas would share one "
-             "network stack and its ports; not replicated", svc->name, s);
+        cz_rp_skip(si, CZ_LEVEL_INFO, key, "replicas.one-shot",
+                   "'%s' is a one-shot service (%s): not replicated",
+                   svc->name, why);
         return;
     }
     runs = cz_rp_svc_runs(cx, si, &unknown);
     if (cx->rc)
         return;
     if (!si->built && runs && unknown) {
-        svc_get1(svc, "image", &v);
-        skip(si, CZ_LEVEL_WARNING, key, "replicas.unresolved",
-             "'%s' has image '%s', which stays unknown without a value in "
-             ".env: cannot tell whether it keeps state; not replicated",
-             svc->name, sval(v.node));
+        cz_rp_skip(si, CZ_LEVEL_WARNING, key, "replicas.unresolved",
+                   "'%s' has image '%s', whose repository stays unknown "
+                   "without a value in .env: cannot tell whether it keeps "
+                   "state; not replicated", svc->name, runs);
         return;
     }
     if (!si->built && !runs) {
-        skip(si, CZ_LEVEL_WARNING, key, "replicas.unresolved",
-             "'%s' has no image or build: cannot tell whether it keeps "
-             "state; not replicated", svc->name);
+        cz_rp_skip(si, CZ_LEVEL_WARNING, key, "replicas.unresolved",
+                   "'%s' has no image or build: cannot tell whether it "
+                   "keeps state; not replicated", svc->name);
         return;
     }
-    rule = image_rule(cx, runs);
-    if (rule && rule->stateful) {
-        skip(si, CZ_LEVEL_INFO, key, "replicas.stateful",
-             si->built ? "'%s' is built from '%s', which keeps state (rule "
-                         "'%s'): not replicated"
-                       : "'%s' runs '%s', which keeps state (rule '%s'): "
-                         "not replicated",
-             svc->name, runs, rule->id);
+    if (runs)
+        image = cz_rp_image_kind(cx, runs);
+    if (image.kind == CZ_KIND_AGENT) {
+        classify_agent(cx, si, &image);
         return;
     }
-    if (data_mount(cx, si))
+    if ((s = cz_rp_job_name(svc->name))) {
+        cz_rp_skip(si, CZ_LEVEL_INFO, key, "replicas.job",
+                   "'%s' is named as a job or a singleton ('%.*s'): "
+                   "replicas would run it at once; not replicated",
+                   svc->name, (int)strcspn(s, "-_."), s);
         return;
+    }
+    if (svc_get1(svc, "network_mode", &v) && (s = sval(v.node)) &&
+        (strcmp(s, "host") == 0 || strncmp(s, "service:", 8) == 0 ||
+         strncmp(s, "container:", 10) == 0)) {
+        cz_rp_skip(si, CZ_LEVEL_INFO, key, "replicas.network-mode",
+                   "'%s' uses network_mode '%s': replicas would share one "
+                   "network stack and its ports; not replicated", svc->name,
+                   s);
+        return;
+    }
+    if (host_namespace(cx, si, "pid") || host_namespace(cx, si, "ipc")) {
+        cz_rp_skip(si, CZ_LEVEL_INFO, key, "replicas.host-namespace",
+                   "'%s' shares the host's %s namespace, which ties it to "
+                   "one machine: not replicated", svc->name,
+                   host_namespace(cx, si, "pid") ? "pid" : "ipc");
+        return;
+    }
+    if ((s = static_address(si))) {
+        cz_rp_skip(si, CZ_LEVEL_INFO, key, "replicas.static-ip",
+                   "'%s' has a fixed address in network '%s', which one "
+                   "container can hold: not replicated", svc->name, s);
+        return;
+    }
+    if (host_mount(cx, si) || evidence_against(cx, si, runs, &image) ||
+        data_mount(cx, si) || cx->rc)
+        return;
+    if (image.kind == CZ_KIND_SERVER)
+        si->evidence = cz_rp_printf(cx, "a stateless server by %s",
+                                    image.how);
+    if (!si->evidence && opted_in(cx, si))
+        si->evidence = "--replicas-for";
+    if (!si->evidence) {
+        cz_rp_skip(si, CZ_LEVEL_INFO, key, "replicas.unknown-image",
+                   "'%s' %s: not replicated: nothing shows it is "
+                   "stateless; `--replicas-for %s` opts in", svc->name,
+                   !si->built      ? "runs an image no rule knows as a "
+                                     "stateless server"
+                   : si->have_cfg  ? "builds an image whose command shows "
+                                     "no network server"
+                                   : "builds an image whose Dockerfile is not "
+                                     "readable here",
+                   svc->name);
+        return;
+    }
+    count = planned_count(cx, si);
+    if (count != 0 && count != 1) {
+        if (cz_rp_ports_block(cx, si))
+            return;
+        if (si->cname_user) {
+            cz_rp_skip(si, CZ_LEVEL_INFO, key, "replicas.container-name-used",
+                       "'%s' has container_name '%s', which '%s' uses (%s): "
+                       "replicas cannot share one name, so it is kept and "
+                       "the service is not replicated", svc->name, si->cname,
+                       si->cname_user, si->cname_how);
+            return;
+        }
+        if (svc_get1(svc, "container_name", &v) &&
+            (v.doc != cx->doc || cz_rp_other_user(cx, si, v.owner, 0))) {
+            cz_rp_skip(si, CZ_LEVEL_INFO, key, "replicas.container-name-used",
+                       "'%s' has container_name '%s', defined %s: replicas "
+                       "cannot share one name, and it cannot be removed "
+                       "here; not replicated", svc->name,
+                       sval(v.node) ? sval(v.node) : "?",
+                       v.doc != cx->doc ? "in another file"
+                                        : "where another service reads it");
+            return;
+        }
+    }
+    find_health(cx, si, runs);
     si->state = ST_REPLICATE;
 }
 
@@ -557,7 +891,7 @@ static int extends_from(const struct cz_service *svc,
 }
 
 /* The first service other than self whose configuration holds node (of
- * those not replicated, when skipped_only), or NULL. The walk over every
+ * those whose state differs from self's, when skipped_only), or NULL. The walk over every
  * service is kept for nodes an anchor could share, so that a file without
  * anchors costs linear time. */
 const char *cz_rp_other_user(struct ctx *cx, struct svc_info *self,
@@ -570,7 +904,7 @@ const char *cz_rp_other_user(struct ctx *cx, struct svc_info *self,
         return NULL;
     for (i = 0; i < cx->ninfo; i++)
         if (&cx->info[i] != self &&
-            (!skipped_only || cx->info[i].state != ST_REPLICATE) &&
+            (!skipped_only || cx->info[i].state != self->state) &&
             (shared || extends_from(cx->info[i].svc, self->svc)) &&
             svc_reaches(cx->info[i].svc, node))
             return cx->info[i].svc->name;
@@ -773,15 +1107,19 @@ static long count_of(struct ctx *cx, struct cz_node *node)
  */
 static long edit_deploy(struct ctx *cx, struct svc_info *si)
 {
+    /* order: start-first only behind a readiness gate: without a
+     * healthcheck the new container counts as ready when it starts, and
+     * the old one stops before the new one serves */
     static const struct kv update[] = {
         {"parallelism", "1", 1},   {"delay", "10s", 1},
-        {"order", "start-first", 0}, {"failure_action", "rollback", 0},
-        {"monitor", "30s", 1},
+        {"failure_action", "rollback", 0}, {"monitor", "30s", 1},
+        {"order", "start-first", 0},
     };
     static const struct kv rollback[] = {
         {"parallelism", "1", 1},
         {"order", "start-first", 0},
     };
+    size_t nupdate = si->health ? 5 : 4, nrollback = si->health ? 2 : 1;
     static const char *const replicas_path[] = {"deploy", "replicas"};
     struct kv restart[4];
     struct added a = {{0}};
@@ -830,8 +1168,9 @@ static long edit_deploy(struct ctx *cx, struct svc_info *si)
     }
     memset(restart, 0, sizeof(restart));
     nrestart = restart_pairs(cx, si, restart, attempts, sizeof(attempts));
-    fill_section(cx, si, deploy, "update_config", update, 5, &a);
-    fill_section(cx, si, deploy, "rollback_config", rollback, 2, &a);
+    fill_section(cx, si, deploy, "update_config", update, nupdate, &a);
+    fill_section(cx, si, deploy, "rollback_config", rollback, nrollback,
+                 &a);
     if (nrestart)
         fill_section(cx, si, deploy, "restart_policy", restart, nrestart,
                      &a);
@@ -849,45 +1188,76 @@ static long edit_deploy(struct ctx *cx, struct svc_info *si)
                    "settings%s", si->svc->name, kept);
     else
         cz_rp_note(cx, CZ_LEVEL_INFO, at(si->svc->key), "replicas.added",
-                   "'%s' is stateless: added %s to its deploy%s",
-                   si->svc->name, a.text, kept);
+                   "'%s' is stateless (%s): added %s to its deploy%s; %s",
+                   si->svc->name, si->evidence, a.text, kept,
+                   si->health ? cz_rp_printf(cx, "updates start the new "
+                                             "container first, gated by %s",
+                                             si->health)
+                              : "no healthcheck, so updates stop the old "
+                                "container first (order left at "
+                                "stop-first)");
     return replicas;
 }
 
 /* ---- container_name ----------------------------------------------------- */
 
+/* Removes the container_name of a replicated service; classify() has
+ * made sure that it is defined in this file for this service alone and
+ * that nothing refers to it. */
 static void drop_container_name(struct ctx *cx, struct svc_info *si)
 {
     struct cz_value v;
-    const char *name, *other;
 
     if (!svc_get1(si->svc, "container_name", &v))
         return;
-    name = sval(v.node) ? sval(v.node) : "?";
-    if (v.doc != cx->doc) {
-        cz_rp_note(cx, CZ_LEVEL_WARNING, at(si->svc->key),
-                   "replicas.container-name",
-                   "'%s' inherits container_name '%s' from another file, and "
-                   "replicas cannot share one name: remove it there",
-                   si->svc->name, name);
-        return;
-    }
-    other = cz_rp_other_user(cx, si, v.owner, 1);
-    if (other) {
-        cz_rp_note(cx, CZ_LEVEL_WARNING, at(cz_map_key(v.owner, v.index)),
-                   "replicas.container-name",
-                   "'%s' has container_name '%s', and replicas cannot share "
-                   "one name; '%s' reads it from the same place: remove it "
-                   "by hand", si->svc->name, name, other);
-        return;
-    }
-    cz_rp_note(cx, CZ_LEVEL_WARNING, at(cz_map_key(v.owner, v.index)),
+    cz_rp_note(cx, CZ_LEVEL_INFO, at(cz_map_key(v.owner, v.index)),
                "replicas.container-name",
-               "'%s' has container_name '%s', and replicas cannot share one "
-               "name: removed (compose names them <project>-%s-1, -2, ...)",
-               si->svc->name, name, si->svc->name);
+               "'%s' has container_name '%s', which replicas cannot share "
+               "and no other service uses: removed (compose names them "
+               "<project>-%s-1, -2, ...)", si->svc->name,
+               sval(v.node) ? sval(v.node) : "?", si->svc->name);
     if (cz_map_remove(cx->doc, v.owner, v.index, cx->err))
         fail(cx, cx->err->code);
+}
+
+/* ---- per-host agents ---------------------------------------------------- */
+
+/* Swarm: deploy.mode global, first in the service's deploy (made when
+ * missing). */
+static void edit_global(struct ctx *cx, struct svc_info *si)
+{
+    struct cz_value v;
+    struct cz_node *deploy = NULL, *fresh = NULL, *key, *value;
+
+    if (cz_mapping_lookup(si->svc->node, "deploy", &v) &&
+        is_kind(v.node, CZ_NODE_MAPPING)) {
+        deploy = v.node;
+    } else {
+        deploy = fresh = cz_node_new_map(cx->doc);
+        if (!fresh) {
+            fail(cx, CZ_ENOMEM);
+            return;
+        }
+    }
+    key = cz_rp_new_scalar(cx, "mode", 0);
+    value = cz_rp_new_scalar(cx, "global", 0);
+    if (!key || !value)
+        return;
+    if (cz_map_insert(cx->doc, deploy, 0, key, value, cx->err)) {
+        fail(cx, cx->err->code ? cx->err->code : CZ_ENOMEM);
+        return;
+    }
+    if (fresh && cz_mapping_lookup(si->svc->node, "deploy", &v)) {
+        if (cz_map_replace(cx->doc, v.owner, v.index, fresh, cx->err))
+            fail(cx, cx->err->code ? cx->err->code : CZ_ENOMEM);
+    } else if (fresh) {
+        map_add(cx, si->svc->node, "deploy", fresh);
+    }
+    if (!cx->rc)
+        cz_rp_note(cx, CZ_LEVEL_INFO, at(si->svc->key), "replicas.agent",
+                   "'%s' is a per-host agent (%s): added deploy.mode: "
+                   "global, one task on every node", si->svc->name,
+                   si->evidence);
 }
 
 /* ---- the transform ------------------------------------------------------ */
@@ -921,13 +1291,14 @@ static int replicas_apply(struct cz_run *run, struct cz_model *model,
         cx.info[i].proxy = -1;
     }
     note_awaited(&cx);
+    cz_rp_index_container_names(&cx);
     for (i = 0; i < cx.ninfo && !cx.rc; i++)
         classify(&cx, &cx.info[i]);
     do {
         changed = 0;
         for (i = 0; i < cx.ninfo; i++) {
             si = &cx.info[i];
-            if (si->state == ST_REPLICATE &&
+            if (si->state != ST_SKIP &&
                 (si->blocker = deploy_blocker(&cx, si))) {
                 si->state = ST_SKIP;
                 changed = 1;
@@ -947,6 +1318,8 @@ static int replicas_apply(struct cz_run *run, struct cz_model *model,
         else if (si->why.rule)
             cz_rp_note(&cx, si->why.level, si->why.pos, si->why.rule, "%s",
                        si->why.msg);
+        if (si->state == ST_GLOBAL)
+            edit_global(&cx, si);
         if (si->state != ST_REPLICATE)
             continue;
         replicated++;
@@ -956,7 +1329,7 @@ static int replicas_apply(struct cz_run *run, struct cz_model *model,
         drop_container_name(&cx, si);
         cz_rp_handle_ports(&cx, si);
     }
-    if (replicated && !cx.rc)
+    if (replicated && !cx.rc && run->opts->target != CZ_TARGET_SWARM)
         cz_rp_note(&cx, CZ_LEVEL_INFO,
                    at(cz_map_key(model->root,
                                  (size_t)cz_map_find(model->root,

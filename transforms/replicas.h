@@ -9,10 +9,12 @@
 #ifndef CZ_TRANSFORMS_REPLICAS_H
 #define CZ_TRANSFORMS_REPLICAS_H
 
+#include "composure/dockerfile.h"
 #include "composure/transform.h"
 
 enum svc_state {
     ST_REPLICATE,
+    ST_GLOBAL,                    /* a per-host agent: deploy.mode global */
     ST_SKIP
 };
 
@@ -29,6 +31,15 @@ struct svc_info {
     int base_done;                /* base_image was looked for */
     const char *base_image;       /* FROM of the stage it builds, or NULL */
     int built;                    /* has build: */
+    int have_cfg;                 /* cfg holds its Dockerfile's stage */
+    struct cz_df_config cfg;
+    const char *evidence;         /* why it may be replicated */
+    const char *health;           /* its healthcheck, said, or NULL */
+    const char *cname;            /* its container_name, interpolated */
+    const char *cname_user;       /* another service that uses cname */
+    const char *cname_how;        /* ... and where */
+    struct svc_info *front;       /* --ports=expose: its reverse proxy */
+    char front_how[300];
     int proxy;                    /* -1 not judged yet, else 0 or 1 */
     const char *awaited_by;       /* a service that waits for it to exit 0
                                    * (service_completed_successfully) */
@@ -99,6 +110,14 @@ static inline int image_parse(const char *image, struct cz_imageref *ref)
 
 /* ---- replicas.c --------------------------------------------------------- */
 
+/* Marks si as not replicated; the finding waits for its turn in pass 3. */
+void cz_rp_skip(struct svc_info *si, enum cz_level level, uint32_t pos,
+                const char *rule, const char *fmt, ...) CZ_PRINTF(5, 6);
+
+/* A formatted string in cx->ar, or NULL with cx->rc set. */
+const char *cz_rp_printf(struct ctx *cx, const char *fmt, ...)
+    CZ_PRINTF(2, 3);
+
 /* Adds a finding to the report (cx->rc is CZ_ENOMEM when that fails). */
 void cz_rp_note(struct ctx *cx, enum cz_level level, uint32_t pos,
                 const char *rule, const char *fmt, ...) CZ_PRINTF(5, 6);
@@ -142,9 +161,64 @@ const char *cz_rp_bind_source(struct cz_node *item, struct rp_mount *m);
 
 /* ---- replicas_ports.c --------------------------------------------------- */
 
-/* The fixed host ports of si, which runs more than one replica: warns, or
- * (--ports=expose, behind a reverse proxy of the file) moves them to
- * expose:. Failures go to cx->rc. */
+/* Whether si is a reverse proxy (nginx, traefik, ... by image or by the
+ * base image of the Dockerfile it builds). */
+int cz_rp_is_proxy(struct ctx *cx, struct svc_info *si);
+
+/* Whether the fixed host ports of si keep it to one instance: with
+ * --ports=keep any fixed port does, with --ports=expose one that no
+ * reverse proxy of the file routes to, or that the proxy itself
+ * publishes. Under the Swarm target the routing mesh shares a published
+ * port among replicas, and none does. Calls cz_rp_skip() and returns 1
+ * when they do; else notes the proxy in si->front. */
+int cz_rp_ports_block(struct ctx *cx, struct svc_info *si);
+
+/* --ports=expose: moves the fixed host ports of si, which runs more than
+ * one replica behind si->front, to expose:. Failures go to cx->rc. */
 void cz_rp_handle_ports(struct ctx *cx, struct svc_info *si);
+
+/* Reads a file, or the files of a folder one level deep, that a service
+ * mounts, and calls fn with each text until it returns non-zero; returns
+ * that value, or 0. Missing and unreadable files are skipped. */
+int cz_rp_read_mounted(struct ctx *cx, const char *path,
+                       int (*fn)(void *arg, const char *text, size_t len),
+                       void *arg);
+
+/* ---- replicas_evidence.c ------------------------------------------------ */
+
+/* What a rule, the environment or the command says a service is. */
+struct rp_kind {
+    enum cz_rule_kind kind;       /* CZ_KIND_NONE: nothing said */
+    int stateful;                 /* a rule's `stateful: true` alone */
+    const char *how;              /* the evidence, said, in cx->ar */
+};
+
+/* The image as a rule can judge it: image interpolated; when a variable
+ * without a value sits only in its tag ("postgres:${TAG}"), the
+ * repository alone. NULL when the repository stays unknown. */
+const char *cz_rp_image_judged(struct ctx *cx, const char *image);
+
+/* What the rules say image is (its kind, or `stateful`). */
+struct rp_kind cz_rp_image_kind(struct ctx *cx, const char *image);
+
+/* What the service's environment says it is: a database or broker server
+ * by the variables its image reads to initialise itself. */
+struct rp_kind cz_rp_env_kind(struct ctx *cx, struct svc_info *si);
+
+/* What the service runs says it is: compose's entrypoint and command,
+ * else the Dockerfile's: a database, broker, store or search server; a job
+ * (a migration, a scheduler, a loop with sleep); or a network server
+ * (uvicorn, gunicorn, node, java -jar, php-fpm, a binary with EXPOSE). */
+struct rp_kind cz_rp_command_kind(struct ctx *cx, struct svc_info *si);
+
+/* A job or singleton by the service's name (migrate, init, seed, cron,
+ * beat, scheduler, cleanup, backup, ...): its word, or NULL. */
+const char *cz_rp_job_name(const char *name);
+
+/* Fills cname, cname_user and cname_how of every service: who refers to
+ * its container_name by that name (environment values, command,
+ * entrypoint, links, external_links, mounted configuration files). One
+ * pass over what the services hold. */
+void cz_rp_index_container_names(struct ctx *cx);
 
 #endif

@@ -158,7 +158,7 @@ static const char *image_proxy(const char *image)
     return image_parse(image, &ref) ? replicas_proxy_repo(ref.path) : NULL;
 }
 
-static int is_proxy(struct ctx *cx, struct svc_info *si)
+int cz_rp_is_proxy(struct ctx *cx, struct svc_info *si)
 {
     int unknown;
 
@@ -187,9 +187,9 @@ static int seq_or_map_names(struct cz_node *node, const char *name,
     return 0;
 }
 
-/* Whether a file (or a folder's files, one level) mentions host. */
-static int path_mentions(struct ctx *cx, const char *path, const char *host,
-                         int depth)
+static int read_mounted(struct ctx *cx, const char *path,
+                        int (*fn)(void *arg, const char *text, size_t len),
+                        void *arg, int depth)
 {
     struct stat st;
     struct cz_source *src = NULL;
@@ -204,7 +204,7 @@ static int path_mentions(struct ctx *cx, const char *path, const char *host,
     if (S_ISREG(st.st_mode)) {
         if (cz_io_read(path, MAX_CONFIG_FILE, &src, &err))
             return 0;
-        found = replicas_mentions_host(src->bytes, src->len, host);
+        found = fn(arg, src->bytes, src->len);
         cz_source_free(src);
         return found;
     }
@@ -219,11 +219,29 @@ static int path_mentions(struct ctx *cx, const char *path, const char *host,
             break;
         }
         files++;
-        found = path_mentions(cx, sub.buf, host, depth + 1);
+        found = read_mounted(cx, sub.buf, fn, arg, depth + 1);
     }
     closedir(dir);
     cz_buf_release(&sub);
     return found;
+}
+
+int cz_rp_read_mounted(struct ctx *cx, const char *path,
+                       int (*fn)(void *arg, const char *text, size_t len),
+                       void *arg)
+{
+    return read_mounted(cx, path, fn, arg, 0);
+}
+
+static int mentions(void *host, const char *text, size_t len)
+{
+    return replicas_mentions_host(text, len, host);
+}
+
+/* Whether a file (or a folder's files, one level) mentions host. */
+static int path_mentions(struct ctx *cx, const char *path, const char *host)
+{
+    return read_mounted(cx, path, mentions, (void *)host, 0);
 }
 
 /* Whether a config file the proxy mounts from the project (a bind mount or
@@ -242,8 +260,7 @@ static int config_routes_to(struct ctx *cx, struct svc_info *proxy,
         is_kind(v.node, CZ_NODE_SEQUENCE)) {
         for (i = 0; i < v.node->n; i++) {
             src = cz_rp_bind_source(cz_node_resolve(v.node->items[i]), &m);
-            if (src && path_mentions(cx, cz_model_path(cx->model, src), host,
-                                     0)) {
+            if (src && path_mentions(cx, cz_model_path(cx->model, src), host)) {
                 snprintf(file, size, "'%s'", src);
                 return 1;
             }
@@ -262,7 +279,7 @@ static int config_routes_to(struct ctx *cx, struct svc_info *proxy,
         if (!is_kind(def, CZ_NODE_MAPPING))
             continue;
         if ((src = sval(cz_map_get(def, "file"))) &&
-            path_mentions(cx, cz_model_path(cx->model, src), host, 0)) {
+            path_mentions(cx, cz_model_path(cx->model, src), host)) {
             snprintf(file, size, "'%s'", src);
             return 1;
         }
@@ -325,7 +342,7 @@ static struct svc_info *proxy_of(struct ctx *cx, struct svc_info *si,
 
     for (i = 0; i < cx->ninfo && !cx->rc; i++) {
         p = &cx->info[i];
-        if (p == si || !is_proxy(cx, p))
+        if (p == si || !cz_rp_is_proxy(cx, p))
             continue;
         if (svc_get1(p->svc, "depends_on", &v) &&
             seq_or_map_names(v.node, si->svc->name, 0)) {
@@ -414,38 +431,18 @@ static int same_expose(const char *a, const char *b)
     return la == lb && strncmp(a, b, la) == 0 && strcmp(pa, pb) == 0;
 }
 
-static void warn_port(struct ctx *cx, struct svc_info *si, struct pub *p,
-                      uint32_t pos, const char *why)
-{
-    cz_rp_note(cx, CZ_LEVEL_WARNING, pos, "replicas.fixed-port",
-               "'%s' publishes fixed host port %s ('%s'): outside Swarm a "
-               "second replica cannot bind it%s", si->svc->name, p->host,
-               p->shown, why);
-}
-
-/* Moves the fixed ports of si into expose:. Returns NULL when done, else
- * why it cannot (then the caller warns). */
-static const char *expose_ports(struct ctx *cx, struct svc_info *si,
-                                struct cz_value *ports, struct pub *pubs,
-                                size_t n, struct svc_info *proxy,
-                                const char *how)
+/* Moves the fixed ports of si into expose: (cannot_expose() said it can). */
+static void expose_ports(struct ctx *cx, struct svc_info *si,
+                         struct cz_value *ports, struct pub *pubs, size_t n,
+                         struct svc_info *proxy, const char *how)
 {
     struct cz_value ev;
     struct cz_node *expose = NULL, *seq = ports->node, *map = si->svc->node;
     size_t i, j, kept = seq->n, index = ports->index;
     int has_expose = cz_mapping_lookup(map, "expose", &ev);
 
-    if (ports->via != CZ_VIA_SELF)
-        return "; kept: its ports come from a merge key or extends";
-    if (cz_rp_other_user(cx, si, seq, 0))
-        return "; kept: other services share its ports";
-    if (has_expose) {
-        if (ev.via != CZ_VIA_SELF || !is_kind(ev.node, CZ_NODE_SEQUENCE))
-            return "; kept: its expose comes from a merge key or extends";
-        if (cz_rp_other_user(cx, si, ev.node, 0))
-            return "; kept: other services share its expose";
+    if (has_expose)
         expose = ev.node;
-    }
     for (i = 0; i < n; i++)
         if (pubs[i].fixed)
             kept--;
@@ -463,7 +460,7 @@ static const char *expose_ports(struct ctx *cx, struct svc_info *si,
         expose = cz_node_new_seq(cx->doc);
         if (!expose) {
             fail(cx, CZ_ENOMEM);
-            return NULL;
+            return;
         }
         if (seq->style == CZ_STYLE_FLOW)
             cz_node_set_flow(expose);
@@ -491,50 +488,110 @@ static const char *expose_ports(struct ctx *cx, struct svc_info *si,
         cz_map_insert(cx->doc, map, kept ? index + 1 : index,
                       cz_rp_new_scalar(cx, "expose", 0), expose, cx->err))
         fail(cx, cx->err->code ? cx->err->code : CZ_ENOMEM);
+}
+
+/* The published ports of si, parsed into cx->ar; *nfixed counts those
+ * with a fixed host port. NULL when it publishes none. */
+static struct pub *published(struct ctx *cx, struct svc_info *si,
+                             struct cz_value *v, size_t *n, size_t *nfixed)
+{
+    struct pub *pubs;
+    size_t i;
+
+    *n = *nfixed = 0;
+    if (!svc_get1(si->svc, "ports", v) || !is_kind(v->node, CZ_NODE_SEQUENCE)
+        || !v->node->n)
+        return NULL;
+    *n = v->node->n;
+    pubs = cz_arena_alloc(&cx->ar, *n * sizeof(*pubs));
+    if (!pubs) {
+        fail(cx, CZ_ENOMEM);
+        return NULL;
+    }
+    for (i = 0; i < *n; i++) {
+        if (port_of(cx, v->node->items[i], &pubs[i]))
+            pubs[i].fixed = 0;
+        pubs[i].index = i;
+        *nfixed += pubs[i].fixed != 0;
+    }
+    return pubs;
+}
+
+/* Why the fixed ports of si, behind a proxy, cannot move to expose:
+ * (defined through a merge key or extends, or shared), or NULL. */
+static const char *cannot_expose(struct ctx *cx, struct svc_info *si,
+                                 struct cz_value *ports)
+{
+    struct cz_value ev;
+
+    if (ports->via != CZ_VIA_SELF || ports->doc != cx->doc)
+        return "its ports come from a merge key or extends";
+    if (cz_rp_other_user(cx, si, ports->node, 0))
+        return "other services share its ports";
+    if (cz_mapping_lookup(si->svc->node, "expose", &ev)) {
+        if (ev.via != CZ_VIA_SELF || !is_kind(ev.node, CZ_NODE_SEQUENCE))
+            return "its expose comes from a merge key or extends";
+        if (cz_rp_other_user(cx, si, ev.node, 0))
+            return "other services share its expose";
+    }
     return NULL;
+}
+
+int cz_rp_ports_block(struct ctx *cx, struct svc_info *si)
+{
+    struct cz_value v;
+    struct pub *pubs, *first = NULL;
+    const char *why;
+    size_t i, n, nfixed;
+
+    if (cx->run->opts->target == CZ_TARGET_SWARM)
+        return 0;
+    pubs = published(cx, si, &v, &n, &nfixed);
+    if (!nfixed || cx->rc)
+        return cx->rc != 0;
+    for (i = 0; i < n && !first; i++)
+        if (pubs[i].fixed)
+            first = &pubs[i];
+    if (cz_rp_is_proxy(cx, si)) {
+        cz_rp_skip(si, CZ_LEVEL_INFO, at_in(cx, si, v.doc, first->item),
+                   "replicas.edge-proxy",
+                   "'%s' is the reverse proxy that publishes host port %s "
+                   "('%s'): one instance binds it; not replicated",
+                   si->svc->name, first->host, first->shown);
+        return 1;
+    }
+    if (cx->run->opts->ports != CZ_PORTS_EXPOSE) {
+        cz_rp_skip(si, CZ_LEVEL_INFO, at_in(cx, si, v.doc, first->item),
+                   "replicas.fixed-port",
+                   "'%s' publishes fixed host port %s ('%s'), which a second "
+                   "replica cannot bind: not replicated (--ports=expose "
+                   "replicates it when a reverse proxy of this file routes "
+                   "to it)", si->svc->name, first->host, first->shown);
+        return 1;
+    }
+    si->front = proxy_of(cx, si, si->front_how, sizeof(si->front_how));
+    why = !si->front ? "no reverse proxy of this file routes to it"
+                     : cannot_expose(cx, si, &v);
+    if (!why)
+        return 0;
+    si->front = NULL;
+    cz_rp_skip(si, CZ_LEVEL_INFO, at_in(cx, si, v.doc, first->item),
+               "replicas.fixed-port",
+               "'%s' publishes fixed host port %s ('%s'), which a second "
+               "replica cannot bind, and %s: not replicated", si->svc->name,
+               first->host, first->shown, why);
+    return 1;
 }
 
 void cz_rp_handle_ports(struct ctx *cx, struct svc_info *si)
 {
     struct cz_value v;
-    struct svc_info *proxy = NULL;
     struct pub *pubs;
-    char how[300] = "";
-    const char *why;
-    size_t i, n, nfixed = 0;
+    size_t n, nfixed;
 
-    if (!svc_get1(si->svc, "ports", &v) || !is_kind(v.node, CZ_NODE_SEQUENCE)
-        || !v.node->n)
+    if (!si->front)
         return;
-    n = v.node->n;
-    pubs = cz_arena_alloc(&cx->ar, n * sizeof(*pubs));
-    if (!pubs) {
-        fail(cx, CZ_ENOMEM);
-        return;
-    }
-    for (i = 0; i < n; i++) {
-        if (port_of(cx, v.node->items[i], &pubs[i]))
-            pubs[i].fixed = 0;
-        pubs[i].index = i;
-        nfixed += pubs[i].fixed != 0;
-    }
-    if (!nfixed || cx->rc)
-        return;
-    if (is_proxy(cx, si)) {
-        why = "; kept: it is the reverse proxy";
-    } else if (cx->run->opts->ports == CZ_PORTS_EXPOSE) {
-        if (!(proxy = proxy_of(cx, si, how, sizeof(how))))
-            why = "; kept: no reverse proxy of this file routes to it";
-        else if (!(why = expose_ports(cx, si, &v, pubs, n, proxy, how)))
-            return;
-    } else {
-        why = " (--ports=expose moves it to expose: when a reverse proxy "
-              "in this file routes to it)";
-    }
-    for (i = 0; i < n; i++) {
-        if (!pubs[i].fixed)
-            continue;
-        warn_port(cx, si, &pubs[i], at_in(cx, si, v.doc, pubs[i].item),
-                  why);
-    }
+    pubs = published(cx, si, &v, &n, &nfixed);
+    if (nfixed && !cx->rc)
+        expose_ports(cx, si, &v, pubs, n, si->front, si->front_how);
 }

@@ -8,6 +8,7 @@
  *       repository: '^docker\.io/library/postgres$'  # PCRE2, normalized name
  *       tag: '-alpine'                           # optional PCRE2 over the tag
  *       stateful: true                           # keeps data: not replicated
+ *       kind: database                           # what the image is (below)
  *       healthcheck:                             # a probe the image has
  *         test: ["CMD-SHELL", "pg_isready ..."]
  *         start_period: 30s
@@ -19,6 +20,23 @@
  * A rule gives at most one of healthcheck, no_probe and own_healthcheck;
  * with none of them (`stateful` alone) it says nothing about probes. The
  * first rule whose patterns match an image reference wins.
+ *
+ * kind says what the image runs, for the replicas transform, which
+ * replicates a service only on evidence that it keeps no state:
+ *   server       a stateless network server (a reverse proxy, a web
+ *                server): may run as several replicas
+ *   database, broker, search, store (a cache or key-value store that
+ *   clients use as one), tracing (an all-in-one tracing backend), mail (a
+ *   mail server or catcher), pushgateway: keep state, never replicated
+ *   agent        one per host (node-exporter, cadvisor, log shippers):
+ *                `deploy.mode: global` under Swarm, never replicas
+ *   job          runs to completion (a migration tool, a client): never
+ *                replicated
+ * The kinds from database to pushgateway imply `stateful: true`, which
+ * server, agent and job contradict; `stateful: true` without a kind still
+ * means "keeps data". cz_rules_match_kind() finds the
+ * first matching rule that says either, so a probe rule without a kind
+ * does not hide a kind rule further down.
  */
 #ifndef COMPOSURE_RULES_H
 #define COMPOSURE_RULES_H
@@ -26,9 +44,24 @@
 #include "composure/image.h"
 #include "composure/yaml.h"
 
+enum cz_rule_kind {
+    CZ_KIND_NONE,         /* the rule does not say */
+    CZ_KIND_SERVER,
+    CZ_KIND_DATABASE,
+    CZ_KIND_BROKER,
+    CZ_KIND_SEARCH,
+    CZ_KIND_STORE,
+    CZ_KIND_TRACING,
+    CZ_KIND_MAIL,
+    CZ_KIND_PUSHGATEWAY,
+    CZ_KIND_AGENT,
+    CZ_KIND_JOB
+};
+
 struct cz_rule {
     const char *id;
-    unsigned stateful;
+    enum cz_rule_kind kind;
+    unsigned stateful;            /* set by the kinds that keep state too */
     unsigned no_probe;
     unsigned own_healthcheck;     /* the image has a HEALTHCHECK */
     struct cz_node *healthcheck;  /* a mapping in the rules document */
@@ -51,9 +84,23 @@ CZ_API int cz_rules_load(struct cz_rules **out, const char *user_path,
                          struct cz_error *err);
 CZ_API void cz_rules_free(struct cz_rules *rules);
 
-/* The first rule matching ref, or NULL. */
+/* The first rule matching ref, or NULL; a rule that gives a kind and
+ * nothing about probes is left to cz_rules_match_kind(). */
 CZ_API const struct cz_rule *cz_rules_match(const struct cz_rules *rules,
                                             const struct cz_imageref *ref);
+
+/* The first rule matching ref that has a kind or says stateful, or NULL.
+ * When that rule says `stateful` without a kind, a later matching rule
+ * whose kind keeps state is returned instead, as it says the same and
+ * names what the image is ("postgres" is stateful, "kind-database" says
+ * it is a database). */
+CZ_API const struct cz_rule *
+cz_rules_match_kind(const struct cz_rules *rules,
+                    const struct cz_imageref *ref);
+
+/* The name of a kind as rules files write it ("database"); "" for
+ * CZ_KIND_NONE. */
+CZ_API const char *cz_rule_kind_name(enum cz_rule_kind kind);
 
 /* All rules in match order, for listing and tests. */
 CZ_API size_t cz_rules_count(const struct cz_rules *rules);

@@ -71,13 +71,39 @@ static int add_pattern(struct cz_source *src, struct cz_node *value,
     return CZ_OK;
 }
 
+static const char *const kind_names[] = {
+    "", "server", "database", "broker", "search", "store", "tracing",
+    "mail", "pushgateway", "agent", "job",
+};
+
+const char *cz_rule_kind_name(enum cz_rule_kind kind)
+{
+    return (size_t)kind < sizeof(kind_names) / sizeof(kind_names[0])
+               ? kind_names[kind] : "";
+}
+
+static int parse_kind(struct cz_source *src, struct cz_node *value,
+                      struct cz_rule *rule, struct cz_error *err)
+{
+    size_t k;
+
+    for (k = 1; k < sizeof(kind_names) / sizeof(kind_names[0]); k++)
+        if (cz_scalar_is(value, kind_names[k])) {
+            rule->kind = (enum cz_rule_kind)k;
+            return CZ_OK;
+        }
+    return syntax(err, src, value, "kind must be one of server, database, "
+                  "broker, search, store, tracing, mail, pushgateway, agent "
+                  "or job%s", "");
+}
+
 static int parse_rule(struct cz_rules *rules, struct cz_source *src,
                       struct cz_node *node, size_t first,
                       struct cz_error *err)
 {
     static const char *const keys[] = {"id", "repository", "tag", "stateful",
                                        "healthcheck", "env", "no_probe",
-                                       "note", "own_healthcheck", NULL};
+                                       "note", "own_healthcheck", "kind", NULL};
     struct cz_rule *rule;
     size_t i, k;
     int rc;
@@ -137,8 +163,11 @@ static int parse_rule(struct cz_rules *rules, struct cz_source *src,
             rule->note = value && value->kind == CZ_NODE_SCALAR
                              ? value->value : NULL;
             break;
-        default:
+        case 8:
             rule->own_healthcheck = is_true(value);
+            break;
+        default:
+            rc = parse_kind(src, value, rule, err);
         }
         if (rc)
             return rc;
@@ -146,6 +175,11 @@ static int parse_rule(struct cz_rules *rules, struct cz_source *src,
     if (!rule->id || !rule->repository)
         return syntax(err, src, node, "a rule needs an %s and a repository",
                       "id");
+    if (rule->kind >= CZ_KIND_DATABASE && rule->kind <= CZ_KIND_PUSHGATEWAY)
+        rule->stateful = 1;
+    else if (rule->kind != CZ_KIND_NONE && rule->stateful)
+        return syntax(err, src, node, "kind '%s' keeps no data: it cannot "
+                      "be stateful", cz_rule_kind_name(rule->kind));
     if (!!rule->own_healthcheck + !!rule->healthcheck + !!rule->no_probe > 1)
         return syntax(err, src, node, "a rule says at most one of "
                       "healthcheck, no_probe and %s", "own_healthcheck");
@@ -251,6 +285,15 @@ static int matches(void *code, const char *s)
     return rc >= 0;
 }
 
+/* A rule that says what an image is and nothing about probes: only
+ * cz_rules_match_kind() finds it, so that it never hides a probe rule
+ * that comes after it. */
+static int kind_only(const struct cz_rule *rule)
+{
+    return rule->kind && !rule->healthcheck && !rule->no_probe &&
+           !rule->own_healthcheck;
+}
+
 const struct cz_rule *cz_rules_match(const struct cz_rules *rules,
                                      const struct cz_imageref *ref)
 {
@@ -259,10 +302,32 @@ const struct cz_rule *cz_rules_match(const struct cz_rules *rules,
 
     cz_image_repository(ref, repo, sizeof(repo));
     for (i = 0; i < rules->n; i++)
-        if (matches(rules->items[i].repository, repo) &&
+        if (!kind_only(&rules->items[i]) &&
+            matches(rules->items[i].repository, repo) &&
             matches(rules->items[i].tag, ref->tag))
             return &rules->items[i];
     return NULL;
+}
+
+const struct cz_rule *cz_rules_match_kind(const struct cz_rules *rules,
+                                          const struct cz_imageref *ref)
+{
+    const struct cz_rule *found = NULL, *rule;
+    char repo[600];
+    size_t i;
+
+    cz_image_repository(ref, repo, sizeof(repo));
+    for (i = 0; i < rules->n; i++) {
+        rule = &rules->items[i];
+        if (!(rule->kind || (!found && rule->stateful)) ||
+            (found && !rule->stateful) ||
+            !matches(rule->repository, repo) || !matches(rule->tag, ref->tag))
+            continue;
+        if (rule->kind)
+            return rule;
+        found = rule;
+    }
+    return found;
 }
 
 size_t cz_rules_count(const struct cz_rules *rules)
