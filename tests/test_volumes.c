@@ -186,6 +186,7 @@ static void test_file_by_name(void **state)
     assert_true(volumes_data_file("./db.sqlite3"));
     assert_true(volumes_data_file("app.db"));
     assert_true(volumes_data_file("./logstash/nginx.log"));
+    assert_true(volumes_data_file("./letsencrypt/acme.json"));
     assert_false(volumes_data_file("nginx.conf"));
     assert_false(volumes_data_file("./data"));
 }
@@ -214,6 +215,120 @@ static void test_system_path(void **state)
     assert_int_equal(volumes_system_path("data/proc"), 0);
 }
 
+static void test_config_path(void **state)
+{
+    (void)state;
+    assert_true(volumes_config_path("grafana/provisioning",
+                                    "/etc/grafana/provisioning"));
+    assert_true(volumes_config_path("prometheus", "/etc/prometheus"));
+    assert_true(volumes_config_path("init", "/docker-entrypoint-initdb.d"));
+    assert_true(volumes_config_path("x", "/usr/share/logstash/pipeline"));
+    assert_true(volumes_config_path("certs", "/certs"));
+    assert_true(volumes_config_path("docker/extra_settings",
+                                    "/app/docker/extra_settings"));
+    assert_true(volumes_config_path("nginx", "/etc/nginx/conf.d"));
+    assert_true(volumes_config_path("neo4j/conf", "/var/lib/neo4j/conf"));
+    assert_true(volumes_config_path("dash", "/var/lib/grafana/dashboards"));
+    assert_true(volumes_config_path("app-config", "/srv/x"));
+    assert_false(volumes_config_path("data/pg", "/var/lib/postgresql/data"));
+    assert_false(volumes_config_path("src", "/var/www/html"));
+    assert_false(volumes_config_path("etcd-data", "/etcd-data"));
+    assert_false(volumes_config_path("confluence", "/var/atlassian"));
+}
+
+static void test_data_path(void **state)
+{
+    (void)state;
+    assert_true(volumes_data_path("mysql", "/var/lib/mysql"));
+    assert_true(volumes_data_path("redis", "/data"));
+    assert_true(volumes_data_path(".data/CTFd/logs", "/var/log/CTFd"));
+    assert_true(volumes_data_path("prom-data", "/prometheus"));
+    assert_true(volumes_data_path("~/minecraft_data", "/mc"));
+    assert_true(volumes_data_path("x", "/srv/uploads"));
+    assert_true(volumes_data_path("../storage/grafana", "/g"));
+    assert_false(volumes_data_path("src", "/var/www/html"));
+    assert_false(volumes_data_path("dags", "/usr/local/airflow/dags"));
+    assert_false(volumes_data_path("database.yml", "/app/x"));
+    assert_false(volumes_data_path("metadata", "/app/metadata"));
+    assert_false(volumes_data_path("x", "/database-x"));
+}
+
+static void test_secrets(void **state)
+{
+    (void)state;
+    assert_true(volumes_secret_file("tls/server.key"));
+    assert_true(volumes_secret_file("certs/ca.crt"));
+    assert_true(volumes_secret_file("ssl/fullchain.pem"));
+    assert_true(volumes_secret_file("~/.ssh/id_ed25519"));
+    assert_true(volumes_secret_file("~/.docker/config.json"));
+    assert_true(volumes_secret_file(".docker/config.json"));
+    assert_true(volumes_secret_file("auth/.htpasswd"));
+    assert_true(volumes_secret_file("/etc/nginx/htpasswd"));
+    assert_true(volumes_secret_file("secrets/db_password"));
+    assert_true(volumes_secret_file("devsecrets/payment_token"));
+    assert_true(volumes_secret_file("keystore.p12"));
+    assert_false(volumes_secret_file("nginx/nginx.conf"));
+    assert_false(volumes_secret_file("config.json"));
+    assert_false(volumes_secret_file("app/docker/config.json"));
+    assert_false(volumes_secret_file("init/schema.sql"));
+    assert_false(volumes_secret_file("keys.txt.d/readme"));
+    assert_false(volumes_secret_file("tls/nginx.conf"));
+    assert_true(volumes_secret_file("tls/dhparam"));
+    assert_true(volumes_secret_file("secrets/app.json"));
+
+    assert_true(volumes_secret_dir("certs", "/usr/share/es/config/certs"));
+    assert_true(volumes_secret_dir("x", "/etc/ssl/private"));
+    assert_true(volumes_secret_dir("dev/rstuf/keys", "/keys"));
+    assert_false(volumes_secret_dir("provisioning", "/etc/grafana/x"));
+
+    assert_true(volumes_time_zone_path("/etc/localtime"));
+    assert_true(volumes_time_zone_path("/etc/timezone"));
+    assert_false(volumes_time_zone_path("/etc/localtime.d"));
+}
+
+static void check_name(const char *svc, const char *key, int shared,
+                       const char *want, int line)
+{
+    struct cz_buf b = CZ_BUF_INIT;
+    int rc = shared ? volumes_path_name(key, &b) : 1;
+
+    if (rc == 1)
+        rc = volumes_own_name(svc, volumes_last_part(key), &b);
+    assert_int_equal(rc, CZ_OK);
+    if (strcmp(b.buf, want) != 0)
+        fail_msg("line %d: '%s' of '%s' named '%s', want '%s'", line, key,
+                 svc, b.buf, want);
+    cz_buf_release(&b);
+}
+#define NAME(svc, key, shared, want) \
+    check_name(svc, key, shared, want, __LINE__)
+
+static void test_names(void **state)
+{
+    (void)state;
+    /* several services: after the path */
+    NAME("setup", "certs/ca.crt", 1, "certs_ca.crt");
+    NAME("setup", "certs/ca", 1, "certs_ca");
+    NAME("writer", "shared", 1, "shared");
+    NAME("a", "../x/y/data", 1, "y_data");
+    NAME("a", "~/My Files/pics", 1, "My_Files_pics");
+    /* one service: after the service, without doubles */
+    NAME("prometheus", "prometheus", 0, "prometheus");
+    NAME("minecraft", "~/minecraft_data", 0, "minecraft_data");
+    NAME("api", "api-data", 0, "api-data");
+    NAME("db", "data/postgres", 0, "db_postgres");
+    NAME("db", "dbx", 0, "db_dbx");
+    NAME("web", "web.conf", 0, "web.conf");
+    /* nothing to name it after: the caller falls back */
+    {
+        struct cz_buf b = CZ_BUF_INIT;
+        assert_int_equal(volumes_path_name(".", &b), 1);
+        assert_int_equal(volumes_path_name("~", &b), 1);
+        assert_int_equal(b.len, 0);
+        cz_buf_release(&b);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -223,6 +338,10 @@ int main(void)
         cmocka_unit_test(test_sanitize),
         cmocka_unit_test(test_file_by_name),
         cmocka_unit_test(test_system_path),
+        cmocka_unit_test(test_config_path),
+        cmocka_unit_test(test_data_path),
+        cmocka_unit_test(test_secrets),
+        cmocka_unit_test(test_names),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

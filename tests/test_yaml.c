@@ -1618,6 +1618,84 @@ static void test_scalar_set_keeps_style(void **state)
         "seq: [\"A\", 'B', \"c, d\"]\n");
 }
 
+/* A moved item takes the comment lines above it and its line comment,
+ * which keeps its column; the old place loses them with the item. */
+static void test_take_comments_moves_them(void **state)
+{
+    struct fx *fx = *state;
+    struct cz_node *item, *seq;
+
+    load(fx,
+         "app:\n"
+         "  volumes:\n"
+         "    # the main config\n"
+         "    # edited by hand\n"
+         "    - ./app.yml:/etc/app.yml          # read at start\n"
+         "    - ./data:/data  # kept\n");
+    item = new_map(fx);
+    map_add(fx, item, "source", str(fx, "app.yml"));
+    map_add(fx, item, "target", str(fx, "/etc/app.yml"));
+    cz_node_take_comments(item, at(fx, "app/volumes/0"));
+    seq = new_seq(fx);
+    seq_add(fx, seq, item);
+    set(fx, "app", "configs", seq);
+    OK(cz_seq_remove(fx->doc, at(fx, "app/volumes"), 0, &fx->err));
+    assert_render(fx,
+        "app:\n"
+        "  volumes:\n"
+        "    - ./data:/data  # kept\n"
+        "  configs:\n"
+        "    # the main config\n"
+        "    # edited by hand\n"
+        "    - source: app.yml                 # read at start\n"
+        "      target: /etc/app.yml\n");
+}
+
+/* Appended to a parsed list, a moved item's line comment goes two blanks
+ * after a line longer than its old column; an item that took nothing
+ * has no comment. */
+static void test_take_comments_appended(void **state)
+{
+    struct fx *fx = *state;
+    struct cz_node *a, *b;
+
+    load(fx,
+         "volumes:\n"
+         "- ./x:/x # x\n"
+         "- ./y:/y\n"
+         "configs:\n"
+         "- old\n");
+    a = str(fx, "a-long-config-name-for-x");
+    cz_node_take_comments(a, at(fx, "volumes/0"));
+    append(fx, "configs", a);
+    b = str(fx, "b");
+    cz_node_take_comments(b, NULL);
+    append(fx, "configs", b);
+    OK(cz_seq_remove(fx->doc, at(fx, "volumes"), 0, &fx->err));
+    assert_render(fx,
+        "volumes:\n"
+        "- ./y:/y\n"
+        "configs:\n"
+        "- old\n"
+        "- a-long-config-name-for-x  # x\n"
+        "- b\n");
+}
+
+/* A one-line scalar set to a shorter value keeps its comment's column. */
+static void test_scalar_set_shorter_keeps_comment_column(void **state)
+{
+    struct fx *fx = *state;
+
+    load(fx,
+         "- ./data/postgres:/var/lib/postgresql/data   # db\n"
+         "- ./a:/a # grows\n");
+    set_scalar(fx, "0", "db:/var/lib/postgresql/data", CZ_SCALAR_STR);
+    set_scalar(fx, "1", "longer:/a", CZ_SCALAR_STR);
+    assert_render(fx,
+        "- db:/var/lib/postgresql/data                # db\n"
+        "- longer:/a # grows\n");
+}
+
 static void test_scalar_set_plain_needs_quotes(void **state)
 {
     struct fx *fx = *state;
@@ -2666,6 +2744,9 @@ int main(void)
         T(test_map_replace_keeps_anchor),
         T(test_map_replace_anchored_block_with_scalar),
         T(test_scalar_set_keeps_style),
+        T(test_take_comments_moves_them),
+        T(test_take_comments_appended),
+        T(test_scalar_set_shorter_keeps_comment_column),
         T(test_scalar_set_plain_needs_quotes),
         T(test_scalar_set_key),
         T(test_scalar_set_same_value_is_no_edit),

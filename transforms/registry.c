@@ -26,7 +26,7 @@ const struct cz_transform *const cz_transforms[] = {
 void cz_options_init(struct cz_options *opts)
 {
     memset(opts, 0, sizeof(*opts));
-    opts->code_mounts = CZ_CODE_MOUNTS_VOLUME;
+    opts->code_mounts = CZ_CODE_MOUNTS_AUTO;
     opts->target = CZ_TARGET_COMPOSE;
     opts->runtime = "docker";
     opts->ports = CZ_PORTS_KEEP;

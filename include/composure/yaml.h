@@ -67,6 +67,9 @@ struct cz_node {
     const char *value;        /* scalar: decoded, NUL-terminated */
     uint32_t len;
     struct cz_node *target;   /* alias: the anchored node (NULL if unknown) */
+    const struct cz_node *comments;   /* fresh: the parsed node whose
+                                       * comments it carries
+                                       * (cz_node_take_comments) */
 
     /* Collections. A mapping holds key, value, key, value...; n counts
      * nodes, so a mapping has n / 2 entries. orig is what the source had,
@@ -166,6 +169,17 @@ CZ_API struct cz_node *cz_node_copy(struct cz_doc *doc,
                                     const struct cz_node *node);
 /* Asks for flow style ({a: 1}, [a, b]) for a fresh collection. */
 CZ_API void cz_node_set_flow(struct cz_node *node);
+/*
+ * cz_node_take_comments() - for an item that moves: fresh, once written as
+ * an item of a block sequence, carries the comment lines right above
+ * parsed item `from` (at its dash's indentation, no blank line between),
+ * re-indented to its own, and, when `from` is a scalar, the comment that
+ * ends its line, on fresh's first line at the same column where that line
+ * is short enough. Removing `from` cuts those comments where they were.
+ * Does nothing unless fresh is fresh and `from` parsed.
+ */
+CZ_API void cz_node_take_comments(struct cz_node *fresh,
+                                  const struct cz_node *from);
 
 /* ---- editing ------------------------------------------------------------
  * Every edit returns CZ_OK, CZ_ENOMEM, or CZ_EINTERNAL ("yaml.edit") for a

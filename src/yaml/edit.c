@@ -201,6 +201,13 @@ void cz_node_set_flow(struct cz_node *node)
         node->style = CZ_STYLE_FLOW;
 }
 
+void cz_node_take_comments(struct cz_node *fresh, const struct cz_node *from)
+{
+    if (fresh && from && (fresh->flags & CZ_NODE_FRESH) &&
+        !(from->flags & CZ_NODE_FRESH) && CZ_SPAN_VALID(from->span))
+        fresh->comments = from;
+}
+
 /* ---- edits -------------------------------------------------------------- */
 
 static int misuse(struct cz_error *err, const char *what)

@@ -34,6 +34,7 @@ struct render {
     struct cz_buf *out;
     const char *eol;
     struct cz_span pending; /* a source comment for the next line end */
+    unsigned pending_col;   /* ... to be written at this column, or 0 */
     uint32_t moved;       /* where the last pending comment ended */
     int final_fixed;      /* the text's last block scalar was looked at */
     int rc;               /* first ENOMEM */
@@ -66,11 +67,21 @@ static void spaces(struct render *r, unsigned n)
 /* Writes the pending source comment, if any, and notes where it ended. */
 static void flush_pending(struct render *r)
 {
-    if (r->pending.end > r->pending.start) {
+    if (r->pending.end > r->pending.start && r->pending_col) {
+        /* a moved comment: at its old column, or two blanks after a
+         * longer line */
+        size_t col = 0;
+        while (col < r->out->len && r->out->buf[r->out->len - 1 - col] != '\n')
+            col++;
+        spaces(r, col + 2 <= r->pending_col ? r->pending_col - (unsigned)col
+                                            : 2);
+        put(r, r->s + r->pending.start, r->pending.end - r->pending.start);
+    } else if (r->pending.end > r->pending.start) {
         put(r, r->s + r->pending.start, r->pending.end - r->pending.start);
         r->moved = r->pending.end;
     }
     r->pending.start = r->pending.end = 0;
+    r->pending_col = 0;
 }
 
 /* Ends a line, first writing the pending comment: a value that grows
@@ -382,6 +393,9 @@ static void emit_seq_item(struct render *r, const struct cz_node *item,
     }
 }
 
+static void emit_dash_item(struct render *r, const struct cz_node *item,
+                           unsigned dash_col);
+
 /* A block collection whose first line's indentation is already written;
  * each further line starts with a line break and `indent` spaces. */
 static void emit_block(struct render *r, const struct cz_node *node,
@@ -399,8 +413,7 @@ static void emit_block(struct render *r, const struct cz_node *node,
         for (i = 0; i < node->n; i++) {
             if (i)
                 newline(r, indent);
-            put(r, "-", 1);
-            emit_seq_item(r, node->items[i], indent);
+            emit_dash_item(r, node->items[i], indent);
         }
     }
 }
@@ -577,6 +590,70 @@ static struct cz_span line_comment(struct render *r, uint32_t off)
     return c;
 }
 
+/* The start of the comment lines right above line start ls (no blank
+ * line between) indented exactly col; ls when there are none. Unlike
+ * comments_above(), for text anywhere: a moved item's comments are read
+ * where they were, written where it goes. */
+static uint32_t moved_comments_start(struct render *r, uint32_t ls,
+                                     unsigned col)
+{
+    for (;;) {
+        uint32_t end = ls, pls, i;
+        if (end > 0 && r->s[end - 1] == '\n')
+            end--;
+        if (end > 0 && r->s[end - 1] == '\r')
+            end--;
+        if (end == ls)
+            return ls;
+        pls = cz_yaml_line_start(r->doc->src, end);
+        for (i = pls; i < end && r->s[i] == ' '; i++)
+            ;
+        if (i - pls != col || i >= end || r->s[i] != '#')
+            return ls;
+        ls = pls;
+    }
+}
+
+/* Writes "- item" where the indentation is already written; an item that
+ * carries a moved item's comments (cz_node_take_comments) gets the lines
+ * above it first, each at this indentation, and that item's line comment
+ * at the end of its first line. */
+static void emit_dash_item(struct render *r, const struct cz_node *item,
+                           unsigned dash_col)
+{
+    const struct cz_node *from = item->comments;
+    uint32_t ls, dash, at, e;
+    struct cz_span c = {0, 0};
+
+    if (from) {
+        ls = cz_yaml_line_start(r->doc->src, from->span.start);
+        for (dash = ls; dash < from->span.start && r->s[dash] == ' '; dash++)
+            ;
+        for (at = moved_comments_start(r, ls, dash - ls); at < ls;
+             at = next_line(r, at)) {
+            for (e = at; r->s[e] == ' '; e++)
+                ;
+            at = e;
+            while (e < r->len && r->s[e] != '\n' && r->s[e] != '\r')
+                e++;
+            put(r, r->s + at, e - at);
+            newline(r, dash_col);
+        }
+        if (from->kind == CZ_NODE_SCALAR)
+            c = line_comment(r, from->span.end);
+    }
+    put(r, "-", 1);
+    if (c.end > c.start && r->pending.end == r->pending.start) {
+        while (r->s[c.start] == ' ' || r->s[c.start] == '\t')
+            c.start++;
+        r->pending = c;
+        r->pending_col = column(r, c.start);
+    }
+    emit_seq_item(r, item, dash_col);
+    if (r->pending_col)
+        flush_pending(r);
+}
+
 /* ---- edits on parsed collections ---------------------------------------- */
 
 static void emit_entry(struct render *r, const struct cz_node *coll,
@@ -591,8 +668,7 @@ static void emit_entry(struct render *r, const struct cz_node *coll,
     } else if (coll->kind == CZ_NODE_MAPPING) {
         emit_map_entry(r, entry[0], entry[1], col);
     } else {
-        put(r, "-", 1);
-        emit_seq_item(r, entry[0], col);
+        emit_dash_item(r, entry[0], col);
     }
 }
 
@@ -956,6 +1032,19 @@ static void render_collection(struct render *r, struct cz_node *coll)
  * fresh value replacing a parsed one is written by its parent, which knows
  * the old one's place (a mapping by the key, a sequence by
  * CZ_NODE_REPLACING). */
+/* A one-line value that got shorter (by `written` bytes against its old
+ * text) keeps the comment after it at its column. */
+static void keep_comment_column(struct render *r, const struct cz_node *node,
+                                size_t written)
+{
+    uint32_t old = node->content.end - node->content.start;
+    struct cz_span c = line_comment(r, node->content.end);
+
+    if (c.end > c.start && c.start == node->content.end && written < old &&
+        !has_break(r, node->content.start, node->content.end))
+        spaces(r, (unsigned)(old - written));
+}
+
 static void render_node(struct render *r, struct cz_node *node)
 {
     if (!(node->flags & CZ_NODE_DIRTY) || node->flags & CZ_NODE_FRESH)
@@ -968,10 +1057,13 @@ static void render_node(struct render *r, struct cz_node *node)
             quote = '\'';
         else if (node->style != CZ_STYLE_PLAIN)
             quote = r->doc->style.quote;
+        size_t before;
         emit_until(r, node->content.start);
         space_if_glued(r, node);
+        before = r->out->len;
         emit_scalar_text(r, node, quote, in_flow(node));
         skip_to(r, node->content.end);
+        keep_comment_column(r, node, r->out->len - before);
     } else if (node->kind != CZ_NODE_ALIAS) {
         render_collection(r, node);
     }
