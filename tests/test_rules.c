@@ -239,6 +239,49 @@ static const struct {
     {"bitnami/kafka:3.7", "kafka-bitnami"},
     {"zookeeper:3.9", "zookeeper"},
     {"mcr.microsoft.com/mssql/server:2022-latest", "mssql"},
+    /* tag floors: the tool or endpoint appeared in a later release */
+    {"nginx:1.16.1", "nginx-old"},
+    {"nginx:1.17", "nginx-old"},
+    {"nginx:1.17-alpine", "nginx-old"},
+    {"nginx:stable-stretch", "nginx-old"},
+    {"nginx:1.17.10", "nginx"},
+    {"nginx:1.18.0", "nginx"},
+    {"nginx:1.18-alpine", "nginx"},
+    {"nginx:mainline-bookworm", "nginx"},
+    {"elasticsearch:5.6", "elasticsearch-old"},
+    {"elasticsearch", "elasticsearch-old"},
+    {"elasticsearch:7.16.1", "elasticsearch"},
+    {"kibana:7.16.1", "kibana"},
+    {"kibana", "kibana-old"},
+    {"docker.elastic.co/logstash/logstash:8.15.0", "logstash"},
+    {"prom/prometheus:v1.7.1", "prometheus-old"},
+    {"prom/prometheus:v1.8.0", "prometheus"},
+    {"prom/alertmanager:v0.8.0", "alertmanager-old"},
+    {"prom/alertmanager:v0.13.0", "alertmanager"},
+    {"quay.io/coreos/etcd:v3.5.9", "etcd"},
+    {"quay.io/coreos/etcd:v3.3.25", "etcd-old"},
+    {"gitea/gitea:1.12", "gitea-old"},
+    {"gitea/gitea", "gitea"},
+    {"gitea/gitea:1.22-rootless", "gitea"},
+    {"gcr.io/cadvisor/cadvisor:v0.46.0", "cadvisor"},
+    {"google/cadvisor:v0.33.0", "cadvisor"},
+    {"google/cadvisor:v0.25.0", "cadvisor-old"},
+    {"google/cadvisor", "cadvisor-old"},
+    /* the variants that run another server, or none */
+    {"caddy", "caddy"},
+    {"caddy:2.8-windowsservercore", "caddy-other"},
+    {"caddy:2.8-builder", "caddy-other"},
+    {"wordpress", "wordpress"},
+    {"wordpress:6.6-fpm-alpine", "wordpress-fpm"},
+    {"wordpress:cli-2.11", "wordpress-cli"},
+    {"nextcloud:29-fpm", "nextcloud-fpm"},
+    {"nextcloud:apache", "nextcloud"},
+    {"php:8.3-fpm-alpine", "php-fpm"},
+    {"php:8.3-apache", "php-apache"},
+    {"n8nio/n8n", "n8n"},
+    {"oliver006/redis_exporter:v1.62.0", "redis-exporter"},
+    {"oliver006/redis_exporter:v1.62.0-alpine", "redis-exporter-alpine"},
+    {"prom/blackbox-exporter:v0.25.0", "blackbox-exporter"},
     /* no rule: the patterns are anchored */
     {"ghcr.io/acme/app:1", NULL},
     {"python:3.12-slim", NULL},
@@ -259,6 +302,39 @@ static void test_match(void **state)
                      got ? got : "(none)", matches[i].rule);
         if (!matches[i].rule && got)
             fail_msg("%s: rule %s, expected none", matches[i].image, got);
+    }
+}
+
+/* With a tag that is unknown (a variable without a value), a rule
+ * applies only when no rule for the repository looks at the tag. */
+static void test_match_any_tag(void **state)
+{
+    static const struct {
+        const char *name, *rule;
+        int tag_decides;
+    } cases[] = {
+        {"postgres", "postgres", 0},
+        {"redis", "redis", 0},
+        {"nginx", NULL, 1},               /* alpine-slim, the curl floor */
+        {"mongo", NULL, 1},               /* mongo or mongosh */
+        {"prom/prometheus", NULL, 1},     /* distroless, /-/healthy floor */
+        {"ghcr.io/acme/app", NULL, 0},    /* no rule at all */
+    };
+    const struct cz_rules *rules = *state;
+    struct cz_imageref ref;
+    struct cz_error err = {0};
+    const struct cz_rule *rule;
+    size_t i;
+    int decides;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        assert_int_equal(cz_image_parse(cases[i].name, &ref, &err), CZ_OK);
+        rule = cz_rules_match_any_tag(rules, &ref, &decides);
+        if (cases[i].rule)
+            assert_string_equal(rule ? rule->id : "(none)", cases[i].rule);
+        else
+            assert_null(rule);
+        assert_int_equal(decides, cases[i].tag_decides);
     }
 }
 
@@ -468,6 +544,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_builtin_probe_variables,
                                         setup_builtin, teardown_rules),
         cmocka_unit_test_setup_teardown(test_match, setup_builtin,
+                                        teardown_rules),
+        cmocka_unit_test_setup_teardown(test_match_any_tag, setup_builtin,
                                         teardown_rules),
         cmocka_unit_test_setup_teardown(test_stateful, setup_builtin,
                                         teardown_rules),

@@ -27,8 +27,11 @@
  */
 #include "healthcheck.h"
 
+#include <ctype.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -74,7 +77,8 @@ static int is_true(const struct cz_node *node)
 static const char *blank_snippet(struct hc *hc);
 
 /* A finding on the compose file. With hand set (a warning that nothing
- * was added), the message ends with a snippet to fill in. */
+ * was added), the message ends with a snippet to fill in: the first such
+ * finding of the file shows it, the others point to it. */
 static int vreport(struct hc *hc, enum cz_level level, uint32_t at,
                    const char *rule, int hand, const char *fmt, va_list ap)
 {
@@ -91,9 +95,15 @@ static int vreport(struct hc *hc, enum cz_level level, uint32_t at,
     va_end(aq);
     if (!rc && n >= 0)
         rc = cz_report_add(hc->rep, level, hc->model->src, at, rule, "%s%s%s",
-                           msg.buf, hand ? "; to add a healthcheck by hand: "
-                                         : "",
-                           hand ? blank_snippet(hc) : "");
+                           msg.buf,
+                           !hand ? ""
+                           : hc->snippet_shown
+                               ? "; to add a healthcheck by hand, see the "
+                                 "snippet above"
+                               : "; to add a healthcheck by hand: ",
+                           hand && !hc->snippet_shown ? blank_snippet(hc)
+                                                      : "");
+    hc->snippet_shown |= (unsigned)hand;
     cz_buf_release(&msg);
     return rc || n < 0 ? oom(hc) : CZ_OK;
 }
@@ -125,6 +135,69 @@ static int warn(struct hc *hc, uint32_t at, const char *rule,
     va_start(ap, fmt);
     rc = vreport(hc, CZ_LEVEL_WARNING, at, rule, 1, fmt, ap);
     va_end(ap);
+    return rc;
+}
+
+/*
+ * A warning that nothing was added, said once per cause: services with the
+ * same message (the same unknown image, the same missing Dockerfile) share
+ * one finding, at the first one's place, when flush_grouped() runs.
+ */
+static int grouped(struct hc *hc, uint32_t at, const char *rule,
+                   const char *name, const char *fmt, ...) CZ_PRINTF(5, 6);
+
+static int grouped(struct hc *hc, uint32_t at, const char *rule,
+                   const char *name, const char *fmt, ...)
+{
+    struct cz_buf msg = CZ_BUF_INIT;
+    struct group *g = NULL;
+    va_list ap, aq;
+    size_t i;
+    int rc, n;
+
+    va_start(ap, fmt);
+    va_copy(aq, ap);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    rc = n < 0 ? CZ_ENOMEM : cz_buf_grow(&msg, (size_t)n + 1);
+    if (!rc) {
+        vsnprintf(msg.buf, msg.cap, fmt, aq);
+        msg.len = (size_t)n;
+    }
+    va_end(aq);
+    va_end(ap);
+    for (i = 0; !rc && i < hc->ngroups && !g; i++)
+        if (strcmp(hc->groups[i].rule, rule) == 0 &&
+            strcmp(hc->groups[i].msg, msg.buf) == 0)
+            g = &hc->groups[i];
+    if (!rc && !g) {
+        hc->groups = cz_arena_grow(&hc->ar, hc->groups, hc->ngroups,
+                                   &hc->capgroups, sizeof(*hc->groups));
+        if (hc->groups) {
+            g = &hc->groups[hc->ngroups++];
+            g->rule = rule;
+            g->at = at;
+            g->msg = cz_arena_strndup(&hc->ar, msg.buf, msg.len);
+            g->names = cz_hc_printf(hc, "'%s'", name);
+        }
+    } else if (!rc) {
+        g->names = cz_hc_printf(hc, "%s, '%s'", g->names, name);
+    }
+    cz_buf_release(&msg);
+    return rc || !g || !g->msg || !g->names ? oom(hc) : CZ_OK;
+}
+
+static int flush_grouped(struct hc *hc)
+{
+    size_t i;
+    int rc = CZ_OK;
+
+    for (i = 0; i < hc->ngroups && !rc; i++)
+        rc = strcmp(hc->groups[i].rule, "healthcheck.alias") == 0
+                 ? add(hc, CZ_LEVEL_WARNING, hc->groups[i].at,
+                       hc->groups[i].rule, "%s: %s", hc->groups[i].names,
+                       hc->groups[i].msg)
+                 : warn(hc, hc->groups[i].at, hc->groups[i].rule, "%s: %s",
+                        hc->groups[i].names, hc->groups[i].msg);
     return rc;
 }
 
@@ -692,6 +765,276 @@ static const struct cz_rule *probe_rule(const struct hc *hc,
                ? rule : NULL;
 }
 
+/* Rules whose probe checks a server that the image's default command
+ * starts: a service whose entrypoint or command starts something else
+ * (a cron container, `php artisan queue:work`, `n8n worker`) does not
+ * run it. */
+static const struct {
+    const char *rule, *program;
+} rule_servers[] = {
+    {"php-fpm", "php-fpm"},           {"wordpress-fpm", "php-fpm"},
+    {"nextcloud-fpm", "php-fpm"},     {"php-apache", "apache2-foreground"},
+    {"wordpress", "apache2-foreground"},
+    {"nextcloud", "apache2-foreground"},
+    {"n8n", "start"},
+};
+
+/* The program rule's probe needs that w (what the service runs, empty
+ * for the image's default) does not start, or NULL. */
+static const char *server_missing(const struct cz_rule *rule,
+                                  const struct words *w)
+{
+    size_t k, i;
+
+    for (k = 0; k < sizeof(rule_servers) / sizeof(rule_servers[0]); k++) {
+        if (strcmp(rule->id, rule_servers[k].rule) != 0 || !w->n)
+            continue;
+        for (i = 0; i < w->n; i++) {
+            const char *b = strrchr(w->v[i], '/');
+            if (strcmp(b ? b + 1 : w->v[i], rule_servers[k].program) == 0)
+                return NULL;
+        }
+        return rule_servers[k].program;
+    }
+    return NULL;
+}
+
+/* The value of a --flag=value or --flag value word of w (flag matched
+ * without case), or NULL. */
+static const char *flag_value(const struct words *w, const char *flag)
+{
+    size_t i, len = strlen(flag);
+
+    for (i = 0; i < w->n; i++) {
+        if (strncasecmp(w->v[i], flag, len) != 0)
+            continue;
+        if (w->v[i][len] == '=')
+            return w->v[i] + len + 1;
+        if (!w->v[i][len] && i + 1 < w->n)
+            return w->v[i + 1];
+    }
+    return NULL;
+}
+
+/* Whether a traefik static configuration file (mounted or copied under
+ * /etc/traefik, or named by --configfile) enables ping: `[ping]` in TOML,
+ * a top-level `ping:` in YAML. Not when the command gives other flags:
+ * traefik then reads its static configuration from them only. *where
+ * names the file. */
+static int traefik_file_ping(struct hc *hc, const struct cz_service *svc,
+                             const struct cz_df_config *cfg,
+                             const struct words *w, const char **where)
+{
+    struct cz_hc_files files = {0};
+    const char *bad, *named = flag_value(w, "--configfile");
+    size_t i;
+
+    for (i = 0; i < w->n; i++)   /* flags replace the file altogether */
+        if (strncmp(w->v[i], "--", 2) == 0 &&
+            strncasecmp(w->v[i], "--configfile", 12) != 0 &&
+            (i == 0 || strcasecmp(w->v[i - 1], "--configfile") != 0))
+            return 0;
+    if (cz_hc_config_files(hc, svc, cfg, "/etc/traefik", &files, &bad) ||
+        (named && cz_hc_config_files(hc, svc, cfg, named, &files, &bad)))
+        return 0;
+    for (i = 0; i < files.n; i++) {
+        const char *p = files.v[i].text;
+        for (; p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+            if (strncmp(p, "[ping]", 6) == 0 || strncmp(p, "ping:", 5) == 0) {
+                *where = files.v[i].shown;
+                return 1;
+            }
+    }
+    return 0;
+}
+
+/* test's words with "http://127.0.0.1/" moved to port. */
+static struct cz_node *with_port(struct hc *hc, const char **argv,
+                                 size_t argc, unsigned port)
+{
+    const char *out[24];
+    size_t i;
+
+    for (i = 0; i < argc && i < 24; i++) {
+        const char *hit = strstr(argv[i], "http://127.0.0.1/");
+        out[i] = hit ? cz_hc_printf(hc, "%.*shttp://127.0.0.1:%u/%s",
+                                    (int)(hit - argv[i]), argv[i], port,
+                                    hit + 17)
+                     : argv[i];
+        if (!out[i])
+            return NULL;
+    }
+    return str_seq(hc, out, argc);
+}
+
+/* Where a rule's server takes another port than its probe's: a
+ * command-line flag or a variable of the container's environment. */
+static const struct {
+    const char *rule, *flag, *env;
+    unsigned port;          /* the one the probe uses */
+} rule_ports[] = {
+    {"prometheus", "--web.listen-address", NULL, 9090},
+    {"alertmanager", "--web.listen-address", NULL, 9093},
+    {"node-exporter", "--web.listen-address", NULL, 9100},
+    {"blackbox-exporter", "--web.listen-address", NULL, 9115},
+    {"mysqld-exporter", "--web.listen-address", NULL, 9104},
+    {"redis-exporter-alpine", "--web.listen-address",
+     "REDIS_EXPORTER_WEB_LISTEN_ADDRESS", 9121},
+    {"cadvisor-old", "--port", NULL, 8080},
+    {"kibana", NULL, "SERVER_PORT", 5601},
+    {"logstash", NULL, "API_HTTP_PORT", 9600},
+    {"gitea", NULL, "GITEA__server__HTTP_PORT", 3000},
+    {"mailhog", NULL, "MH_UI_BIND_ADDR", 8025},
+};
+
+/* The value of flag in w, written with one dash or two. */
+static const char *any_dash_flag(const struct words *w, const char *flag)
+{
+    const char *v = flag_value(w, flag);
+
+    return v ? v : flag_value(w, flag + 1);
+}
+
+/* test's words with "127.0.0.1:from" moved to port to. */
+static struct cz_node *moved_port(struct hc *hc, const char **argv,
+                                  size_t argc, unsigned from, unsigned to)
+{
+    const char *out[24], *was = cz_hc_printf(hc, "127.0.0.1:%u", from);
+    size_t i;
+
+    for (i = 0; was && i < argc && i < 24; i++) {
+        const char *p = argv[i], *hit;
+        out[i] = "";
+        while (out[i] && (hit = strstr(p, was)) &&
+               !isdigit((unsigned char)hit[strlen(was)])) {
+            out[i] = cz_hc_printf(hc, "%s%.*s127.0.0.1:%u", out[i],
+                                  (int)(hit - p), p, to);
+            p = hit + strlen(was);
+        }
+        out[i] = out[i] ? cz_hc_printf(hc, "%s%s", out[i], p) : NULL;
+        if (!out[i])
+            return NULL;
+    }
+    return was ? str_seq(hc, out, argc) : NULL;
+}
+
+/* A port the service sets for the rule's server (flag or variable),
+ * moved into the probe; a value that cannot be read stops it. */
+static int rule_port(struct hc *hc, size_t si, const struct cz_rule *rule,
+                     const struct words *w, struct cz_node **test,
+                     const char **extra, int *stop)
+{
+    const struct cz_service *svc = &hc->model->svcs[si];
+    const char *argv[24], *val = NULL, *raw = NULL, *by = NULL;
+    size_t argc = test_argv(cz_map_get(rule->healthcheck, "test"), argv), k;
+    unsigned port;
+
+    for (k = 0; k < sizeof(rule_ports) / sizeof(rule_ports[0]); k++) {
+        if (strcmp(rule->id, rule_ports[k].rule) != 0)
+            continue;
+        if (rule_ports[k].flag && (val = any_dash_flag(w, rule_ports[k].flag)))
+            by = rule_ports[k].flag;
+        else if (rule_ports[k].env &&
+                 cz_hc_env(svc, rule_ports[k].env, &raw) && raw &&
+                 (by = rule_ports[k].env))
+            val = cz_hc_interpolate(hc, raw);
+        if (!by)
+            return CZ_OK;
+        port = val && !strchr(val, '$') ? cz_hc_addr_port(val) : 0;
+        if (!port) {
+            *stop = 1;
+            return warn(hc, svc->key->span.start, "healthcheck.no-port",
+                        "'%s': its %s ('%s') does not tell a port, so the "
+                        "port to probe is unknown", svc->name, by,
+                        val ? val : raw ? raw : "");
+        }
+        if (port == rule_ports[k].port)
+            return CZ_OK;
+        *test = moved_port(hc, argv, argc, rule_ports[k].port, port);
+        *extra = cz_hc_printf(hc, "; port %u from its %s", port, by);
+        return *test && *extra ? CZ_OK : oom(hc);
+    }
+    return CZ_OK;
+}
+
+/*
+ * What the service's own configuration says about a rule's probe: the
+ * server it must run, nginx's listen port, Caddy's admin endpoint, a
+ * traefik ping enabled in its static configuration file. Sets *test
+ * when the probe changes and *extra to a phrase for the report; sets
+ * *stop when a warning said that nothing is added.
+ */
+static int rule_config(struct hc *hc, size_t si, const struct cz_rule *rule,
+                       const struct cz_df_config *cfg, const struct words *w,
+                       struct cz_node **test, const char **extra, int *stop)
+{
+    const struct cz_service *svc = &hc->model->svcs[si];
+    uint32_t at = svc->key->span.start;
+    const char *argv[24], *from, *why, *named;
+    size_t argc = test_argv(cz_map_get(rule->healthcheck, "test"), argv);
+    struct cz_hc_files files = {0};
+    unsigned port;
+    int rc, halt = 0;
+
+    *stop = 1;
+    if ((rc = rule_port(hc, si, rule, w, test, extra, &halt)) || halt)
+        return rc;
+    if ((why = server_missing(rule, w)))
+        return warn(hc, at, "healthcheck.no-probe", "'%s': the probe of rule "
+                    "'%s' checks the server that '%s' starts, and its "
+                    "command ('%s%s%s') does not start it", svc->name,
+                    rule->id, why, w->v[0], w->n > 1 ? " " : "",
+                    w->n > 1 ? w->v[1] : "");
+    if (strncmp(rule->id, "nginx", 5) == 0) {
+        port = cz_hc_nginx_port(hc, svc, cfg, &from, &why);
+        if (!port)
+            return why ? warn(hc, at, "healthcheck.no-port", "'%s': %s, so "
+                              "the port to probe is unknown", svc->name, why)
+                       : oom(hc);
+        *extra = "; port 80, which no mounted or copied configuration "
+                 "changes";
+        if (port != 80) {
+            *test = with_port(hc, argv, argc, port);
+            *extra = cz_hc_printf(hc, "; port %u from the listen of '%s'",
+                                  port, from);
+            if (!*test || !*extra)
+                return oom(hc);
+        }
+    }
+    if (strcmp(rule->id, "caddy") == 0) {
+        named = flag_value(w, "--config");
+        if (cz_hc_config_files(hc, svc, cfg, "/etc/caddy", &files, &why) ||
+            (!why && named &&
+             cz_hc_config_files(hc, svc, cfg, named, &files, &why)))
+            return oom(hc);
+        if (why)
+            return warn(hc, at, "healthcheck.no-probe", "'%s': its Caddy "
+                        "configuration '%s' cannot be read, so whether the "
+                        "admin endpoint answers on 2019 is unknown",
+                        svc->name, why);
+        if (cz_hc_mentions(&files, "admin", &from))
+            return warn(hc, at, "healthcheck.no-probe", "'%s': '%s' sets "
+                        "Caddy's admin endpoint, which the probe asks on "
+                        "port 2019", svc->name, from);
+    }
+    if (strcmp(rule->id, "traefik") == 0 && !unmet_setting(hc, svc, rule, w))
+        ;   /* ping on the command line or in the environment */
+    else if (strcmp(rule->id, "traefik") == 0 &&
+             traefik_file_ping(hc, svc, cfg, w, &from)) {
+        argv[0] = "CMD";
+        argv[1] = "traefik";
+        argv[2] = "healthcheck";
+        named = flag_value(w, "--configfile");
+        argv[3] = named ? cz_hc_printf(hc, "--configfile=%s", named) : NULL;
+        *test = str_seq(hc, argv, named ? 4 : 3);
+        *extra = cz_hc_printf(hc, "; ping is enabled in '%s'", from);
+        if (!*test || !*extra || (named && !argv[3]))
+            return oom(hc);
+    }
+    *stop = 0;
+    return CZ_OK;
+}
+
 /*
  * Applies rule to the service: its probe, a warning when the image has
  * none, or a note that the image brings its own. image names the image
@@ -703,27 +1046,31 @@ static int apply_rule(struct hc *hc, size_t si, const struct cz_rule *rule,
     const struct cz_service *svc = &hc->model->svcs[si];
     uint32_t at = svc->key->span.start;
     const char *of = cfg ? "base image" : "image", *argv[24], *need;
-    const char *var = NULL, *login = "";
+    const char *var = NULL, *login = "", *extra = "";
     struct words w = {0};
-    struct cz_node *test;
+    struct cz_node *test, *own = NULL;
     size_t argc;
-    int rc, pw = 0;
+    int rc, pw = 0, stop = 0;
 
     if (!rule->healthcheck && rule->no_probe)
-        return add(hc, CZ_LEVEL_WARNING, at, "healthcheck.no-probe",
-                   "'%s': no probe works in %s '%s'%s; to add one by hand: "
-                   "%s", svc->name, of, image, note_suffix(hc, rule),
-                   blank_snippet(hc));
-    if (rule->own_healthcheck)
+        return warn(hc, at, "healthcheck.no-probe",
+                    "'%s': no probe works in %s '%s' (rule '%s')%s",
+                    svc->name, of, image, rule->id, note_suffix(hc, rule));
+    if (rule->own_healthcheck) {
+        hc->state[si] = ST_HAS;
         return add(hc, CZ_LEVEL_INFO, at, "healthcheck.image",
                    "'%s': %s '%s' brings its own HEALTHCHECK (rule '%s')%s; "
                    "nothing added", svc->name, of, image, rule->id,
                    note_suffix(hc, rule));
+    }
     if (cz_hc_service_words(hc, svc, cfg, &w))
         return oom(hc);
+    if ((rc = rule_config(hc, si, rule, cfg, &w, &own, &extra, &stop)) ||
+        stop)
+        return rc;
     test = cz_map_get(rule->healthcheck, "test");
     argc = test_argv(test, argv);
-    if ((need = unmet_setting(hc, svc, rule, &w)))
+    if (!own && (need = unmet_setting(hc, svc, rule, &w)))
         return add(hc, CZ_LEVEL_WARNING, at, "healthcheck.needs-setting",
                    "'%s': the probe for %s '%s' (rule '%s') works only with "
                    "%s%s; set it, then add: %s", svc->name, of, image,
@@ -740,7 +1087,9 @@ static int apply_rule(struct hc *hc, size_t si, const struct cz_rule *rule,
                    "REDIS_PASSWORD, then add: %s", svc->name,
                    snippet(hc, argv, argv[1] ? 2 : 1, rule->healthcheck));
     }
-    if (pw > 0) {
+    if (own) {
+        test = own;
+    } else if (pw > 0) {
         argv[0] = "CMD-SHELL";
         argv[1] = auth_script(hc, rule->id, var);
         test = argv[1] ? str_seq(hc, argv, 2) : NULL;
@@ -758,8 +1107,9 @@ static int apply_rule(struct hc *hc, size_t si, const struct cz_rule *rule,
         return rc;
     hc->state[si] = ST_ADDED;
     return add(hc, CZ_LEVEL_INFO, at, "healthcheck.added",
-               "'%s': added a healthcheck for %s '%s' (rule '%s')%s%s",
-               svc->name, of, image, rule->id, login, note_suffix(hc, rule));
+               "'%s': added a healthcheck for %s '%s' (rule '%s')%s%s%s",
+               svc->name, of, image, rule->id, login, note_suffix(hc, rule),
+               extra);
 }
 
 /* ---- services ---------------------------------------------------------- */
@@ -888,27 +1238,86 @@ static int do_build(struct hc *hc, size_t si)
     struct cz_dockerfile *df;
     const struct cz_error *why;
     const char *shown;
+    int rc;
 
     cz_service_build(hc->model, svc, &build);
     shown = build.inline_text ? "dockerfile_inline" : build.dockerfile;
     if (!shown)
-        return warn(hc, svc->key->span.start, "healthcheck.no-dockerfile",
-                    "'%s': %s '%s', so the image's tools are unknown",
-                    svc->name,
-                    build.remote ? "builds from the remote context"
-                                 : "cannot read",
-                    build.context_written);
+        return grouped(hc, svc->key->span.start, "healthcheck.no-dockerfile",
+                       svc->name, "%s '%s', so the image's tools are unknown",
+                       build.remote ? "builds from the remote context"
+                                    : "cannot read",
+                       build.context_written);
     df = cz_model_dockerfile(hc->model, &build, &why);
     if (!df && why->code == CZ_ENOMEM)
         return oom(hc);
     if (!df && why->rule && strcmp(why->rule, "dockerfile.syntax") == 0)
-        return warn(hc, svc->key->span.start, "healthcheck.no-dockerfile",
-                    "'%s': cannot read '%s': %s", svc->name, shown, why->msg);
+        return grouped(hc, svc->key->span.start, "healthcheck.no-dockerfile",
+                       svc->name, "cannot read '%s': %s", shown, why->msg);
     if (!df)
-        return warn(hc, svc->key->span.start, "healthcheck.no-dockerfile",
-                    "'%s': cannot read '%s', so the image's tools are "
-                    "unknown", svc->name, shown);
-    return probe_built(hc, si, df, cz_build_stage(&build, df), shown);
+        return grouped(hc, svc->key->span.start, "healthcheck.no-dockerfile",
+                       svc->name, "cannot read '%s', so the image's tools "
+                       "are unknown", shown);
+    hc->build_context = build.context;
+    rc = probe_built(hc, si, df, cz_build_stage(&build, df), shown);
+    hc->build_context = NULL;
+    return rc;
+}
+
+/* The name part of an image reference whose tag alone is a variable
+ * without a value ("postgres:${TAG}", "${REGISTRY:-docker.io}/app:$V"):
+ * interpolated, without the tag; NULL when more than the tag is unknown. */
+static const char *untagged_name(struct hc *hc, const char *raw)
+{
+    const char *p, *colon = NULL, *name;
+    int depth = 0;
+
+    for (p = raw; *p; p++) {
+        if (p[0] == '$' && p[1] == '{')
+            depth++;
+        else if (*p == '}' && depth)
+            depth--;
+        else if (!depth && *p == '/')
+            colon = NULL;
+        else if (!depth && *p == ':')
+            colon = p;
+        else if (!depth && *p == '@')
+            return NULL;
+    }
+    if (!colon || !strchr(colon, '$'))
+        return NULL;
+    name = cz_arena_strndup(&hc->ar, raw, (size_t)(colon - raw));
+    return name ? cz_hc_interpolate(hc, name) : NULL;
+}
+
+/* An image whose tag is a variable without a value: a rule applies only
+ * when it holds for every tag of the repository. */
+static int do_untagged(struct hc *hc, size_t si, const char *raw,
+                       const char *name)
+{
+    const struct cz_service *svc = &hc->model->svcs[si];
+    const struct cz_rule *rule;
+    struct cz_imageref ref;
+    struct cz_error err = {0};
+    int tag_decides;
+
+    if (cz_image_parse(name, &ref, &err))
+        return grouped(hc, svc->key->span.start, "healthcheck.unknown-image",
+                       svc->name, "cannot read image '%s' (%s)", raw,
+                       err.msg);
+    rule = cz_rules_match_any_tag(hc->run->rules, &ref, &tag_decides);
+    if (rule && (rule->healthcheck || rule->no_probe ||
+                 rule->own_healthcheck))
+        return apply_rule(hc, si, rule, raw, NULL);
+    if (tag_decides)
+        return grouped(hc, svc->key->span.start, "healthcheck.unknown-tag",
+                       svc->name, "the tag of '%s' is a variable without a "
+                       "value, and the tag decides which probe the image can "
+                       "run; give it a value (.env, or a ${VAR:-default})",
+                       raw);
+    return grouped(hc, svc->key->span.start, "healthcheck.unknown-image",
+                   svc->name, "no probe known for image '%s' (a --rules file "
+                   "can add one)", raw);
 }
 
 static int do_image(struct hc *hc, size_t si, const struct cz_node *node)
@@ -918,23 +1327,26 @@ static int do_image(struct hc *hc, size_t si, const struct cz_node *node)
     struct cz_imageref ref;
     struct cz_error err = {0};
     struct tools t = {0};
-    const char *image = cz_hc_scalar(node);
+    const char *raw = cz_hc_scalar(node), *image, *name;
 
-    if (!image || !(image = cz_hc_interpolate(hc, image)))
-        return warn(hc, node->span.start, "healthcheck.unknown-image",
-                    "'%s': the image name depends on a variable without a "
-                    "value", svc->name);
+    if (raw && !(image = cz_hc_interpolate(hc, raw)) &&
+        (name = untagged_name(hc, raw)))
+        return do_untagged(hc, si, raw, name);
+    if (!raw || !(image = cz_hc_interpolate(hc, raw)))
+        return grouped(hc, node->span.start, "healthcheck.unknown-image",
+                       svc->name, "the image name '%s' depends on a variable "
+                       "without a value", raw ? raw : "?");
     if (cz_image_parse(image, &ref, &err))
-        return warn(hc, node->span.start, "healthcheck.unknown-image",
-                    "'%s': cannot read image '%s' (%s)", svc->name, image,
-                    err.msg);
+        return grouped(hc, node->span.start, "healthcheck.unknown-image",
+                       svc->name, "cannot read image '%s' (%s)", image,
+                       err.msg);
     if ((rule = probe_rule(hc, &ref)))
         return apply_rule(hc, si, rule, image, NULL);
     if (base_tools(&ref, &t) && (t.python || t.node))
         return probe_app(hc, si, &t, NULL, image);
-    return warn(hc, svc->key->span.start, "healthcheck.unknown-image",
-                "'%s': no probe known for image '%s' (a --rules file can "
-                "add one)", svc->name, image);
+    return grouped(hc, svc->key->span.start, "healthcheck.unknown-image",
+                   svc->name, "no probe known for image '%s' (a --rules file "
+                   "can add one)", image);
 }
 
 /* The value node of svc under `services`, as written (maybe an alias). */
@@ -994,9 +1406,11 @@ static int do_service(struct hc *hc, size_t si)
                    "it has a healthcheck is unknown; nothing added",
                    svc->name);
     if (written && written->kind == CZ_NODE_ALIAS)
-        return add(hc, CZ_LEVEL_WARNING, at, "healthcheck.alias",
-                   "'%s' is an alias of another mapping, which a "
-                   "healthcheck would change too; nothing added", svc->name);
+        return grouped(hc, at, "healthcheck.alias", svc->name,
+                       "alias of the anchored mapping '&%s', which a "
+                       "healthcheck would change too; nothing added",
+                       written->target && written->target->anchor
+                           ? written->target->anchor : "?");
     if (cz_service_lookup(hc->model, svc, "build", &v))
         return do_build(hc, si);
     if (cz_service_lookup(hc->model, svc, "image", &v))
@@ -1007,6 +1421,45 @@ static int do_service(struct hc *hc, size_t si)
 
 /* ---- depends_on -------------------------------------------------------- */
 
+/*
+ * depends_on is decided entry by entry, on the effective view (merge keys
+ * inside depends_on followed, own entries first), and edited where each
+ * entry is written: an entry under an anchor is one decision for every
+ * service that uses it, taken only when it is safe for all of them.
+ */
+
+/* What an entry of depends_on becomes, and why. */
+enum dep_why {
+    DEP_WAIT,           /* gets condition: service_healthy */
+    DEP_KEPT,           /* has a condition (or options behind an alias) */
+    DEP_OTHER,          /* names no service of this file */
+    DEP_NO_HC,          /* the dependency has no healthcheck */
+    DEP_REVERSE,        /* the dependency depends on or links the dependent */
+    DEP_POLLS,          /* its command or healthcheck names the dependent */
+    DEP_EXTENDS         /* written in another file (extends) */
+};
+
+/* One service's use of one entry as written. */
+struct dep_use {
+    size_t si;                  /* the dependent */
+    struct cz_node *list;       /* the sequence or mapping holding it */
+    uint32_t index;             /* item, or entry of the mapping */
+    struct cz_node *at;         /* the item or the key: one per entry */
+    const char *name;
+    enum dep_why why;
+    const char *word;           /* DEP_POLLS: the word naming it */
+    unsigned foreign;           /* written in another file */
+    unsigned wait;              /* the decision for the entry, all uses */
+};
+
+struct deps {
+    struct dep_use *v;
+    size_t n, cap;
+    size_t *first, *count;      /* per service: its uses */
+    struct words **said;        /* per service: what it runs, or NULL */
+    unsigned char *said_done;
+};
+
 static int healthy(const struct hc *hc, const char *name)
 {
     const struct cz_service *svc = name ? cz_model_service(hc->model, name)
@@ -1014,6 +1467,310 @@ static int healthy(const struct hc *hc, const char *name)
     size_t i = svc ? (size_t)(svc - hc->model->svcs) : 0;
 
     return svc && (hc->state[i] == ST_HAS || hc->state[i] == ST_ADDED);
+}
+
+static int use_add(struct hc *hc, struct deps *d, size_t si,
+                   struct cz_node *list, uint32_t index, struct cz_node *at,
+                   const char *name, enum dep_why why)
+{
+    struct dep_use *u;
+
+    d->v = cz_arena_grow(&hc->ar, d->v, d->n, &d->cap, sizeof(*d->v));
+    if (!d->v)
+        return oom(hc);
+    u = &d->v[d->n++];
+    memset(u, 0, sizeof(*u));
+    u->si = si;
+    u->list = list;
+    u->index = index;
+    u->at = at;
+    u->name = name;
+    u->why = why;
+    return CZ_OK;
+}
+
+/* Whether own (the service's depends_on mapping) or a mapping merged
+ * before this one already has key name. */
+static int shadowed(struct deps *d, size_t from, const char *name)
+{
+    size_t i;
+
+    for (i = from; i < d->n; i++)
+        if (d->v[i].name && strcmp(d->v[i].name, name) == 0)
+            return 1;
+    return 0;
+}
+
+/* The entries of a depends_on mapping: its own keys, then what its merge
+ * keys bring (depth-limited, first definition wins, as YAML merges). */
+static int collect_map(struct hc *hc, struct deps *d, size_t si,
+                       struct cz_node *map, size_t from, int depth)
+{
+    uint32_t i, k;
+    int rc;
+
+    for (i = 0; i < cz_map_len(map); i++) {
+        const char *name = cz_hc_scalar(cz_map_key(map, i));
+        struct cz_node *val = cz_map_value(map, i);
+        enum dep_why why = DEP_WAIT;
+        if (!name || strcmp(name, "<<") == 0 || shadowed(d, from, name))
+            continue;
+        if (!cz_node_is_null(val) &&
+            (val->kind != CZ_NODE_MAPPING || cz_map_get(val, "condition")))
+            why = DEP_KEPT;
+        if ((rc = use_add(hc, d, si, map, i, cz_map_key(map, i), name, why)))
+            return rc;
+    }
+    for (i = 0; depth < 8 && i < cz_map_len(map); i++) {
+        struct cz_node *val;
+        if (!cz_scalar_is(cz_map_key(map, i), "<<"))
+            continue;
+        val = cz_node_resolve(cz_map_value(map, i));
+        if (val && val->kind == CZ_NODE_MAPPING &&
+            (rc = collect_map(hc, d, si, val, from, depth + 1)))
+            return rc;
+        for (k = 0; val && val->kind == CZ_NODE_SEQUENCE && k < val->n; k++) {
+            struct cz_node *m = cz_node_resolve(val->items[k]);
+            if (m && m->kind == CZ_NODE_MAPPING &&
+                (rc = collect_map(hc, d, si, m, from, depth + 1)))
+                return rc;
+        }
+    }
+    return CZ_OK;
+}
+
+/* The uses of service si, DEP_WAIT where nothing is known against it yet. */
+static int collect(struct hc *hc, struct deps *d, size_t si)
+{
+    const struct cz_service *svc = &hc->model->svcs[si];
+    struct cz_value v;
+    struct cz_node *dep;
+    size_t from = d->n, i;
+    uint32_t k;
+    int rc = CZ_OK;
+
+    d->first[si] = from;
+    if (!cz_service_lookup(hc->model, svc, "depends_on", &v))
+        return CZ_OK;
+    dep = v.node;
+    if (dep->kind == CZ_NODE_MAPPING)
+        rc = collect_map(hc, d, si, dep, from, 0);
+    for (k = 0; !rc && dep->kind == CZ_NODE_SEQUENCE && k < dep->n; k++) {
+        const char *name = cz_hc_scalar(cz_node_resolve(dep->items[k]));
+        if (name && !shadowed(d, from, name))
+            rc = use_add(hc, d, si, dep, k, dep->items[k], name, DEP_WAIT);
+    }
+    if (!rc && dep->kind == CZ_NODE_SEQUENCE)
+        for (k = 0; k < dep->n; k++)
+            if (!cz_hc_scalar(cz_node_resolve(dep->items[k])))
+                for (i = from; i < d->n; i++)
+                    d->v[i].why = DEP_KEPT;  /* not a list of names */
+    for (i = from; i < d->n; i++)
+        d->v[i].foreign = v.doc != hc->model->doc;
+    d->count[si] = d->n - from;
+    return rc;
+}
+
+/* Whether dependency di lists the service called name in its depends_on
+ * or its links. */
+static int waits_for(const struct hc *hc, const struct deps *d, size_t di,
+                     const char *name)
+{
+    const struct cz_service *dep = &hc->model->svcs[di];
+    struct cz_value v;
+    size_t i;
+    uint32_t k;
+
+    for (i = d->first[di]; i < d->first[di] + d->count[di]; i++)
+        if (strcmp(d->v[i].name, name) == 0)
+            return 1;
+    if (!cz_service_lookup(hc->model, dep, "links", &v) ||
+        v.node->kind != CZ_NODE_SEQUENCE)
+        return 0;
+    for (k = 0; k < v.node->n; k++) {
+        const char *s = cz_hc_scalar(cz_node_resolve(v.node->items[k]));
+        size_t len = s ? strcspn(s, ":") : 0;
+        if (s && strlen(name) == len && strncmp(s, name, len) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Appends the words of a command, a healthcheck test or a value. */
+static int add_words(struct hc *hc, struct words *w, struct cz_node *node)
+{
+    uint32_t i;
+    int rc = CZ_OK;
+
+    node = cz_node_resolve(node);
+    if (node && node->kind == CZ_NODE_SCALAR)
+        return cz_hc_split(hc, node->value, w);
+    for (i = 0; node && node->kind == CZ_NODE_SEQUENCE && i < node->n && !rc;
+         i++)
+        rc = add_words(hc, w, node->items[i]);
+    for (i = 0; node && node->kind == CZ_NODE_MAPPING && i < node->n && !rc;
+         i += 2)
+        rc = add_words(hc, w, node->items[i + 1]);
+    return rc;
+}
+
+/* What service si runs and checks: its entrypoint and command (or the
+ * Dockerfile's), its healthcheck's test, and the values of its WAIT*
+ * variables (docker-compose-wait's WAIT_HOSTS); computed once. */
+static struct words *said(struct hc *hc, struct deps *d, size_t si)
+{
+    const struct cz_service *svc = &hc->model->svcs[si];
+    struct cz_df_config cfg, *pcfg = NULL;
+    struct cz_build build;
+    struct cz_value v;
+    struct words *w;
+    uint32_t i;
+    int rc;
+
+    if (d->said_done[si])
+        return d->said[si];
+    d->said_done[si] = 1;
+    if (!(w = cz_arena_alloc(&hc->ar, sizeof(*w))))
+        return NULL;
+    if (cz_service_build(hc->model, svc, &build) &&
+        cz_build_config(hc->model, &build, &cfg) == CZ_OK)
+        pcfg = &cfg;
+    rc = cz_hc_service_words(hc, svc, pcfg, w);
+    if (!rc && cz_service_lookup(hc->model, svc, "healthcheck", &v) &&
+        v.node->kind == CZ_NODE_MAPPING)
+        rc = add_words(hc, w, cz_map_get(v.node, "test"));
+    if (!rc && cz_service_lookup(hc->model, svc, "environment", &v)) {
+        struct cz_node *env = v.node;
+        for (i = 0; env->kind == CZ_NODE_MAPPING && i < env->n && !rc; i += 2)
+            if (strstr(cz_hc_scalar(env->items[i]) ? env->items[i]->value
+                                                   : "", "WAIT"))
+                rc = add_words(hc, w, env->items[i + 1]);
+        for (i = 0; env->kind == CZ_NODE_SEQUENCE && i < env->n && !rc; i++) {
+            const char *s = cz_hc_scalar(cz_node_resolve(env->items[i]));
+            const char *eq = s ? strchr(s, '=') : NULL;
+            const char *name = eq ? cz_hc_printf(hc, "%.*s",
+                                                 (int)(eq - s), s) : NULL;
+            if (name && strstr(name, "WAIT"))
+                rc = cz_hc_split(hc, eq + 1, w);
+        }
+    }
+    return rc ? NULL : (d->said[si] = w);
+}
+
+/* Whether word names host as a host: the whole word, or between
+ * delimiters ("app:8000", "tcp://app:8000", "http://app/", "-h=app"). */
+static int names_host(const char *word, const char *host)
+{
+    size_t len = strlen(host);
+    const char *p;
+
+    if (!len)
+        return 0;
+    for (p = word; (p = strstr(p, host)); p++) {
+        char before = p == word ? ' ' : p[-1], after = p[len];
+        if (strchr(" /@=,'\"", before) &&
+            (after == '\0' || strchr(":/,;'\") ", after)))
+            return 1;
+    }
+    return 0;
+}
+
+/* The names that reach service si from inside the network: its name,
+ * container_name, hostname and network aliases; up to max of them. */
+static size_t host_names(struct hc *hc, size_t si, const char **out,
+                         size_t max)
+{
+    const struct cz_service *svc = &hc->model->svcs[si];
+    static const char *const keys[] = {"container_name", "hostname"};
+    struct cz_value v;
+    size_t n = 0, k;
+    uint32_t i, j;
+
+    out[n++] = svc->name;
+    for (k = 0; k < 2; k++)
+        if (cz_service_lookup(hc->model, svc, keys[k], &v) &&
+            cz_hc_scalar(v.node) && n < max)
+            out[n++] = v.node->value;
+    if (!cz_service_lookup(hc->model, svc, "networks", &v) ||
+        v.node->kind != CZ_NODE_MAPPING)
+        return n;
+    for (i = 0; i < cz_map_len(v.node); i++) {
+        struct cz_node *net = cz_node_resolve(cz_map_value(v.node, i));
+        struct cz_node *al = net && net->kind == CZ_NODE_MAPPING
+                                 ? cz_node_resolve(cz_map_get(net, "aliases"))
+                                 : NULL;
+        for (j = 0; al && al->kind == CZ_NODE_SEQUENCE && j < al->n; j++)
+            if (cz_hc_scalar(cz_node_resolve(al->items[j])) && n < max)
+                out[n++] = cz_node_resolve(al->items[j])->value;
+    }
+    return n;
+}
+
+/* The first word of what dependency di runs that names service si, or
+ * NULL. */
+static const char *polls(struct hc *hc, struct deps *d, size_t di, size_t si)
+{
+    const char *names[16];
+    size_t n = host_names(hc, si, names, 16), i, k;
+    struct words *w = said(hc, d, di);
+
+    for (i = 0; w && i < w->n; i++)
+        for (k = 0; k < n; k++)
+            if (names_host(w->v[i], names[k]))
+                return w->v[i];
+    return NULL;
+}
+
+/* Decides each use on its own: who the dependency is and what it does. */
+static void judge(struct hc *hc, struct deps *d, struct dep_use *u)
+{
+    const struct cz_service *dep = cz_model_service(hc->model, u->name);
+    size_t di = dep ? (size_t)(dep - hc->model->svcs) : 0;
+    const char *self = hc->model->svcs[u->si].name;
+
+    if (u->why != DEP_WAIT)
+        return;
+    if (!dep)
+        u->why = DEP_OTHER;
+    else if (!healthy(hc, u->name))
+        u->why = DEP_NO_HC;
+    else if (waits_for(hc, d, di, self))
+        u->why = DEP_REVERSE;
+    else if ((u->word = polls(hc, d, di, u->si)))
+        u->why = DEP_POLLS;
+    else if (u->foreign)
+        u->why = DEP_EXTENDS;
+}
+
+static int by_entry(const void *a, const void *b)
+{
+    uintptr_t x = (uintptr_t)(*(const struct dep_use *const *)a)->at;
+    uintptr_t y = (uintptr_t)(*(const struct dep_use *const *)b)->at;
+
+    return x < y ? -1 : x > y;
+}
+
+/* An entry waits for health only when every service that uses it may. */
+static int decide(struct hc *hc, struct deps *d)
+{
+    struct dep_use **order = cz_arena_alloc(&hc->ar, (d->n + 1) *
+                                                         sizeof(*order));
+    size_t i, j, k;
+    unsigned wait;
+
+    if (!order)
+        return oom(hc);
+    for (i = 0; i < d->n; i++)
+        order[i] = &d->v[i];
+    qsort(order, d->n, sizeof(*order), by_entry);
+    for (i = 0; i < d->n; i = j) {
+        wait = 1;
+        for (j = i; j < d->n && order[j]->at == order[i]->at; j++)
+            wait &= order[j]->why == DEP_WAIT;
+        for (k = i; k < j; k++)
+            order[k]->wait = wait;
+    }
+    return CZ_OK;
 }
 
 static struct cz_node *condition(struct hc *hc, const char *cond, int flow)
@@ -1058,24 +1815,27 @@ static int in_flow(const struct cz_node *node)
     return 0;
 }
 
-static int names_add(struct cz_buf *b, const char *name)
+/* Whether the entry at index of list waits for health (any use). */
+static int entry_waits(const struct deps *d, const struct cz_node *list,
+                       uint32_t index)
 {
-    return cz_buf_addf(b, "%s'%s'", b->len ? ", " : "", name);
+    size_t i;
+
+    for (i = 0; i < d->n; i++)
+        if (d->v[i].list == list && d->v[i].index == index)
+            return (int)d->v[i].wait;
+    return 0;
 }
 
 /* `- db` becomes `db: {condition: service_healthy}`; the others keep
  * service_started, which is what the short form meant. */
-static int depends_short(struct hc *hc, struct cz_node *seq,
-                         struct cz_buf *names)
+static int edit_short(struct hc *hc, const struct deps *d, struct cz_node *seq)
 {
     int flow = in_flow(seq->parent);
     struct cz_node *map = cz_node_new_map(hc->doc);
     uint32_t i;
     int rc;
 
-    for (i = 0; i < seq->n; i++)
-        if (!cz_hc_scalar(cz_node_resolve(seq->items[i])))
-            return CZ_OK;   /* not a list of names: not ours to fix */
     if (!map)
         return oom(hc);
     if (flow)
@@ -1084,10 +1844,8 @@ static int depends_short(struct hc *hc, struct cz_node *seq,
         const char *name = cz_hc_scalar(cz_node_resolve(seq->items[i]));
         if (cz_map_find(map, name) >= 0)
             continue;
-        if (healthy(hc, name) && names_add(names, name))
-            return oom(hc);
         if ((rc = cz_map_set(hc->doc, map, name,
-                             condition(hc, healthy(hc, name)
+                             condition(hc, entry_waits(d, seq, i)
                                                ? "service_healthy"
                                                : "service_started",
                                        flow),
@@ -1097,94 +1855,192 @@ static int depends_short(struct hc *hc, struct cz_node *seq,
     return replace_node(hc, seq, map);
 }
 
-/* Long form: an entry without a condition gets service_healthy; one with
- * a condition keeps it. */
-static int depends_long(struct hc *hc, struct cz_node *map,
-                        struct cz_buf *names)
+/* Long form: the entries that wait get condition: service_healthy. */
+static int edit_long(struct hc *hc, const struct deps *d, struct cz_node *map)
 {
     uint32_t i;
-    int rc;
+    int rc = CZ_OK;
 
-    for (i = 0; i < cz_map_len(map); i++) {
-        const char *name = cz_hc_scalar(cz_map_key(map, i));
+    for (i = 0; i < cz_map_len(map) && !rc; i++) {
         struct cz_node *val = cz_map_value(map, i);
-        if (!healthy(hc, name) || (name && strcmp(name, "<<") == 0))
+        if (!entry_waits(d, map, i))
             continue;
-        if (cz_node_is_null(val)) {
+        if (cz_node_is_null(val))
             rc = cz_map_replace(hc->doc, map, i,
-                                condition(hc, "service_healthy",
-                                          in_flow(map)),
+                                condition(hc, "service_healthy", in_flow(map)),
                                 hc->err);
-        } else if (val->kind == CZ_NODE_MAPPING &&
-                   !cz_map_get(val, "condition")) {
+        else
             rc = cz_map_set(hc->doc, val, "condition",
                             cz_node_new_str(hc->doc, "service_healthy"),
                             hc->err);
-        } else {
-            continue;
-        }
-        if (rc || names_add(names, name))
-            return rc ? rc : oom(hc);
     }
-    return CZ_OK;
+    return rc;
 }
 
-static int do_depends_on(struct hc *hc, const struct cz_service *svc)
+static void buf_clear(struct cz_buf *b)
 {
-    struct cz_buf names = CZ_BUF_INIT;
-    struct cz_value v;
-    struct cz_node *dep;
-    uint32_t i, n = 0;
+    if (b->len) {
+        b->len = 0;
+        b->buf[0] = '\0';
+    }
+}
+
+static int names_add(struct cz_buf *b, const char *name)
+{
+    return cz_buf_addf(b, "%s'%s'", b->len ? ", " : "", name);
+}
+
+/* Edits each list once, and says so once, at the list: which entries now
+ * wait, for which services. */
+static int edit_lists(struct hc *hc, struct deps *d)
+{
+    struct cz_buf names = CZ_BUF_INIT, users = CZ_BUF_INIT;
+    size_t i, j, n;
     int rc = CZ_OK;
 
-    if (!cz_service_lookup(hc->model, svc, "depends_on", &v))
-        return CZ_OK;
-    dep = v.node;
-    for (i = 0; i < hc->ndone; i++)
-        if (hc->done[i] == dep)
-            return CZ_OK;   /* shared through an anchor: edited once */
-    hc->done = cz_arena_grow(&hc->ar, hc->done, hc->ndone, &hc->capdone,
-                             sizeof(*hc->done));
-    if (!hc->done)
-        return oom(hc);
-    hc->done[hc->ndone++] = dep;
-    if (dep->kind == CZ_NODE_SEQUENCE) {
-        for (i = 0; i < dep->n; i++)
-            n += healthy(hc, cz_hc_scalar(cz_node_resolve(dep->items[i])));
-    } else if (dep->kind == CZ_NODE_MAPPING) {
-        for (i = 0; i < cz_map_len(dep); i++) {
-            struct cz_node *val = cz_map_value(dep, i);
-            n += healthy(hc, cz_hc_scalar(cz_map_key(dep, i))) &&
-                 (cz_node_is_null(val) ||
-                  (val->kind == CZ_NODE_MAPPING &&
-                   !cz_map_get(val, "condition")));
+    for (i = 0; i < d->n && !rc; i++) {
+        struct cz_node *list = d->v[i].list;
+        const char *first = NULL;
+        int seen = 0;
+        for (j = 0; j < i && !seen; j++)
+            seen = d->v[j].list == list;
+        if (seen)
+            continue;
+        buf_clear(&names);
+        buf_clear(&users);
+        n = 0;
+        for (j = i; j < d->n && !rc; j++) {
+            const char *user = hc->model->svcs[d->v[j].si].name;
+            if (d->v[j].list != list || !d->v[j].wait)
+                continue;
+            if (!first)
+                first = user;
+            if (!strstr(names.buf, cz_hc_printf(hc, "'%s'", d->v[j].name)) &&
+                ++n)
+                rc = names_add(&names, d->v[j].name);
+            if (!rc && !strstr(users.buf, cz_hc_printf(hc, "'%s'", user)))
+                rc = names_add(&users, user);
         }
+        if (rc || !n)
+            continue;
+        rc = list->kind == CZ_NODE_SEQUENCE ? edit_short(hc, d, list)
+                                            : edit_long(hc, d, list);
+        if (!rc && strchr(users.buf, ','))
+            rc = add(hc, CZ_LEVEL_INFO, list->span.start,
+                     "healthcheck.depends-on", "shared depends_on entries "
+                     "now wait until %s %s healthy, for %s", names.buf,
+                     n > 1 ? "are" : "is", users.buf);
+        else if (!rc)
+            rc = add(hc, CZ_LEVEL_INFO, list->span.start,
+                     "healthcheck.depends-on",
+                     "'%s': depends_on now waits until %s %s healthy", first,
+                     names.buf, n > 1 ? "are" : "is");
     }
-    if (!n)
-        return CZ_OK;
-    if (v.doc != hc->model->doc)
-        return add(hc, CZ_LEVEL_WARNING, svc->key->span.start,
-                   "healthcheck.depends-on", "'%s': its depends_on comes "
-                   "from another file through extends; not edited there, "
-                   "so it does not wait for healthy dependencies",
-                   svc->name);
-    rc = dep->kind == CZ_NODE_SEQUENCE ? depends_short(hc, dep, &names)
-                                       : depends_long(hc, dep, &names);
-    if (!rc && names.len)
-        rc = add(hc, CZ_LEVEL_INFO, dep->span.start, "healthcheck.depends-on",
-                 "'%s': depends_on now waits until %s %s healthy%s",
-                 svc->name, names.buf, n > 1 ? "are" : "is",
-                 v.via == CZ_VIA_MERGE ? " (in the merged mapping, for every "
-                                         "service that merges it)"
-                                       : "");
     cz_buf_release(&names);
+    cz_buf_release(&users);
+    return rc;
+}
+
+/* One finding per use that could have waited and may not: a cycle, or a
+ * dependency that names its dependent. */
+static int report_cycles(struct hc *hc, const struct deps *d)
+{
+    size_t i;
+    int rc = CZ_OK;
+
+    for (i = 0; i < d->n && !rc; i++) {
+        const struct dep_use *u = &d->v[i];
+        const char *self = hc->model->svcs[u->si].name;
+        if (u->why == DEP_REVERSE)
+            rc = add(hc, CZ_LEVEL_WARNING, u->at->span.start,
+                     "healthcheck.depends-on-cycle",
+                     "'%s': depends_on '%s' left as it is: '%s' itself "
+                     "depends on or links '%s', so waiting for it to be "
+                     "healthy could wait forever", self, u->name, u->name,
+                     self);
+        else if (u->why == DEP_POLLS)
+            rc = add(hc, CZ_LEVEL_INFO, u->at->span.start,
+                     "healthcheck.depends-on-polls",
+                     "'%s': depends_on '%s' left as it is: '%s' names '%s' "
+                     "in what it runs ('%s'); if it waits for '%s', waiting "
+                     "for it to be healthy would never end", self, u->name,
+                     u->name, self, u->word, self);
+        else if (u->why == DEP_EXTENDS &&
+                 (i == 0 || d->v[i - 1].si != u->si ||
+                  d->v[i - 1].why != DEP_EXTENDS))
+            rc = add(hc, CZ_LEVEL_WARNING, hc->model->svcs[u->si].key->span
+                                               .start,
+                     "healthcheck.depends-on", "'%s': its depends_on comes "
+                     "from another file through extends; not edited there, "
+                     "so it does not wait for healthy dependencies", self);
+    }
+    return rc;
+}
+
+/* One finding per dependency without a healthcheck that services could
+ * have waited for: who keeps waiting only for it to start. */
+static int report_no_hc(struct hc *hc, const struct deps *d)
+{
+    struct cz_buf users = CZ_BUF_INIT;
+    size_t si, i;
+    int rc = CZ_OK;
+
+    for (si = 0; si < hc->model->nsvcs && !rc; si++) {
+        const struct cz_service *dep = &hc->model->svcs[si];
+        buf_clear(&users);
+        for (i = 0; i < d->n && !rc; i++) {
+            const char *user = hc->model->svcs[d->v[i].si].name;
+            if (d->v[i].why == DEP_NO_HC &&
+                strcmp(d->v[i].name, dep->name) == 0 &&
+                !strstr(users.buf, cz_hc_printf(hc, "'%s'", user)))
+                rc = names_add(&users, user);
+        }
+        if (!rc && users.len)
+            rc = add(hc, CZ_LEVEL_INFO, dep->key->span.start,
+                     "healthcheck.depends-on-no-healthcheck",
+                     "'%s' %s, so %s keep%s waiting only until it has "
+                     "started", dep->name,
+                     hc->state[si] == ST_DISABLED ? "has its healthcheck "
+                                                    "disabled"
+                                                  : "has no healthcheck",
+                     users.buf, strchr(users.buf, ',') ? "" : "s");
+    }
+    cz_buf_release(&users);
+    return rc;
+}
+
+static int do_depends_on(struct hc *hc)
+{
+    size_t nsvcs = hc->model->nsvcs, si, i;
+    struct deps d = {0};
+    int rc = CZ_OK;
+
+    d.first = cz_arena_alloc(&hc->ar, nsvcs * sizeof(*d.first));
+    d.count = cz_arena_alloc(&hc->ar, nsvcs * sizeof(*d.count));
+    d.said = cz_arena_alloc(&hc->ar, nsvcs * sizeof(*d.said));
+    d.said_done = cz_arena_alloc(&hc->ar, nsvcs);
+    if (!d.first || !d.count || !d.said || !d.said_done)
+        return oom(hc);
+    for (si = 0; si < nsvcs && !rc; si++)
+        rc = collect(hc, &d, si);
+    for (i = 0; i < d.n && !rc; i++)
+        judge(hc, &d, &d.v[i]);
+    if (!rc)
+        rc = decide(hc, &d);
+    if (!rc)
+        rc = edit_lists(hc, &d);
+    if (!rc)
+        rc = report_cycles(hc, &d);
+    if (!rc)
+        rc = report_no_hc(hc, &d);
     return rc;
 }
 
 static int healthcheck_apply(struct cz_run *run, struct cz_model *model,
                              struct cz_report *rep, struct cz_error *err)
 {
-    struct hc hc = {run, model, model->doc, rep, err, {0}, NULL, NULL, 0, 0};
+    struct hc hc = {.run = run, .model = model, .doc = model->doc, .rep = rep,
+                    .err = err};
     size_t i;
     int rc = CZ_OK;
 
@@ -1196,8 +2052,10 @@ static int healthcheck_apply(struct cz_run *run, struct cz_model *model,
         rc = oom(&hc);
     for (i = 0; !rc && i < model->nsvcs; i++)
         rc = do_service(&hc, i);
-    for (i = 0; !rc && i < model->nsvcs; i++)
-        rc = do_depends_on(&hc, &model->svcs[i]);
+    if (!rc)
+        rc = flush_grouped(&hc);
+    if (!rc)
+        rc = do_depends_on(&hc);
     cz_arena_release(&hc.ar);
     return rc;
 }

@@ -12,6 +12,23 @@
 #include "composure/dockerfile.h"
 #include "composure/transform.h"
 
+/* Services that share one cause of a warning (grouped()). */
+struct group {
+    const char *rule, *msg, *names;
+    uint32_t at;
+};
+
+/* A configuration file that a server reads, and where it comes from. */
+struct cz_hc_file {
+    const char *shown;      /* the path as the compose file or COPY says */
+    const char *text;
+};
+
+struct cz_hc_files {
+    struct cz_hc_file *v;
+    size_t n, cap;
+};
+
 /* One run of the transform over one compose file. */
 struct hc {
     struct cz_run *run;
@@ -21,8 +38,10 @@ struct hc {
     struct cz_error *err;
     struct cz_arena ar;             /* scratch for words and strings */
     unsigned char *state;           /* enum svc_state, per model->svcs[] */
-    struct cz_node **done;          /* depends_on lists edited already: an */
-    size_t ndone, capdone;          /* anchor shared by services is one */
+    unsigned snippet_shown;         /* the blank snippet is in a finding */
+    const char *build_context;      /* of the built service decided now */
+    struct group *groups;           /* warnings said once per cause */
+    size_t ngroups, capgroups;
 };
 
 /* Words of a command line, in hc->ar. */
@@ -39,6 +58,10 @@ static inline const char *cz_hc_scalar(const struct cz_node *node)
 /* A formatted string in hc->ar, or NULL on ENOMEM. */
 const char *cz_hc_printf(struct hc *hc, const char *fmt, ...)
     CZ_PRINTF(2, 3);
+
+/* Cuts s into w's words as a POSIX shell would (quotes, backslashes;
+ * ; & | && || are words of their own). CZ_OK or CZ_ENOMEM. */
+int cz_hc_split(struct hc *hc, const char *s, struct words *w);
 
 /* s with compose's interpolation (cz_model_expand(), in the model's
  * arena); NULL when a variable has no value, or on ENOMEM (which the
@@ -62,5 +85,31 @@ int cz_hc_service_words(struct hc *hc, const struct cz_service *svc,
  * on a Unix socket. */
 unsigned cz_hc_find_port(struct hc *hc, const struct cz_service *svc,
                          const struct cz_df_config *cfg, const char **how);
+
+/*
+ * The files under dir (a folder in the container: "/etc/nginx") that the
+ * service bind-mounts there, or that its Dockerfile (cfg, with
+ * hc->build_context) copies there, read into out. *bad names the first
+ * that cannot be read (missing, a named volume, COPY --from or a
+ * wildcard); the caller then knows nothing. CZ_OK or CZ_ENOMEM.
+ */
+int cz_hc_config_files(struct hc *hc, const struct cz_service *svc,
+                       const struct cz_df_config *cfg, const char *dir,
+                       struct cz_hc_files *out, const char **bad);
+
+/* The plain-HTTP port nginx listens on, by the configuration mounted or
+ * copied under /etc/nginx: 80 when none says otherwise; another port
+ * with *from naming the file; 0 with *why saying why it is unknown. */
+unsigned cz_hc_nginx_port(struct hc *hc, const struct cz_service *svc,
+                          const struct cz_df_config *cfg, const char **from,
+                          const char **why);
+
+/* The port of an address: "0.0.0.0:9191", ":9191", "[::]:9191", "9191";
+ * 0 when it names none. */
+unsigned cz_hc_addr_port(const char *addr);
+
+/* Whether one of files contains word; *where names it. */
+int cz_hc_mentions(const struct cz_hc_files *files, const char *word,
+                   const char **where);
 
 #endif

@@ -14,10 +14,14 @@
 #include "healthcheck.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+
+#include "composure/io.h"
 
 const char *cz_hc_printf(struct hc *hc, const char *fmt, ...)
 {
@@ -47,9 +51,7 @@ static int words_add(struct hc *hc, struct words *w, const char *s)
     return CZ_OK;
 }
 
-/* Cuts a command string as a POSIX shell would: quotes, backslashes, and
- * the operators ; & | && || as words of their own. */
-static int split_shell(struct hc *hc, const char *s, struct words *w)
+int cz_hc_split(struct hc *hc, const char *s, struct words *w)
 {
     struct cz_buf word = CZ_BUF_INIT;
     int rc = CZ_OK, in_word = 0;
@@ -130,7 +132,7 @@ static int flatten(struct hc *hc, const char *const *v, size_t n,
         if (depth < 4 && strcmp(v[i], "-c") == 0 && i > 0 &&
             is_shell(v[i - 1]) && i + 1 < n) {
             struct words script = {0};
-            rc = split_shell(hc, v[i + 1], &script);
+            rc = cz_hc_split(hc, v[i + 1], &script);
             if (!rc)
                 rc = flatten(hc, script.v, script.n, out, depth + 1);
             i++;
@@ -153,7 +155,7 @@ static int node_words(struct hc *hc, const struct cz_node *node,
     if (!node)
         return CZ_OK;
     if (node->kind == CZ_NODE_SCALAR) {
-        rc = split_shell(hc, node->value, &raw);
+        rc = cz_hc_split(hc, node->value, &raw);
     } else if (node->kind == CZ_NODE_SEQUENCE) {
         for (i = 0; i < node->n && !rc; i++) {
             const char *s = cz_hc_scalar(cz_node_resolve(node->items[i]));
@@ -174,7 +176,7 @@ static int instr_words(struct hc *hc, const struct cz_df_instr *in,
     if (!in)
         return CZ_OK;
     if (in->form == CZ_DF_FORM_SHELL)
-        return split_shell(hc, in->text, out);
+        return cz_hc_split(hc, in->text, out);
     for (i = 0; i < in->nwords && !rc; i++)
         rc = words_add(hc, &raw, in->words[i].text);
     return rc ? rc : flatten(hc, raw.v, raw.n, out, 0);
@@ -618,4 +620,276 @@ int cz_hc_service_words(struct hc *hc, const struct cz_service *svc,
     else if (!rc && !ent && cfg)
         rc = instr_words(hc, cfg->cmd, w);
     return rc;
+}
+
+/* ---- configuration files a server reads --------------------------------- */
+
+/* Whether path is dir or inside it. */
+static int under(const char *path, const char *dir)
+{
+    size_t len = strlen(dir);
+
+    return strncmp(path, dir, len) == 0 && (!path[len] || path[len] == '/');
+}
+
+static int files_add(struct hc *hc, struct cz_hc_files *out, const char *shown,
+                     const char *text)
+{
+    struct cz_hc_file *v = cz_arena_grow(&hc->ar, out->v, out->n, &out->cap,
+                                         sizeof(*v));
+
+    if (!v)
+        return CZ_ENOMEM;
+    out->v = v;
+    v[out->n].shown = shown;
+    v[out->n].text = text;
+    out->n++;
+    return CZ_OK;
+}
+
+/* Whether a file or folder named path can hold configuration: a folder
+ * ("conf.d", "templates") or a file with a configuration's extension;
+ * not a certificate, a key or a script ("server.crt", "services.py"),
+ * nothing under an ssl or certs folder. */
+static int config_like(const char *path)
+{
+    const char *base = strrchr(path, '/'), *dot;
+
+    base = base ? base + 1 : path;
+    if (strstr(path, "/ssl/") || strstr(path, "/certs/") ||
+        strcmp(base, "ssl") == 0 || strcmp(base, "certs") == 0)
+        return 0;
+    dot = strrchr(base, '.');
+    return !dot || dot == base || strcmp(dot, ".d") == 0 ||
+           strcmp(dot, ".conf") == 0 ||
+           strcmp(dot, ".template") == 0 || strcmp(dot, ".toml") == 0 ||
+           strcmp(dot, ".yml") == 0 || strcmp(dot, ".yaml") == 0 ||
+           strcmp(dot, ".json") == 0 || strcmp(base, "Caddyfile") == 0;
+}
+
+/* Reads path (a file, or the configuration-like files of a folder and its
+ * sub-folders, two levels deep) into out; 1 when it cannot be read. */
+static int read_tree(struct hc *hc, const char *path, const char *shown,
+                     struct cz_hc_files *out, int depth)
+{
+    struct cz_error err = {0};
+    struct cz_source *src = NULL;
+    struct dirent *e;
+    struct stat st;
+    DIR *dir;
+    int rc = CZ_OK;
+
+    if (stat(path, &st) != 0)
+        return 1;
+    if (!S_ISDIR(st.st_mode)) {
+        const char *text;
+        if (cz_io_read(path, 1024 * 1024, &src, &err))
+            return 1;
+        text = cz_arena_strndup(&hc->ar, src->bytes, src->len);
+        cz_source_free(src);
+        return text ? files_add(hc, out, shown, text) : CZ_ENOMEM;
+    }
+    if (depth >= 2 || !(dir = opendir(path)))
+        return depth >= 2 ? CZ_OK : 1;
+    while (!rc && (e = readdir(dir))) {
+        const char *sub, *subshown;
+        if (e->d_name[0] == '.' || !config_like(e->d_name))
+            continue;
+        sub = cz_hc_printf(hc, "%s/%s", path, e->d_name);
+        subshown = cz_hc_printf(hc, "%s/%s", shown, e->d_name);
+        rc = sub && subshown ? read_tree(hc, sub, subshown, out, depth + 1)
+                             : CZ_ENOMEM;
+        rc = rc == 1 ? CZ_OK : rc;  /* a sub-entry that vanished */
+    }
+    closedir(dir);
+    return rc;
+}
+
+/* The source and target of a bind mount entry; 0 when it is none (a
+ * named volume sets *source to its name and returns 2). */
+static int bind_of(struct hc *hc, struct cz_node *item, const char **source,
+                   const char **target)
+{
+    const char *s, *colon, *end;
+
+    item = cz_node_resolve(item);
+    if (item && item->kind == CZ_NODE_MAPPING) {
+        *source = cz_hc_scalar(cz_node_resolve(cz_map_get(item, "source")));
+        *target = cz_hc_scalar(cz_node_resolve(cz_map_get(item, "target")));
+        if (!*target)
+            return 0;
+        return cz_scalar_is(cz_map_get(item, "type"), "bind") ? 1 : 2;
+    }
+    if (!(s = cz_hc_scalar(item)) || !(colon = strchr(s, ':')))
+        return 0;
+    end = strchr(colon + 1, ':');
+    *source = cz_arena_strndup(&hc->ar, s, (size_t)(colon - s));
+    *target = end ? cz_arena_strndup(&hc->ar, colon + 1,
+                                     (size_t)(end - colon - 1))
+                  : colon + 1;
+    if (!*source || !*target)
+        return 0;
+    return strchr("./~$", (*source)[0]) ? 1 : 2;
+}
+
+int cz_hc_config_files(struct hc *hc, const struct cz_service *svc,
+                       const struct cz_df_config *cfg, const char *dir,
+                       struct cz_hc_files *out, const char **bad)
+{
+    struct cz_value v;
+    uint32_t i, k;
+    size_t c;
+    int rc = CZ_OK, kind;
+
+    *bad = NULL;
+    if (cz_service_lookup(hc->model, svc, "volumes", &v) &&
+        v.node->kind == CZ_NODE_SEQUENCE)
+        for (i = 0; i < v.node->n && !rc && !*bad; i++) {
+            const char *source = NULL, *target = NULL, *path;
+            kind = bind_of(hc, v.node->items[i], &source, &target);
+            if (!kind || !under(target, dir) || !config_like(target))
+                continue;
+            if (kind == 2 || !source ||
+                !(path = cz_model_path(hc->model, source)))
+                *bad = source ? source : target;
+            else if ((rc = read_tree(hc, path, source, out, 0)) == 1)
+                *bad = source;
+        }
+    for (c = 0; cfg && hc->build_context && c < cfg->ncopies && !rc && !*bad;
+         c++) {
+        const struct cz_df_copy *cp = &cfg->copies[c];
+        if (!under(cp->dest, dir) && !under(dir, cp->dest))
+            continue;
+        for (k = 0; k + 1 < cp->instr->nwords && !rc && !*bad; k++) {
+            const char *word = cp->instr->words[k].text, *path;
+            if (!config_like(word) ||
+                (!cp->dest_is_dir && !config_like(cp->dest)))
+                continue;
+            if (cp->from || strpbrk(word, "*?[$") || strstr(word, "://"))
+                *bad = cz_hc_printf(hc, "%s (COPY in the Dockerfile)", word);
+            else if (!(path = cz_hc_printf(hc, "%s/%s", hc->build_context,
+                                           word)))
+                rc = CZ_ENOMEM;
+            else if ((rc = read_tree(hc, path, word, out, 0)) == 1)
+                *bad = word;
+        }
+    }
+    if (!rc && *bad && !*bad[0])
+        *bad = "?";
+    return rc == 1 ? CZ_OK : rc;
+}
+
+/* The port an nginx configuration listens on for plain HTTP: 80 when it
+ * has 80 or no listen at all (nginx's default), else the first plain
+ * one; 0 with *why set when it cannot be told (a variable without a
+ * value, only ssl or quic listeners). */
+static unsigned nginx_listen_text(struct hc *hc, const struct cz_service *svc,
+                                  const struct cz_df_config *cfg,
+                                  const char *text, unsigned *first,
+                                  int *any, const char **why)
+{
+    const char *p = text;
+
+    while ((p = strstr(p, "listen"))) {
+        const char *start = p, *end, *val;
+        char arg[256];
+        size_t len;
+        unsigned port;
+        int ssl;
+        const char *line = start;
+        p += 6;
+        while (line > text && line[-1] != '\n')
+            line--;
+        if (memchr(line, '#', (size_t)(start - line)) ||
+            (start > text && !strchr(" \t\n;{}", start[-1])) ||
+            !strchr(" \t", *p))
+            continue;
+        end = strchr(p, ';');
+        if (!end)
+            break;
+        len = (size_t)(end - p);
+        if (len >= sizeof(arg))
+            continue;
+        memcpy(arg, p, len);
+        arg[len] = '\0';
+        ssl = strstr(arg, " ssl") || strstr(arg, "\tssl") ||
+              strstr(arg, "quic");
+        val = arg + strspn(arg, " \t");
+        val = cz_arena_strndup(&hc->ar, val, strcspn(val, " \t"));
+        *any = 1;
+        if (val && strchr(val, '$') &&
+            !(val = resolve_word(hc, svc, cfg, val, 0))) {
+            *why = "a listen port set by a variable without a value";
+            return 0;
+        }
+        if (!val || strncmp(val, "unix:", 5) == 0)
+            continue;
+        port = bind_port(val, 80);
+        if (port && !ssl && (port == 80 || !*first))
+            *first = port == 80 ? 80 : (*first ? *first : port);
+    }
+    return *first;
+}
+
+unsigned cz_hc_nginx_port(struct hc *hc, const struct cz_service *svc,
+                          const struct cz_df_config *cfg, const char **from,
+                          const char **why)
+{
+    struct cz_hc_files files = {0};
+    const char *bad;
+    unsigned first = 0, have80 = 0;
+    int any = 0;
+    size_t i;
+
+    *from = NULL;
+    *why = NULL;
+    if (cz_hc_config_files(hc, svc, cfg, "/etc/nginx", &files, &bad))
+        return 0;
+    if (bad) {
+        *why = cz_hc_printf(hc, "its configuration from '%s' cannot be "
+                            "read", bad);
+        return 0;
+    }
+    for (i = 0; i < files.n; i++) {
+        unsigned port = 0;
+        int had = any;
+        any = 0;
+        nginx_listen_text(hc, svc, cfg, files.v[i].text, &port, &any, why);
+        if (*why) {
+            *why = cz_hc_printf(hc, "'%s' has %s", files.v[i].shown, *why);
+            return 0;
+        }
+        if (port == 80)
+            have80 = 1;
+        if (port && !first) {
+            first = port;
+            *from = files.v[i].shown;
+        }
+        any |= had;
+    }
+    if (have80 || !any)
+        return 80;
+    if (!first)
+        *why = "its configuration listens only with ssl or quic";
+    return first;
+}
+
+/* Whether text (a Caddyfile or a JSON config) mentions the admin
+ * endpoint. */
+int cz_hc_mentions(const struct cz_hc_files *files, const char *word,
+                   const char **where)
+{
+    size_t i;
+
+    for (i = 0; i < files->n; i++)
+        if (strstr(files->v[i].text, word)) {
+            *where = files->v[i].shown;
+            return 1;
+        }
+    return 0;
+}
+
+unsigned cz_hc_addr_port(const char *addr)
+{
+    return bind_port(addr, 0);
 }

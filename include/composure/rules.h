@@ -102,6 +102,17 @@ cz_rules_match_kind(const struct cz_rules *rules,
  * CZ_KIND_NONE. */
 CZ_API const char *cz_rule_kind_name(enum cz_rule_kind kind);
 
+/*
+ * The rule for ref's repository whatever its tag (a tag that is a
+ * variable without a value): the first rule whose repository matches,
+ * when it has no tag pattern. NULL when no rule names the repository, or
+ * when the first that does looks at the tag (then *tag_decides is 1: the
+ * tag chooses between rules, so nothing can be said without it).
+ */
+CZ_API const struct cz_rule *
+cz_rules_match_any_tag(const struct cz_rules *rules,
+                       const struct cz_imageref *ref, int *tag_decides);
+
 /* All rules in match order, for listing and tests. */
 CZ_API size_t cz_rules_count(const struct cz_rules *rules);
 CZ_API const struct cz_rule *cz_rules_at(const struct cz_rules *rules,

@@ -330,6 +330,23 @@ const struct cz_rule *cz_rules_match_kind(const struct cz_rules *rules,
     return found;
 }
 
+const struct cz_rule *cz_rules_match_any_tag(const struct cz_rules *rules,
+                                            const struct cz_imageref *ref,
+                                            int *tag_decides)
+{
+    char repo[600];
+    size_t i;
+
+    *tag_decides = 0;
+    cz_image_repository(ref, repo, sizeof(repo));
+    for (i = 0; i < rules->n; i++)
+        if (matches(rules->items[i].repository, repo)) {
+            *tag_decides = rules->items[i].tag != NULL;
+            return *tag_decides ? NULL : &rules->items[i];
+        }
+    return NULL;
+}
+
 size_t cz_rules_count(const struct cz_rules *rules)
 {
     return rules->n;
