@@ -9,6 +9,10 @@ packages=(
     libyaml-dev libpcre2-dev libcmocka-dev libcurl4-openssl-dev
     python3 python3-yaml python3-jsonschema
     docker-registry skopeo openssl apache2-utils
+    # tests/t_dockerfile_build.sh builds and runs a migrated Dockerfile:
+    # buildah and podman with runc (crun fails on these hosts: "cgroups in
+    # hybrid mode not supported"), and a static busybox for its app
+    buildah podman runc busybox-static
 )
 # npm fetches the compose-spec schema (scripts/fetch-schema.sh); a machine
 # with Node.js already has it, else Debian's package brings it.

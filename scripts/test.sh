@@ -10,6 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/fetch-schema.sh    # the compose-spec schema tests/t_schema.sh uses
+scripts/fetch-dockerfile-utils.sh  # the second Dockerfile parser of t_dockerfile.sh
 
 jobs=$(nproc)
 log=$(mktemp)

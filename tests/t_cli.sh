@@ -69,16 +69,19 @@ if command -v script >/dev/null; then
 fi
 
 expect_status 1 "$bin" migrate --offline -q --check
-[ "$(cat "$tmp/out")" = compose.yaml ] || no "--check lists: $(cat "$tmp/out")"
+[ "$(cat "$tmp/out")" = "$(printf 'compose.yaml\napp/Dockerfile\napp/.dockerignore')" ] ||
+    no "--check lists: $(cat "$tmp/out")"
 
 # The same file named twice (here through a link) runs once.
 ln -s compose.yaml docker-compose.yml
 expect_status 0 "$bin" migrate --offline -q
-[ "$(grep -c '^+++ ' "$tmp/out")" = 1 ] || no "a linked file was migrated twice"
+[ "$(grep -c '^+++ b/compose.yaml' "$tmp/out")" = 1 ] ||
+    no "a linked file was migrated twice"
 rm docker-compose.yml
 
 # --write --backup: the new file, and the original beside it.
-expect_status 0 "$bin" migrate --offline -q --write --backup
+expect_status 0 "$bin" migrate --offline -q --write --backup --apply-dockerfiles
+[ -f app/.dockerignore ] || no "--apply-dockerfiles did not write the new .dockerignore"
 cmp -s compose.yaml.orig "$tmp/orig.yaml" || no "backup is not the original"
 cmp -s compose.yaml "$tmp/orig.yaml" && no "--write changed nothing"
 expect_status 0 "$bin" migrate --offline -q --check

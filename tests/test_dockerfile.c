@@ -248,6 +248,8 @@ static void test_directives(void **state)
                        "FROM a\n");
     assert_string_equal(df->syntax, "docker/dockerfile:1");
     assert_int_equal(df->escape, '\\');
+    /* A directive that names the default escape still counts as given. */
+    assert_true(df->flags & CZ_DF_ESCAPE_SET);
     fx_free(&fx);
 
     /* After a comment, directives are plain comments. */
@@ -257,6 +259,7 @@ static void test_directives(void **state)
                        "RUN a `\n"
                        "RUN b\n");
     assert_int_equal(df->escape, '\\');
+    assert_false(df->flags & CZ_DF_ESCAPE_SET);
     assert_int_equal(df->ninstrs, 3);
     fx_free(&fx);
 

@@ -16,7 +16,9 @@
  * beside the compose file, the cache, the registries. An image that cannot
  * be resolved stays as it is with a warning, once per unreachable registry;
  * the rest of the file is still pinned. Dockerfile changes go to the run as
- * companion files.
+ * companion files; a Dockerfile an earlier transform (dockerfile) changed
+ * is pinned in its changed text, so its new stages are pinned too and the
+ * diff shows one change.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +55,15 @@ struct pin {
     size_t n, cap;
     struct cz_dockerfile **dfs;    /* each Dockerfile once */
     size_t ndfs;
+    struct pending *pending;       /* parses of changed Dockerfiles */
+    size_t npending;
+};
+
+/* A Dockerfile as an earlier transform left it in the run. */
+struct pending {
+    struct cz_dockerfile *orig;    /* the model's parse of the file */
+    struct cz_dockerfile *df;      /* the parse of its changed text */
+    struct cz_source *src;
 };
 
 static int oom(struct cz_error *err)
@@ -281,6 +292,41 @@ static int add_layer_images(struct pin *p, const struct cz_service *svc)
     return rc;
 }
 
+/* df, or its changed text when an earlier transform recorded one: parsed
+ * once, owned by p. Returns NULL on ENOMEM or when the changed text does
+ * not parse (a bug of that transform: err says so). */
+static struct cz_dockerfile *current_text(struct pin *p,
+                                          struct cz_dockerfile *df,
+                                          struct cz_error *err)
+{
+    const struct cz_run_file *f = cz_run_file_find(p->run, df->src->path);
+    struct pending *pd;
+    size_t i;
+
+    if (!f)
+        return df;
+    for (i = 0; i < p->npending; i++)
+        if (p->pending[i].orig == df)
+            return p->pending[i].df;
+    pd = realloc(p->pending, (p->npending + 1) * sizeof(*pd));
+    if (!pd) {
+        oom(err);
+        return NULL;
+    }
+    p->pending = pd;
+    pd = &pd[p->npending];
+    memset(pd, 0, sizeof(*pd));
+    pd->orig = df;
+    if (!(pd->src = cz_source_new(f->path, f->new, f->newlen))) {
+        oom(err);
+        return NULL;
+    }
+    p->npending++;
+    if (cz_dockerfile_parse(pd->src, &pd->df, err))
+        return NULL;
+    return pd->df;
+}
+
 static int collect(struct pin *p, struct cz_error *err)
 {
     struct cz_model *model = p->model;
@@ -323,6 +369,8 @@ static int collect(struct pin *p, struct cz_error *err)
                               build.value.node->span.start, "pin.dockerfile",
                               "cannot pin the base images of '%s': %s",
                               svc->name, msg);
+            } else if (!(df = current_text(p, df, err))) {
+                return err->code;
             } else if ((rc = add_dockerfile(p, svc, df, err))) {
                 return rc;
             }
@@ -529,6 +577,11 @@ static int pin_apply(struct cz_run *run, struct cz_model *model,
     free(reqs);
     free(p.targets);
     free(p.dfs);
+    for (i = 0; i < p.npending; i++) {
+        cz_dockerfile_free(p.pending[i].df);
+        cz_source_free(p.pending[i].src);
+    }
+    free(p.pending);
     cz_lock_release(&p.lock);
     return rc;
 }

@@ -12,13 +12,18 @@ extern const struct cz_transform cz_transform_volumes;
 extern const struct cz_transform cz_transform_healthcheck;
 extern const struct cz_transform cz_transform_replicas;
 extern const struct cz_transform cz_transform_pin;
+extern const struct cz_transform cz_transform_dockerfile;
 
-/* volumes first: replicas judges "stateful" by the volumes it leaves. */
+/* volumes first: replicas judges "stateful" by the volumes it leaves.
+ * dockerfile after volumes and healthcheck (it chowns the volumes they
+ * leave and copies the healthcheck they chose) and before pin (which pins
+ * the stages it writes). */
 const struct cz_transform *const cz_transforms[] = {
     &cz_transform_version,
     &cz_transform_volumes,
     &cz_transform_healthcheck,
     &cz_transform_replicas,
+    &cz_transform_dockerfile,
     &cz_transform_pin,
     NULL,
 };
@@ -47,11 +52,46 @@ const struct cz_transform *cz_transform_find(const char *name)
     return NULL;
 }
 
+const struct cz_run_file *cz_run_file_find(const struct cz_run *run,
+                                           const char *path)
+{
+    size_t i;
+
+    for (i = 0; i < run->nfiles; i++)
+        if (strcmp(run->files[i].path, path) == 0)
+            return &run->files[i];
+    return NULL;
+}
+
+/* A copy of s[0..len) with a NUL after it, or NULL (s NULL, or ENOMEM). */
+static char *copy_bytes(const char *s, size_t len)
+{
+    char *c;
+
+    if (!s || !(c = malloc(len + 1)))
+        return NULL;
+    memcpy(c, s, len);
+    c[len] = '\0';
+    return c;
+}
+
 int cz_run_add_file(struct cz_run *run, const char *path, const char *old,
                     size_t oldlen, const char *text, size_t len)
 {
-    struct cz_run_file *files, *f;
+    struct cz_run_file *f = (struct cz_run_file *)cz_run_file_find(run, path);
+    struct cz_run_file *files;
+    char *new;
 
+    /* A file a second transform changes again keeps its first old text:
+     * the diff shows one change per file. */
+    if (f) {
+        if (!(new = copy_bytes(text, len)))
+            return CZ_ENOMEM;
+        free(f->new);
+        f->new = new;
+        f->newlen = len;
+        return CZ_OK;
+    }
     files = realloc(run->files, (run->nfiles + 1) * sizeof(*files));
     if (!files)
         return CZ_ENOMEM;
@@ -59,17 +99,16 @@ int cz_run_add_file(struct cz_run *run, const char *path, const char *old,
     f = &files[run->nfiles];
     memset(f, 0, sizeof(*f));
     f->path = strdup(path);
-    f->old = malloc(oldlen + 1);
-    f->new = malloc(len + 1);
-    if (!f->path || !f->old || !f->new) {
+    f->old = copy_bytes(old, oldlen);
+    f->new = copy_bytes(text, len);
+    f->created = old == NULL;
+    if (!f->path || (!f->old && old) || !f->new) {
         free(f->path);
         free(f->old);
         free(f->new);
         return CZ_ENOMEM;
     }
-    memcpy(f->old, old, oldlen);
-    memcpy(f->new, text, len);
-    f->oldlen = oldlen;
+    f->oldlen = old ? oldlen : 0;
     f->newlen = len;
     run->nfiles++;
     return CZ_OK;

@@ -69,7 +69,8 @@ enum cz_df_instr_attrs {
 enum cz_df_flags {
     CZ_DF_BOM = 1 << 0,          /* the file starts with a UTF-8 BOM */
     CZ_DF_CRLF = 1 << 1,         /* its first line ends in CR LF */
-    CZ_DF_HAS_UNKNOWN = 1 << 2   /* some instruction is CZ_DF_UNKNOWN */
+    CZ_DF_HAS_UNKNOWN = 1 << 2,  /* some instruction is CZ_DF_UNKNOWN */
+    CZ_DF_ESCAPE_SET = 1 << 3    /* a `# escape=` directive is given */
 };
 
 /*

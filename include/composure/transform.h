@@ -78,12 +78,14 @@ CZ_API void cz_options_init(struct cz_options *opts);
 struct cz_pinner;
 struct cz_lock;
 
-/* A file beside the compose file that a transform changed (a Dockerfile):
- * the CLI shows its diff, and writes it only when asked to. */
+/* A file beside the compose file that a transform changed (a Dockerfile)
+ * or created (a .dockerignore): the CLI shows its diff, and writes it only
+ * when asked to. */
 struct cz_run_file {
     char *path;
-    char *old, *new;
+    char *old, *new;          /* old is NULL for a new file */
     size_t oldlen, newlen;
+    unsigned created;         /* the file does not exist yet */
 };
 
 /* What one run of the pipeline knows beyond the model. */
@@ -100,11 +102,20 @@ struct cz_run {
     size_t nfiles;
 };
 
-/* Records a changed companion file (copies everything). CZ_OK or
- * CZ_ENOMEM. */
+/*
+ * cz_run_add_file() - records a changed companion file (copies everything);
+ * old NULL records a new file. The one place every transform that changes
+ * a file goes through: when path was recorded already (the dockerfile
+ * transform, then pin), only its new text is replaced, so the diff shows
+ * one change per file from its first old text. CZ_OK or CZ_ENOMEM.
+ */
 CZ_API int cz_run_add_file(struct cz_run *run, const char *path,
                            const char *old, size_t oldlen, const char *text,
                            size_t len);
+/* The companion file recorded under path (compared as written), or NULL:
+ * a later transform edits its new text rather than the file on disk. */
+CZ_API const struct cz_run_file *cz_run_file_find(const struct cz_run *run,
+                                                  const char *path);
 CZ_API void cz_run_release(struct cz_run *run);
 
 enum cz_transform_flags {

@@ -122,6 +122,29 @@ void cz_cli_print_report(const struct cz_report *rep, int quiet)
     cz_buf_release(&line);
 }
 
+/* Drops each "name/../" of a relative path ("docker/../app/Dockerfile" is
+ * "app/Dockerfile", the way a compose file in docker/ names a context
+ * beside it): git apply refuses ".." in a diff header. A leading "../"
+ * stays. Works in place; NULL stays NULL. */
+static char *clean_dotdot(char *path)
+{
+    char *p, *seg;
+
+    if (!path || path[0] == '/')
+        return path;
+    for (p = path; (p = strstr(p, "/../")) != NULL;) {
+        for (seg = p; seg > path && seg[-1] != '/'; seg--)
+            ;
+        if ((size_t)(p - seg) == 2 && seg[0] == '.' && seg[1] == '.') {
+            p += 3;          /* "../../": the first stays */
+            continue;
+        }
+        memmove(seg, p + 4, strlen(p + 4) + 1);
+        p = seg > path ? seg - 1 : path;
+    }
+    return path;
+}
+
 char *cz_cli_display_path(const char *path)
 {
     char cwd[4096];
@@ -135,7 +158,7 @@ char *cz_cli_display_path(const char *path)
     while (path[0] == '.' && path[1] == '/')
         for (path += 2; *path == '/'; path++)
             ;
-    return strdup(path);
+    return clean_dotdot(strdup(path));
 }
 
 /* stdout may be a full disk or a closed pipe: that is an error too. */

@@ -612,7 +612,8 @@ static int print_diff_line(void *ctx, enum cz_diff_symbol sym,
     return CZ_OK;
 }
 
-/* The diff of one file; path as the user sees it. */
+/* The diff of one file; path as the user sees it. A new file (old NULL)
+ * is diffed from /dev/null, which git apply and patch(1) create. */
 static int show_diff(const char *shown, const char *old, size_t oldlen,
                      const char *text, size_t len, int color)
 {
@@ -623,7 +624,9 @@ static int show_diff(const char *shown, const char *old, size_t oldlen,
     const char *label = shown + (shown[0] == '/');
     int rc;
 
-    if (cz_buf_addf(&a, "a/%s", label) || cz_buf_addf(&b, "b/%s", label))
+    if ((old ? cz_buf_addf(&a, "a/%s", label)
+             : cz_buf_adds(&a, "/dev/null")) ||
+        cz_buf_addf(&b, "b/%s", label))
         rc = CZ_ENOMEM;
     else
         rc = cz_diff_unified(old, oldlen, text, len, a.buf, b.buf, 3,

@@ -1212,6 +1212,7 @@ static int directive(struct parser *ps, size_t p, size_t end)
                                 "'%.*s': must be ` or \\", (int)(v1 - v0),
                                 s + v0);
         ps->df->escape = s[v0];
+        ps->df->flags |= CZ_DF_ESCAPE_SET;
     } else if (k == 1) {
         ps->df->syntax = cz_arena_strndup(&ps->df->ar, s + v0, v1 - v0);
         if (!ps->df->syntax)
