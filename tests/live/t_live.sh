@@ -311,16 +311,21 @@ started_at() { podman inspect --format '{{.State.StartedAt.UnixNano}}' "$1"; }
 check_order() {
     local s d cs cd bad=() n=0
     while read -r s d; do
+        for cs in $s $d; do
+            [ -n "$(podman ps -a --filter label=io.podman.compose.project=shop \
+                        --filter "label=com.docker.compose.service=$cs" --format '{{.Names}}')" ] ||
+                bad+=("no container for $cs")
+        done
         for cs in $(podman ps -a --filter label=io.podman.compose.project=shop \
                         --filter "label=com.docker.compose.service=$s" --format '{{.Names}}'); do
             for cd in $(podman ps -a --filter label=io.podman.compose.project=shop \
                             --filter "label=com.docker.compose.service=$d" --format '{{.Names}}'); do
                 n=$((n + 1))
-                [ "$(started_at "$cd")" -le "$(started_at "$cs")" ] || bad+=("$cs before $cd")
+                [ "$(started_at "$cd")" -le "$(started_at "$cs")" ] || bad+=("$cs started before $cd")
             done
         done
     done <"$tmp/deps"
-    if [ ${#bad[@]} -gt 0 ]; then result order FAIL "started too early: ${bad[*]}"
+    if [ ${#bad[@]} -gt 0 ]; then result order FAIL "${bad[*]}"
     else result order PASS "$n dependency pairs in order"; fi
 }
 
@@ -377,7 +382,6 @@ snapshot >"$tmp/written" 2>&1
 run_checks before
 
 # ---- migrate ------------------------------------------------------------------
-pc down -t 0    # the old stack stops before its data is copied
 # docker.io/library/debian is served by the local registry, which composure
 # cannot be told (it has no mirror option): the lock file records the
 # registry's digest for it, as `composure lock` would with that registry.
@@ -396,6 +400,19 @@ say "--- what it changed:"
 sed -n 's/.*: \(podman run --rm .*\) \[volumes\.copy-data\]$/\1/p' \
     "$log/migrate.err" >"$tmp/copy.sh"
 ncopy=$(grep -c . "$tmp/copy.sh")
+
+# The old stack stops before its data is copied, with the command the
+# copy note names ("stop the old stack first ('...')"), as printed.
+stop=$(sed -n "s/.*stop the old stack first ('\([^']*\)').*\[volumes\.copy-data\]$/\1/p" \
+           "$log/migrate.err" | head -n 1)
+stop_state=
+if [ -z "$stop" ]; then
+    stop_state="no stop command printed"
+elif ! out=$(cd "$proj" && bash -c "$stop" 2>&1); then
+    stop_state="'$stop' fails: $(printf '%s' "$out" | head -n 1)"
+fi
+say "stops the old stack: '$stop'${stop_state:+ -> $stop_state}"
+pc down -t 0    # whatever that did, the old stack is down now
 copy_fail=0
 while IFS= read -r cmd; do
     say "runs: $cmd"
@@ -442,6 +459,7 @@ no() { say "FAIL: $*"; fail=1; }
 [ "$cfg_state" = absent ] || no "expected the compose target's config to be missing under podman-compose: $cfg_state"
 [ "$ncopy" -ge 2 ] || no "expected a copy command for each of data/db and uploads, got $ncopy"
 [ "$copy_fail" = 0 ] || no "a printed copy command did not print 'copied'"
+[ -z "$stop_state" ] || no "the printed command to stop the old stack: $stop_state"
 for c in healthy nonroot volumes digest replicas; do
     grep -q "^$c *FAIL" "$tmp/before" || no "$c passes on the legacy project: the check cannot tell"
 done
