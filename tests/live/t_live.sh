@@ -470,9 +470,17 @@ for c in healthy nonroot volumes data writes digest order replicas; do
     grep -q "^$c *PASS" "$tmp/after" || no "$c fails after the migration: $(grep "^$c " "$tmp/after")"
 done
 # What composure cannot know, it leaves alone and says so: the gateway's
-# image is a private one no rule describes.
-grep -q "'gateway'.*\[healthcheck.unknown-image\]" "$log/migrate.err" ||
-    no "no healthcheck.unknown-image finding for the gateway's private image"
+# image is a private one no rule describes (no probe, no replicas), and
+# its mounted file stays a bind mount under podman-compose.
+finding() {  # finding REGEX WHAT: migrate said so
+    grep -q -- "$1" "$log/migrate.err" || no "no finding: $2"
+}
+finding "'gateway'.*\[healthcheck.unknown-image\]" "the gateway's private image has no known probe"
+finding "'gateway'.*\[replicas.unknown-image\]" "nothing shows the gateway is stateless"
+finding "upstreams.conf' of 'gateway' stays a bind mount.*\[volumes.podman-file\]" \
+    "the gateway's config file stays a bind mount (--target podman)"
+finding "shop/gateway:1.4' -> '$reg/shop/gateway:1.4.2@$base_digest' (registry) \[pin.pinned\]" \
+    "the gateway's image pinned from the local registry"
 python3 - "$proj/compose.yaml" <<'PY' || fail=1
 import sys, yaml
 s = yaml.safe_load(open(sys.argv[1]))["services"]
