@@ -1,10 +1,19 @@
 #!/usr/bin/env bash
 # demo.sh - installs what is missing, builds, and runs `composure migrate`
 # (a dry run: the unified diff on stdout) on the bundled example project.
+# With --live it runs the live test instead: a legacy project brought up
+# with podman-compose, migrated, and brought up again (see README).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build.sh build
+if [ "${1:-}" = --live ]; then
+    # The live migration: a legacy project under podman-compose, migrated
+    # and run again (tests/live/t_live.sh; it needs root, podman, buildah).
+    # examples/legacy-shop needs Docker Hub's images and PyPI, so the live
+    # demo runs the test's own offline project instead.
+    exec tests/live/t_live.sh build/composure build
+fi
 cd examples/legacy-shop
 # The data folders of a stack that has run (git keeps no empty folder):
 # the migration moves them into named volumes and prints the copy command.

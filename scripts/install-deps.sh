@@ -13,6 +13,9 @@ packages=(
     # buildah and podman with runc (crun fails on these hosts: "cgroups in
     # hybrid mode not supported"), and a static busybox for its app
     buildah podman runc busybox-static
+    # tests/live/t_live.sh runs a legacy project and its migration under
+    # podman-compose; dnsname gives the CNI networks DNS between services
+    podman-compose golang-github-containernetworking-plugin-dnsname
 )
 # npm fetches the compose-spec schema (scripts/fetch-schema.sh); a machine
 # with Node.js already has it, else Debian's package brings it.
