@@ -426,6 +426,15 @@ while IFS= read -r cmd; do
     out=$(cd "$proj" && bash -c "$cmd" 2>&1)
     [ "$(echo "$out" | tail -n 1)" = copied ] || { copy_fail=1; say "copy failed: $out"; }
 done <"$tmp/copy.sh"
+# Then each named volume goes to the new non-root user, with the commands
+# the Dockerfile patch's finding prints (cp -a kept root's owners).
+sed -n 's/.*give each to that user once: \(.*\) \[dockerfile\.volume-owner\]$/\1/p' \
+    "$log/migrate.err" | sed 's/; /\n/g' >"$tmp/owner.sh"
+while IFS= read -r cmd; do
+    say "runs: $cmd"
+    out=$(cd "$proj" && bash -c "$cmd" 2>&1) ||
+        { copy_fail=1; say "giving the volume to its user failed: $out"; }
+done <"$tmp/owner.sh"
 
 pc build || { tail -n 40 "$log/pc.log"; say "FAIL: podman-compose build (migrated)"; exit 1; }
 up_rc=0
