@@ -27,15 +27,9 @@ const char *cz_hc_printf(struct hc *hc, const char *fmt, ...)
 {
     va_list ap;
     char *s;
-    int n;
 
     va_start(ap, fmt);
-    n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0 || !(s = cz_arena_alloc(&hc->ar, (size_t)n + 1)))
-        return NULL;
-    va_start(ap, fmt);
-    vsnprintf(s, (size_t)n + 1, fmt, ap);
+    s = cz_arena_vprintf(&hc->ar, fmt, ap);
     va_end(ap);
     return s;
 }

@@ -75,18 +75,12 @@ const char *cz_rp_printf(struct ctx *cx, const char *fmt, ...)
 {
     va_list ap;
     char *s;
-    int n;
 
     va_start(ap, fmt);
-    n = vsnprintf(NULL, 0, fmt, ap);
+    s = cz_arena_vprintf(&cx->ar, fmt, ap);
     va_end(ap);
-    if (n < 0 || !(s = cz_arena_alloc(&cx->ar, (size_t)n + 1))) {
+    if (!s)
         fail(cx, CZ_ENOMEM);
-        return NULL;
-    }
-    va_start(ap, fmt);
-    vsnprintf(s, (size_t)n + 1, fmt, ap);
-    va_end(ap);
     return s;
 }
 

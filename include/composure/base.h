@@ -124,6 +124,11 @@ CZ_API void *cz_arena_grow(struct cz_arena *ar, void *items, size_t n,
                            size_t *cap, size_t size);
 /* A NUL-terminated copy of s[0..len), or NULL on ENOMEM. */
 CZ_API char *cz_arena_strndup(struct cz_arena *ar, const char *s, size_t len);
+/* FNV-1a of a NUL-terminated string: the hash of every name table. */
+CZ_API uint32_t cz_str_hash(const char *s);
+/* A formatted string in the arena, or NULL on ENOMEM. */
+CZ_API char *cz_arena_vprintf(struct cz_arena *ar, const char *fmt,
+                              va_list ap) CZ_PRINTF(2, 0);
 
 /*
  * A growable byte buffer. buf is never NULL (it points at a static empty

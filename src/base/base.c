@@ -266,6 +266,30 @@ char *cz_arena_strndup(struct cz_arena *ar, const char *s, size_t len)
     return p;
 }
 
+uint32_t cz_str_hash(const char *s)
+{
+    uint32_t h = 2166136261u;
+
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+char *cz_arena_vprintf(struct cz_arena *ar, const char *fmt, va_list ap)
+{
+    va_list aq;
+    char *s;
+    int n;
+
+    va_copy(aq, ap);
+    n = vsnprintf(NULL, 0, fmt, aq);
+    va_end(aq);
+    if (n < 0 || !(s = cz_arena_alloc(ar, (size_t)n + 1)))
+        return NULL;
+    vsnprintf(s, (size_t)n + 1, fmt, ap);
+    return s;
+}
+
 /* ---- buffer ------------------------------------------------------------- */
 
 void cz_buf_init(struct cz_buf *b)

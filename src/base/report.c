@@ -65,15 +65,6 @@ int cz_report_add_error(struct cz_report *rep, const struct cz_error *err)
                        err->rule, strdup(err->msg));
 }
 
-static size_t key_hash(const char *s)
-{
-    uint32_t h = 2166136261u;
-
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 16777619u;
-    return h;
-}
-
 /* Open addressing, kept at most half full. */
 static int causes_grow(struct cz_report *rep)
 {
@@ -85,7 +76,7 @@ static int causes_grow(struct cz_report *rep)
     for (i = 0; i < rep->nslots; i++) {
         if (!rep->causes[i])
             continue;
-        for (h = key_hash(rep->causes[i]) & (slots - 1); fresh[h];
+        for (h = cz_str_hash(rep->causes[i]) & (slots - 1); fresh[h];
              h = (h + 1) & (slots - 1))
             ;
         fresh[h] = rep->causes[i];
@@ -102,7 +93,7 @@ int cz_report_once(struct cz_report *rep, const char *key)
 
     if (2 * (rep->ncauses + 1) > rep->nslots && causes_grow(rep))
         return CZ_ENOMEM;
-    for (h = key_hash(key) & (rep->nslots - 1); rep->causes[h];
+    for (h = cz_str_hash(key) & (rep->nslots - 1); rep->causes[h];
          h = (h + 1) & (rep->nslots - 1))
         if (strcmp(rep->causes[h], key) == 0)
             return 0;

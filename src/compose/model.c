@@ -145,15 +145,6 @@ int cz_service_lookup(const struct cz_model *model,
     return 0;
 }
 
-static size_t name_hash(const char *s)
-{
-    uint32_t h = 2166136261u;
-
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 16777619u;
-    return h;
-}
-
 /* Services by name in an open-addressing table, so that transforms that
  * look services up for each other stay linear: room for total services,
  * filled as they are added. A name given twice (YAML forbids it; libyaml
@@ -176,7 +167,7 @@ static void index_add(struct cz_model *model, size_t i)
 {
     size_t h, mask = model->nslots - 1;
 
-    for (h = name_hash(model->svcs[i].name) & mask; model->by_name[h];
+    for (h = cz_str_hash(model->svcs[i].name) & mask; model->by_name[h];
          h = (h + 1) & mask)
         if (strcmp(model->svcs[model->by_name[h] - 1].name,
                    model->svcs[i].name) == 0)
@@ -191,7 +182,7 @@ struct cz_service *cz_model_service(const struct cz_model *model,
 
     if (!model->nslots)
         return NULL;
-    for (h = name_hash(name) & (model->nslots - 1); model->by_name[h];
+    for (h = cz_str_hash(name) & (model->nslots - 1); model->by_name[h];
          h = (h + 1) & (model->nslots - 1))
         if (strcmp(model->svcs[model->by_name[h] - 1].name, name) == 0)
             return &model->svcs[model->by_name[h] - 1];

@@ -100,15 +100,6 @@ struct anchors {
     size_t n, cap;
 };
 
-static size_t anchor_hash(const char *s)
-{
-    uint32_t h = 2166136261u;
-
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 16777619u;
-    return h;
-}
-
 static int anchors_grow(struct anchors *t)
 {
     size_t cap = t->cap ? t->cap * 2 : 64, i;
@@ -119,8 +110,8 @@ static int anchors_grow(struct anchors *t)
     for (i = 0; i < t->cap; i++)
         for (a = t->buckets[i]; a; a = next) {
             next = a->next;
-            a->next = b[anchor_hash(a->name) & (cap - 1)];
-            b[anchor_hash(a->name) & (cap - 1)] = a;
+            a->next = b[cz_str_hash(a->name) & (cap - 1)];
+            b[cz_str_hash(a->name) & (cap - 1)] = a;
         }
     free(t->buckets);
     t->buckets = b;
@@ -243,7 +234,7 @@ static struct anchor *anchor_find(const struct loader *ld, const char *name)
 
     if (!ld->anchors.cap)
         return NULL;
-    a = ld->anchors.buckets[anchor_hash(name) & (ld->anchors.cap - 1)];
+    a = ld->anchors.buckets[cz_str_hash(name) & (ld->anchors.cap - 1)];
     for (; a; a = a->next)
         if (strcmp(a->name, name) == 0)
             return a;
@@ -268,7 +259,7 @@ static int anchor_define(struct loader *ld, struct cz_node *node)
     a = cz_arena_alloc(&ld->doc->ar, sizeof(*a));
     if (!a)
         return CZ_ENOMEM;
-    h = anchor_hash(node->anchor) & (t->cap - 1);
+    h = cz_str_hash(node->anchor) & (t->cap - 1);
     a->name = node->anchor;
     a->node = node;
     a->next = t->buckets[h];
