@@ -19,32 +19,19 @@ bin=$1
 for tool in buildah podman runc busybox useradd groupadd install git; do
     if ! command -v "$tool" >/dev/null 2>&1; then
         echo "t_dockerfile_build: SKIPPED: no $tool (scripts/install-deps.sh installs buildah, podman, runc, busybox-static)"
-        exit 0
+        exit 77
     fi
 done
 if ! busybox --list | grep -qx httpd || ! busybox --list | grep -qx wget; then
     echo "t_dockerfile_build: SKIPPED: this busybox has no httpd or wget"
-    exit 0
+    exit 77
 fi
 tmp=$(mktemp -d)
 fail=0
 no() { echo "FAIL: $*"; fail=1; }
-cat >"$tmp/storage.conf" <<CONF
-[storage]
-driver = "vfs"
-graphroot = "$tmp/storage"
-runroot = "$tmp/run"
-CONF
-cat >"$tmp/containers.conf" <<CONF
-[containers]
-default_ulimits = ["nofile=1024:1024", "nproc=1000:1000"]
-[engine]
-runtime = "runc"
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-CONF
-export CONTAINERS_STORAGE_CONF=$tmp/storage.conf
-export CONTAINERS_CONF=$tmp/containers.conf
+# shellcheck source=podman_env.sh
+. "$(dirname "$0")/podman_env.sh"
+cz_podman_env "$tmp"
 export COMPOSURE_OFFLINE=1 HOME=$tmp/home XDG_CACHE_HOME=$tmp/cache
 podman=(podman --root "$tmp/storage" --runroot "$tmp/run"
         --storage-driver vfs --runtime runc --cgroup-manager cgroupfs

@@ -79,31 +79,9 @@ log=$tmp/log
 mkdir -p "$log"
 
 # ---- podman, isolated in $tmp ------------------------------------------------
-cat >"$tmp/storage.conf" <<CONF
-[storage]
-driver = "vfs"
-graphroot = "$tmp/storage"
-runroot = "$tmp/run"
-CONF
-cat >"$tmp/containers.conf" <<CONF
-[containers]
-default_ulimits = ["nofile=1024:1024", "nproc=1000:1000"]
-[engine]
-runtime = "runc"
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-events_logfile_path = "$tmp/events.log"
-tmp_dir = "$tmp/libpod-tmp"
-[network]
-network_backend = "cni"
-network_config_dir = "$tmp/cni"
-CONF
-mkdir -p "$tmp/cni"
-export CONTAINERS_CONF=$tmp/containers.conf
-export CONTAINERS_STORAGE_CONF=$tmp/storage.conf
-export CONTAINERS_REGISTRIES_CONF=$tmp/registries.conf
-export BUILDAH_FORMAT=docker BUILDAH_ISOLATION=chroot
-: >"$CONTAINERS_REGISTRIES_CONF"
+# shellcheck source=../podman_env.sh
+. "$here/../podman_env.sh"
+cz_podman_env "$tmp"
 
 pc() {  # podman-compose in the project, its output in $log/pc.log
     (cd "$proj" && podman-compose "$@") >>"$log/pc.log" 2>&1
