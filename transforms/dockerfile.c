@@ -588,7 +588,6 @@ static int collect(struct dx *dx)
         struct cz_build build;
         struct df_file *f;
         struct df_target *t;
-        char msg[sizeof(why->msg) + sizeof(why->path) + 64];
 
         if (!cz_service_build(model, svc, &build))
             continue;
@@ -606,12 +605,8 @@ static int collect(struct dx *dx)
         if (!df && why->code == CZ_ENOMEM)
             return oom(dx);
         if (!df) {
-            cz_error_format(why, msg, sizeof(msg));
-            cz_report_add(dx->rep, CZ_LEVEL_WARNING, model->src,
-                          build.value.node->span.start,
-                          "dockerfile.unreadable",
-                          "cannot patch the Dockerfile of '%s': %s",
-                          svc->name, msg);
+            if (cz_build_unreadable(model, dx->rep, svc, &build, why))
+                return oom(dx);
             continue;
         }
         if (!(f = file_for(dx, df, &build, svc, &rc)))

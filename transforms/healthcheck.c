@@ -1307,13 +1307,9 @@ static int do_build(struct hc *hc, size_t si)
     df = cz_model_dockerfile(hc->model, &build, &why);
     if (!df && why->code == CZ_ENOMEM)
         return oom(hc);
-    if (!df && why->rule && strcmp(why->rule, "dockerfile.syntax") == 0)
-        return grouped(hc, svc->key->span.start, "healthcheck.no-dockerfile",
-                       svc->name, "cannot read '%s': %s", shown, why->msg);
-    if (!df)
-        return grouped(hc, svc->key->span.start, "healthcheck.no-dockerfile",
-                       svc->name, "cannot read '%s', so the image's tools "
-                       "are unknown", shown);
+    if (!df)    /* one finding for the cause, whichever transform meets it */
+        return cz_build_unreadable(hc->model, hc->rep, svc, &build, why)
+                   ? oom(hc) : CZ_OK;
     hc->build_context = build.context;
     rc = probe_built(hc, si, df, cz_build_stage(&build, df), shown);
     hc->build_context = NULL;

@@ -357,18 +357,13 @@ static int collect(struct pin *p, struct cz_error *err)
         } else if (builds && !build.remote && !build.inline_text) {
             const struct cz_error *why;
             struct cz_dockerfile *df;
-            char msg[sizeof(why->msg) + sizeof(why->path) + 64];
             build.nargs = 0;    /* as written: pinning edits ARG defaults */
             df = cz_model_dockerfile(model, &build, &why);
             if (!df && why->code == CZ_ENOMEM)
                 return oom(err);
             if (!df) {
-                cz_error_format(why, msg, sizeof(msg));
-                cz_report_add(p->rep, CZ_LEVEL_WARNING,
-                              cz_doc_source(build.value.doc),
-                              build.value.node->span.start, "pin.dockerfile",
-                              "cannot pin the base images of '%s': %s",
-                              svc->name, msg);
+                if (cz_build_unreadable(model, p->rep, svc, &build, why))
+                    return oom(err);
             } else if (!(df = current_text(p, df, err))) {
                 return err->code;
             } else if ((rc = add_dockerfile(p, svc, df, err))) {

@@ -259,6 +259,21 @@ CZ_API struct cz_dockerfile *cz_model_dockerfile(struct cz_model *model,
 CZ_API const struct cz_df_stage *
 cz_build_stage(const struct cz_build *build, const struct cz_dockerfile *df);
 
+struct cz_report;
+
+/*
+ * cz_build_unreadable() - says, once per run for each Dockerfile, that the
+ * Dockerfile of svc's build cannot be read or parsed (why: what
+ * cz_model_dockerfile() said), and what every transform therefore leaves
+ * alone: one finding for the cause ("compose.dockerfile"), not one per
+ * transform. Later calls for the same file and error say nothing. CZ_OK
+ * or CZ_ENOMEM.
+ */
+CZ_API int cz_build_unreadable(struct cz_model *model, struct cz_report *rep,
+                               const struct cz_service *svc,
+                               const struct cz_build *build,
+                               const struct cz_error *why);
+
 struct cz_df_config;
 
 /*

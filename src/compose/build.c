@@ -9,6 +9,7 @@
  * set gets its own, over the same bytes.
  */
 #include "model.h"
+#include "composure/report.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -264,4 +265,34 @@ void cz_model_release_dockerfiles(struct cz_model *model)
         if (d->own_src)
             cz_source_free(d->src);
     model->dockerfiles = NULL;
+}
+
+int cz_build_unreadable(struct cz_model *model, struct cz_report *rep,
+                        const struct cz_service *svc,
+                        const struct cz_build *build,
+                        const struct cz_error *why)
+{
+    const char *msg = why->msg;
+    struct cz_buf key = CZ_BUF_INIT;
+    int first;
+
+    (void)model;
+    if (cz_buf_addf(&key, "dockerfile\n%s\n%s",
+                    build->dockerfile ? build->dockerfile : "", msg)) {
+        cz_buf_release(&key);
+        return CZ_ENOMEM;
+    }
+    first = cz_report_once(rep, key.buf);
+    cz_buf_release(&key);
+    if (first <= 0)
+        return first < 0 ? CZ_ENOMEM : CZ_OK;
+    return cz_report_add(rep, CZ_LEVEL_WARNING, cz_doc_source(build->value.doc),
+                         build->value.node->span.start, "compose.dockerfile",
+                         "'%s' (the Dockerfile of '%s') cannot be used: %s; "
+                         "for every service that builds it, what rests on "
+                         "it is left alone: no probe from the image's "
+                         "tools, no replicas from its command, no "
+                         "Dockerfile patch, no pinned base images",
+                         build->dockerfile ? build->dockerfile : "?",
+                         svc->name, msg);
 }
