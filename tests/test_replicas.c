@@ -64,6 +64,7 @@ static void test_parse_port(void **state)
         {"9090-9091/tcp", "", "9090-9091", "tcp", 0},
     };
     struct rp_port p;
+    char long_spec[200];
     size_t i;
 
     (void)state;
@@ -77,6 +78,12 @@ static void test_parse_port(void **state)
     }
     assert_int_equal(replicas_parse_port("", &p), -1);
     assert_int_equal(replicas_parse_port("8000:", &p), -1);
+    /* no ':' and longer than a port (an environment line under ports:,
+     * found by the migrate fuzzer): refused, not copied past the end */
+    memset(long_spec, 'X', sizeof(long_spec) - 1);
+    long_spec[sizeof(long_spec) - 1] = '\0';
+    memcpy(long_spec, "URL=${", 6);
+    assert_int_equal(replicas_parse_port(long_spec, &p), -1);
 }
 
 static void test_parse_mount(void **state)

@@ -53,7 +53,9 @@ CZ_TESTABLE int replicas_parse_port(const char *s, struct rp_port *out)
         *slash = '\0';
     }
     colon = strrchr(buf, ':');
-    if (!colon) {
+    if (!colon) {   /* a container port alone (or a mistake: VAR=x) */
+        if (strlen(buf) >= sizeof(out->container))
+            return -1;
         strcpy(out->container, buf);
         return *buf ? 0 : -1;
     }

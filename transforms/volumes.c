@@ -72,27 +72,47 @@ static uint32_t at(const struct cz_node *node)
                                    cz_doc_source((c)->doc),                \
                                    at(node), (rule), __VA_ARGS__))
 
+/* The sequences and items handled already: a set of node addresses
+ * (open addressing, at most half full), so that each check is O(1). */
+static size_t seen_slot(const struct vctx *c, const struct cz_node *node)
+{
+    size_t h = (size_t)(((uintptr_t)node >> 4) * 0x9E3779B97F4A7C15ull);
+
+    for (h &= c->capseen - 1; c->seen[h] && c->seen[h] != node;
+         h = (h + 1) & (c->capseen - 1))
+        ;
+    return h;
+}
+
 static int seen(struct vctx *c, struct cz_node *node)
 {
-    size_t i;
-
-    for (i = 0; i < c->nseen; i++)
-        if (c->seen[i] == node)
-            return 1;
-    return 0;
+    return c->capseen && c->seen[seen_slot(c, node)] == node;
 }
 
 static void mark_seen(struct vctx *c, struct cz_node *node)
 {
-    struct cz_node **seen = cz_arena_grow(&c->ar, c->seen, c->nseen,
-                                          &c->capseen, sizeof(*seen));
+    struct cz_node **old = c->seen;
+    size_t i, oldcap = c->capseen;
 
-    if (!seen) {
-        cz_vol_fail(c, CZ_ENOMEM);
-        return;
+    if (2 * (c->nseen + 1) > c->capseen) {
+        c->capseen = oldcap ? 2 * oldcap : 64;
+        c->seen = cz_arena_alloc(&c->ar, c->capseen * sizeof(*c->seen));
+        if (!c->seen) {
+            cz_vol_fail(c, CZ_ENOMEM);
+            c->seen = old;
+            c->capseen = oldcap;
+            return;
+        }
+        memset(c->seen, 0, c->capseen * sizeof(*c->seen));
+        for (i = 0; i < oldcap; i++)
+            if (old[i])
+                c->seen[seen_slot(c, old[i])] = old[i];
     }
-    c->seen = seen;
-    c->seen[c->nseen++] = node;
+    i = seen_slot(c, node);
+    if (!c->seen[i]) {
+        c->seen[i] = node;
+        c->nseen++;
+    }
 }
 
 /* ---- the project name and the copy command ------------------------------ */
@@ -158,17 +178,12 @@ static const char *copy_command(struct vctx *c, const char *key,
 
 static int taken(struct vctx *c, enum top kind, const char *name)
 {
-    size_t i;
-
-    for (i = 0; i < c->taken[kind].n; i++)
-        if (strcmp(c->taken[kind].items[i], name) == 0)
-            return 1;
-    return 0;
+    return cz_strmap_get(&c->taken[kind], name, NULL);
 }
 
 static void take(struct vctx *c, enum top kind, const char *name)
 {
-    if (!taken(c, kind, name) && cz_strlist_add(&c->taken[kind], name))
+    if (cz_strmap_put(&c->taken[kind], &c->ar, name, 0))
         cz_vol_fail(c, CZ_ENOMEM);
 }
 
@@ -218,9 +233,12 @@ static struct shared *share(struct vctx *c, const struct cz_service *svc,
     struct shared *sh, *grown;
     size_t i;
 
-    for (i = 0; i < c->nshared; i++)
-        if (c->shared[i].kind == kind && strcmp(c->shared[i].key, key) == 0)
-            return &c->shared[i];
+    if (cz_strmap_get(&c->shared_by_key[kind], key, &i))
+        return &c->shared[i];
+    if (cz_strmap_put(&c->shared_by_key[kind], &c->ar, key, c->nshared)) {
+        cz_vol_fail(c, CZ_ENOMEM);
+        return NULL;
+    }
     grown = cz_arena_grow(&c->ar, c->shared, c->nshared, &c->capshared,
                           sizeof(*grown));
     if (!grown) {
@@ -922,25 +940,66 @@ static void edit_long(struct vctx *c, struct mount *m)
 }
 
 /* The services whose volumes (own or merged) are seq; NULL on ENOMEM. */
+static int by_seq(const void *a, const void *b)
+{
+    const struct seq_user *x = a, *y = b;
+
+    if (x->seq != y->seq)
+        return (uintptr_t)x->seq < (uintptr_t)y->seq ? -1 : 1;
+    return x->svc < y->svc ? -1 : x->svc > y->svc;
+}
+
+/* Which services each volumes list serves (one list under an anchor
+ * serves several), indexed once so that users() is a search. */
+static void index_users(struct vctx *c)
+{
+    size_t i, l, nl;
+
+    for (i = 0; i < c->model->nsvcs && !c->rc; i++) {
+        struct cz_value lists[CZ_MAX_OVERLAYS + 1];
+        nl = cz_vol_own_lists(c, &c->model->svcs[i], lists,
+                              CZ_MAX_OVERLAYS + 1);
+        for (l = 0; l < nl; l++) {
+            struct seq_user *grown = cz_arena_grow(
+                &c->ar, c->seq_users, c->nseq_users, &c->capseq_users,
+                sizeof(*grown));
+            if (!grown) {
+                cz_vol_fail(c, CZ_ENOMEM);
+                return;
+            }
+            c->seq_users = grown;
+            grown[c->nseq_users].seq = lists[l].node;
+            grown[c->nseq_users++].svc = &c->model->svcs[i];
+        }
+    }
+    if (c->nseq_users)
+        qsort(c->seq_users, c->nseq_users, sizeof(*c->seq_users), by_seq);
+}
+
 static const struct cz_service **users(struct vctx *c, struct cz_node *seq,
                                        size_t *n)
 {
     const struct cz_service **us;
-    size_t i;
+    size_t lo = 0, hi = c->nseq_users, mid, k;
 
-    us = cz_arena_alloc(&c->ar, c->model->nsvcs * sizeof(*us) + 1);
-    if (!us)
-        cz_vol_fail(c, CZ_ENOMEM);
-    for (i = 0, *n = 0; us && i < c->model->nsvcs; i++) {
-        struct cz_value lists[CZ_MAX_OVERLAYS + 1];
-        size_t l, nl = cz_vol_own_lists(c, &c->model->svcs[i], lists,
-                                        CZ_MAX_OVERLAYS + 1);
-        for (l = 0; l < nl; l++)
-            if (lists[l].node == seq) {
-                us[(*n)++] = &c->model->svcs[i];
-                break;
-            }
+    *n = 0;
+    while (lo < hi) {       /* the first pair of seq */
+        mid = lo + (hi - lo) / 2;
+        if ((uintptr_t)c->seq_users[mid].seq < (uintptr_t)seq)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
+    for (k = lo; k < c->nseq_users && c->seq_users[k].seq == seq; k++)
+        ;
+    us = cz_arena_alloc(&c->ar, (k - lo) * sizeof(*us) + 1);
+    if (!us) {
+        cz_vol_fail(c, CZ_ENOMEM);
+        return NULL;
+    }
+    for (*n = 0; lo < k; lo++)
+        if (!*n || us[*n - 1] != c->seq_users[lo].svc)
+            us[(*n)++] = c->seq_users[lo].svc;
     return us;
 }
 
@@ -1358,6 +1417,7 @@ static int volumes_apply(struct cz_run *run, struct cz_model *model,
     }
     c.project = cz_model_project_name(model);
     read_top(&c);
+    index_users(&c);
     cz_vol_index_refs(&c);
     for (i = 0; i < model->nsvcs && !c.rc; i++) {
         const struct cz_service *svc = &model->svcs[i];
@@ -1374,8 +1434,6 @@ static int volumes_apply(struct cz_run *run, struct cz_model *model,
     if (!c.rc)
         write_top(&c);
 out:
-    for (i = 0; i < NTOP; i++)
-        cz_strlist_release(&c.taken[i]);
     cz_arena_release(&c.ar);
     return c.rc;
 }

@@ -103,11 +103,18 @@ struct vctx {
     struct cz_node *top[NTOP];     /* top-level volumes / configs /
                                     * secrets as found */
     int top_bad[NTOP];        /* present but not a mapping */
-    struct cz_strlist taken[NTOP];
+    struct cz_strmap taken[NTOP];  /* names in use, per kind */
     struct shared *shared;
     size_t nshared, capshared;
-    struct cz_node **seen;    /* sequences and nodes already handled */
+    struct cz_strmap shared_by_key[NTOP];  /* host path -> shared[] */
+    struct cz_node **seen;    /* sequences and nodes already handled: a
+                               * set, capseen slots */
     size_t nseen, capseen;
+    struct seq_user {         /* which services each volumes list serves */
+        const struct cz_node *seq;
+        const struct cz_service *svc;
+    } *seq_users;             /* sorted by seq, then service */
+    size_t nseq_users, capseq_users;
     struct build *builds;
     size_t nbuilds;
     struct hostref *refs;     /* every host path mounted, sorted */

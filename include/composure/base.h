@@ -124,6 +124,24 @@ CZ_API void *cz_arena_grow(struct cz_arena *ar, void *items, size_t n,
                            size_t *cap, size_t size);
 /* A NUL-terminated copy of s[0..len), or NULL on ENOMEM. */
 CZ_API char *cz_arena_strndup(struct cz_arena *ar, const char *s, size_t len);
+/*
+ * A map from strings to indexes, for tables looked up once per item (names
+ * taken, paths seen): open addressing, at most half full, its arrays and
+ * key copies in an arena (a grown table leaves the old one there: the
+ * total stays linear). Zero-initialize; nothing to release but the arena.
+ */
+struct cz_strmap {
+    const char **keys;
+    size_t *vals;
+    size_t n, cap;
+};
+/* Adds key -> val unless key is there. CZ_OK or CZ_ENOMEM. */
+CZ_API int cz_strmap_put(struct cz_strmap *m, struct cz_arena *ar,
+                         const char *key, size_t val);
+/* 1 and *val when key is there, else 0 (val may be NULL). */
+CZ_API int cz_strmap_get(const struct cz_strmap *m, const char *key,
+                         size_t *val);
+
 /* FNV-1a of a NUL-terminated string: the hash of every name table. */
 CZ_API uint32_t cz_str_hash(const char *s);
 /* A formatted string in the arena, or NULL on ENOMEM. */

@@ -275,6 +275,61 @@ uint32_t cz_str_hash(const char *s)
     return h;
 }
 
+static size_t strmap_slot(const struct cz_strmap *m, const char *key)
+{
+    size_t h;
+
+    for (h = cz_str_hash(key) & (m->cap - 1);
+         m->keys[h] && strcmp(m->keys[h], key) != 0; h = (h + 1) & (m->cap - 1))
+        ;
+    return h;
+}
+
+int cz_strmap_get(const struct cz_strmap *m, const char *key, size_t *val)
+{
+    size_t h;
+
+    if (!m->cap)
+        return 0;
+    h = strmap_slot(m, key);
+    if (!m->keys[h])
+        return 0;
+    if (val)
+        *val = m->vals[h];
+    return 1;
+}
+
+int cz_strmap_put(struct cz_strmap *m, struct cz_arena *ar, const char *key,
+                  size_t val)
+{
+    size_t h, i;
+
+    if (cz_strmap_get(m, key, NULL))
+        return CZ_OK;
+    if (2 * (m->n + 1) > m->cap) {
+        struct cz_strmap bigger = {NULL, NULL, 0, m->cap ? 2 * m->cap : 64};
+        bigger.keys = cz_arena_alloc(ar, bigger.cap * sizeof(*bigger.keys));
+        bigger.vals = cz_arena_alloc(ar, bigger.cap * sizeof(*bigger.vals));
+        if (!bigger.keys || !bigger.vals)
+            return CZ_ENOMEM;
+        memset(bigger.keys, 0, bigger.cap * sizeof(*bigger.keys));
+        for (i = 0; i < m->cap; i++)
+            if (m->keys[i]) {
+                h = strmap_slot(&bigger, m->keys[i]);
+                bigger.keys[h] = m->keys[i];
+                bigger.vals[h] = m->vals[i];
+            }
+        bigger.n = m->n;
+        *m = bigger;
+    }
+    h = strmap_slot(m, key);
+    if (!(m->keys[h] = cz_arena_strndup(ar, key, strlen(key))))
+        return CZ_ENOMEM;
+    m->vals[h] = val;
+    m->n++;
+    return CZ_OK;
+}
+
 char *cz_arena_vprintf(struct cz_arena *ar, const char *fmt, va_list ap)
 {
     va_list aq;
