@@ -53,6 +53,7 @@ struct pin {
     struct cz_lock lock;
     struct target *targets;
     size_t n, cap;
+    struct cz_ptrset image_nodes;  /* compose image: scalars collected */
     struct cz_dockerfile **dfs;    /* each Dockerfile once */
     size_t ndfs;
     struct pending *pending;       /* parses of changed Dockerfiles */
@@ -138,11 +139,15 @@ static int add_compose_image(struct pin *p, const struct cz_service *svc,
     struct cz_buf buf = CZ_BUF_INIT;
     struct target *t;
     int unknown = 0;
-    size_t i;
 
-    for (i = 0; i < p->n; i++)   /* one anchor, several services */
-        if (p->targets[i].node == node)
-            return CZ_OK;
+    switch (cz_ptrset_add(&p->image_nodes, node)) {
+    case 0:         /* one anchor, several services */
+        return CZ_OK;
+    case 1:
+        break;
+    default:
+        return CZ_ENOMEM;
+    }
     if (node->kind != CZ_NODE_SCALAR || !node->len)
         return CZ_OK;
     if (!(t = new_target(p)))
@@ -571,6 +576,7 @@ static int pin_apply(struct cz_run *run, struct cz_model *model,
         rc = apply_file(&p, p.dfs[i], err);
     free(reqs);
     free(p.targets);
+    cz_ptrset_release(&p.image_nodes);
     free(p.dfs);
     for (i = 0; i < p.npending; i++) {
         cz_dockerfile_free(p.pending[i].df);

@@ -72,47 +72,15 @@ static uint32_t at(const struct cz_node *node)
                                    cz_doc_source((c)->doc),                \
                                    at(node), (rule), __VA_ARGS__))
 
-/* The sequences and items handled already: a set of node addresses
- * (open addressing, at most half full), so that each check is O(1). */
-static size_t seen_slot(const struct vctx *c, const struct cz_node *node)
-{
-    size_t h = (size_t)(((uintptr_t)node >> 4) * 0x9E3779B97F4A7C15ull);
-
-    for (h &= c->capseen - 1; c->seen[h] && c->seen[h] != node;
-         h = (h + 1) & (c->capseen - 1))
-        ;
-    return h;
-}
-
 static int seen(struct vctx *c, struct cz_node *node)
 {
-    return c->capseen && c->seen[seen_slot(c, node)] == node;
+    return cz_ptrset_has(&c->seen, node);
 }
 
 static void mark_seen(struct vctx *c, struct cz_node *node)
 {
-    struct cz_node **old = c->seen;
-    size_t i, oldcap = c->capseen;
-
-    if (2 * (c->nseen + 1) > c->capseen) {
-        c->capseen = oldcap ? 2 * oldcap : 64;
-        c->seen = cz_arena_alloc(&c->ar, c->capseen * sizeof(*c->seen));
-        if (!c->seen) {
-            cz_vol_fail(c, CZ_ENOMEM);
-            c->seen = old;
-            c->capseen = oldcap;
-            return;
-        }
-        memset(c->seen, 0, c->capseen * sizeof(*c->seen));
-        for (i = 0; i < oldcap; i++)
-            if (old[i])
-                c->seen[seen_slot(c, old[i])] = old[i];
-    }
-    i = seen_slot(c, node);
-    if (!c->seen[i]) {
-        c->seen[i] = node;
-        c->nseen++;
-    }
+    if (cz_ptrset_add(&c->seen, node) < 0)
+        cz_vol_fail(c, CZ_ENOMEM);
 }
 
 /* ---- the project name and the copy command ------------------------------ */
@@ -1434,6 +1402,7 @@ static int volumes_apply(struct cz_run *run, struct cz_model *model,
     if (!c.rc)
         write_top(&c);
 out:
+    cz_ptrset_release(&c.seen);
     cz_arena_release(&c.ar);
     return c.rc;
 }

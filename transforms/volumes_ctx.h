@@ -107,9 +107,7 @@ struct vctx {
     struct shared *shared;
     size_t nshared, capshared;
     struct cz_strmap shared_by_key[NTOP];  /* host path -> shared[] */
-    struct cz_node **seen;    /* sequences and nodes already handled: a
-                               * set, capseen slots */
-    size_t nseen, capseen;
+    struct cz_ptrset seen;    /* sequences and nodes already handled */
     struct seq_user {         /* which services each volumes list serves */
         const struct cz_node *seq;
         const struct cz_service *svc;

@@ -142,6 +142,17 @@ CZ_API int cz_strmap_put(struct cz_strmap *m, struct cz_arena *ar,
 CZ_API int cz_strmap_get(const struct cz_strmap *m, const char *key,
                          size_t *val);
 
+/* A set of addresses (nodes handled already): open addressing, at most
+ * half full, malloc'ed. Zero-initialize; cz_ptrset_release frees it. */
+struct cz_ptrset {
+    const void **slots;
+    size_t n, cap;
+};
+/* 1 when p was added, 0 when it was there, CZ_ENOMEM (negative). */
+CZ_API int cz_ptrset_add(struct cz_ptrset *s, const void *p);
+CZ_API int cz_ptrset_has(const struct cz_ptrset *s, const void *p);
+CZ_API void cz_ptrset_release(struct cz_ptrset *s);
+
 /* FNV-1a of a NUL-terminated string: the hash of every name table. */
 CZ_API uint32_t cz_str_hash(const char *s);
 /* A formatted string in the arena, or NULL on ENOMEM. */

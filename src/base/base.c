@@ -275,6 +275,50 @@ uint32_t cz_str_hash(const char *s)
     return h;
 }
 
+static size_t ptrset_slot(const struct cz_ptrset *s, const void *p)
+{
+    size_t h = (size_t)(((uintptr_t)p >> 4) * 0x9E3779B97F4A7C15ull);
+
+    for (h &= s->cap - 1; s->slots[h] && s->slots[h] != p;
+         h = (h + 1) & (s->cap - 1))
+        ;
+    return h;
+}
+
+int cz_ptrset_has(const struct cz_ptrset *s, const void *p)
+{
+    return s->cap && s->slots[ptrset_slot(s, p)] == p;
+}
+
+int cz_ptrset_add(struct cz_ptrset *s, const void *p)
+{
+    size_t h, i;
+
+    if (cz_ptrset_has(s, p))
+        return 0;
+    if (2 * (s->n + 1) > s->cap) {
+        struct cz_ptrset bigger = {NULL, s->n, s->cap ? 2 * s->cap : 64};
+        bigger.slots = calloc(bigger.cap, sizeof(*bigger.slots));
+        if (!bigger.slots)
+            return CZ_ENOMEM;
+        for (i = 0; i < s->cap; i++)
+            if (s->slots[i])
+                bigger.slots[ptrset_slot(&bigger, s->slots[i])] = s->slots[i];
+        free(s->slots);
+        *s = bigger;
+    }
+    h = ptrset_slot(s, p);
+    s->slots[h] = p;
+    s->n++;
+    return 1;
+}
+
+void cz_ptrset_release(struct cz_ptrset *s)
+{
+    free(s->slots);
+    memset(s, 0, sizeof(*s));
+}
+
 static size_t strmap_slot(const struct cz_strmap *m, const char *key)
 {
     size_t h;
