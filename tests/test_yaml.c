@@ -2324,6 +2324,93 @@ static void test_error_syntax(void **state)
                       4);
     assert_load_error(fx, tab_indent, sizeof(tab_indent) - 1, "yaml.syntax",
                       2, 1);
+    /* libyaml's words for it ("cannot start any token") do not say tab */
+    assert_non_null(strstr(fx->err.msg, "a tab where YAML allows only "
+                                        "spaces"));
+}
+
+/* UTF-16 and UTF-32 are named as such, with the way out, rather than
+ * refused as binary for their NUL bytes or decoded by libyaml into byte
+ * offsets that would not match the file. */
+static void test_error_utf16(void **state)
+{
+    static const char le[] = "\xFF\xFE" "a\0:\0 \0" "1\0\n\0";
+    static const char be[] = "\xFE\xFF\0a\0:\0 \0" "1\0\n";
+    static const char le32[] = "\xFF\xFE\0\0" "a\0\0\0";
+    struct fx *fx = *state;
+
+    assert_load_error(fx, le, sizeof(le) - 1, "yaml.encoding", 1, 1);
+    assert_non_null(strstr(fx->err.msg, "UTF-16LE"));
+    assert_non_null(strstr(fx->err.msg, "iconv -f UTF-16LE -t UTF-8"));
+    assert_load_error(fx, be, sizeof(be) - 1, "yaml.encoding", 1, 1);
+    assert_non_null(strstr(fx->err.msg, "UTF-16BE"));
+    assert_load_error(fx, le32, sizeof(le32) - 1, "yaml.encoding", 1, 1);
+    assert_non_null(strstr(fx->err.msg, "UTF-32LE"));
+}
+
+/* A key twice in one mapping is refused (compose refuses it too), at the
+ * repeat nearest the top, in block and flow style and in a big mapping;
+ * keys that only look alike are not duplicates. */
+static void test_error_duplicate_key(void **state)
+{
+    static const char block[] = "services:\n  web:\n    image: a\n"
+                                "  db: {}\n  web:\n    image: b\n";
+    static const char flow[] = "x: {a: 1, b: 2, a: 3}\n";
+    static const char quoted[] = "x:\n  \"web\": 1\n  'web': 2\n";
+    /* plain and quoted are told apart ('1' is a string, 1 an int) */
+    static const char distinct[] = "a: 1\n'1': x\n1: y\n<<: {b: 1}\n"
+                                   "<<: {c: 1}\n!!str t: 1\nt: 2\n"
+                                   "[k]: 1\n[k]: 2\n";
+    struct fx *fx = *state;
+    struct cz_buf text = CZ_BUF_INIT;
+    int i;
+
+    assert_load_error(fx, block, sizeof(block) - 1, "yaml.duplicate-key", 5,
+                      3);
+    assert_non_null(strstr(fx->err.msg, "'web' (first at line 2)"));
+    assert_load_error(fx, flow, sizeof(flow) - 1, "yaml.duplicate-key", 1,
+                      17);
+    assert_load_error(fx, quoted, sizeof(quoted) - 1, "yaml.duplicate-key",
+                      3, 3);
+    assert_int_equal(try_load(fx, distinct, sizeof(distinct) - 1), CZ_OK);
+    for (i = 0; i < 3000; i++)
+        cz_buf_addf(&text, "k%d: %d\n", (i * 7919) % 3000, i);
+    assert_int_equal(try_load(fx, text.buf, text.len), CZ_OK);
+    cz_buf_adds(&text, "k2999: again\n");
+    assert_load_error(fx, text.buf, text.len, "yaml.duplicate-key", 3001,
+                      1);
+    cz_buf_release(&text);
+}
+
+/* Aliases are counted as if expanded: a billion-laughs file stops after
+ * bounded work, an alias inside its own anchor is refused, and a file
+ * that merges one anchor into many services loads. */
+static void test_error_alias_bomb(void **state)
+{
+    static const char self[] = "a: &a [1, *a]\n";
+    static const char merge_self[] = "web: &w\n  x: 1\n  <<: *w\n";
+    struct fx *fx = *state;
+    struct cz_buf text = CZ_BUF_INIT;
+    char prev = 'a', c;
+    int i;
+
+    cz_buf_adds(&text, "a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+    for (c = 'b'; c <= 'i'; prev = c++)
+        cz_buf_addf(&text, "%c: &%c [*%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c, "
+                    "*%c, *%c]\n", c, c, prev, prev, prev, prev, prev, prev,
+                    prev, prev, prev, prev);
+    assert_load_error(fx, text.buf, text.len, "yaml.aliases", 7, 36);
+    assert_load_error(fx, self, sizeof(self) - 1, "yaml.alias", 1, 11);
+    assert_load_error(fx, merge_self, sizeof(merge_self) - 1, "yaml.alias",
+                      3, 7);
+
+    text.len = 0;
+    cz_buf_adds(&text, "x-common: &c {a: 1, b: 2, c: [1, 2, 3]}\n"
+                       "services:\n");
+    for (i = 0; i < 20000; i++)
+        cz_buf_addf(&text, "  s%d:\n    <<: *c\n    image: x\n", i);
+    assert_int_equal(try_load(fx, text.buf, text.len), CZ_OK);
+    cz_buf_release(&text);
 }
 
 static void test_error_formatted(void **state)
@@ -2700,6 +2787,9 @@ int main(void)
         T(test_error_syntax),
         T(test_error_formatted),
         T(test_error_binary),
+        T(test_error_utf16),
+        T(test_error_duplicate_key),
+        T(test_error_alias_bomb),
         T(test_error_multidoc),
         T(test_error_undefined_alias),
         T(test_remove_first_root_key_keeps_file_header),
