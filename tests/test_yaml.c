@@ -2348,6 +2348,23 @@ static void test_error_utf16(void **state)
     assert_non_null(strstr(fx->err.msg, "UTF-32LE"));
 }
 
+/* A BOM at the start of a later line: libyaml counts it as a column, so
+ * no edit could be indented to match; refused (found by fuzz_roundtrip).
+ * One at the start of the file, or inside a value, is fine. */
+static void test_error_inner_bom(void **state)
+{
+    static const char inner[] = "%YAML 1.1\n---\n\xEF\xBB\xBF"
+                                "services:\n es:b:\n    image: x\n...\n";
+    static const char first[] = "\xEF\xBB\xBFservices: {}\n";
+    static const char value[] = "a: \"x\xEF\xBB\xBFy\"\n";
+    struct fx *fx = *state;
+
+    assert_load_error(fx, inner, sizeof(inner) - 1, "yaml.encoding", 3, 1);
+    assert_non_null(strstr(fx->err.msg, "byte-order mark"));
+    assert_int_equal(try_load(fx, first, sizeof(first) - 1), CZ_OK);
+    assert_int_equal(try_load(fx, value, sizeof(value) - 1), CZ_OK);
+}
+
 /* A key twice in one mapping is refused (compose refuses it too), at the
  * repeat nearest the top, in block and flow style and in a big mapping;
  * keys that only look alike are not duplicates. */
@@ -2788,6 +2805,7 @@ int main(void)
         T(test_error_formatted),
         T(test_error_binary),
         T(test_error_utf16),
+        T(test_error_inner_bom),
         T(test_error_duplicate_key),
         T(test_error_alias_bomb),
         T(test_error_multidoc),
