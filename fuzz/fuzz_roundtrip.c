@@ -35,7 +35,8 @@ static int has_explicit_key(const uint8_t *data, size_t size)
         if (i < size && data[i] == '?' &&
             (i + 1 == size || strchr(" \t\r\n", data[i + 1])))
             return 1;
-        while (i < size && data[i] != '\n')
+        /* a lone '\r' ends a line too, for YAML */
+        while (i < size && data[i] != '\n' && data[i] != '\r')
             i++;
         i++;
     }

@@ -2365,6 +2365,25 @@ static void test_error_inner_bom(void **state)
     assert_int_equal(try_load(fx, value, sizeof(value) - 1), CZ_OK);
 }
 
+/* A line of blanks with a tab may follow a plain scalar, which goes on
+ * over it, but not a quoted one: a new entry goes after such lines, at
+ * the end of the text and between entries (found by fuzz_roundtrip). */
+static void test_insert_after_tab_blank_line(void **state)
+{
+    struct fx *fx = *state;
+    struct cz_node *value;
+
+    load(fx, "a: y\n \t");
+    value = cz_node_new_map(fx->doc);
+    map_add(fx, value, "k", cz_node_new_str(fx->doc, "a: b"));
+    set(fx, "", "c", value);
+    assert_render(fx, "a: y\n \t\nc:\n  k: \"a: b\"");
+
+    load(fx, "m:\n  a: y\n     \t\nb: 1\n");
+    set(fx, "m", "c", cz_node_new_str(fx->doc, "a: b"));
+    assert_render(fx, "m:\n  a: y\n     \t\n  c: \"a: b\"\nb: 1\n");
+}
+
 /* A key twice in one mapping is refused (compose refuses it too), at the
  * repeat nearest the top, in block and flow style and in a big mapping;
  * keys that only look alike are not duplicates. */
@@ -2806,6 +2825,7 @@ int main(void)
         T(test_error_binary),
         T(test_error_utf16),
         T(test_error_inner_bom),
+        T(test_insert_after_tab_blank_line),
         T(test_error_duplicate_key),
         T(test_error_alias_bomb),
         T(test_error_multidoc),

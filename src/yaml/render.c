@@ -470,6 +470,25 @@ static uint32_t past_own_comments(struct render *r, uint32_t at, unsigned col)
     return at;
 }
 
+/* From the line start at, past the lines of blanks that hold a tab. Such
+ * a line is valid after a plain scalar, which may go on over it, but not
+ * after the quoted or nested values an insertion could put before it;
+ * new entries go after it (found by fuzz_roundtrip). */
+static uint32_t past_tab_blanks(struct render *r, uint32_t at)
+{
+    uint32_t i;
+    int tab;
+
+    for (;;) {
+        for (i = at, tab = 0; i < r->len && (r->s[i] == ' ' ||
+                                             r->s[i] == '\t'); i++)
+            tab |= r->s[i] == '\t';
+        if (!tab || (i < r->len && r->s[i] != '\n' && r->s[i] != '\r'))
+            return at;
+        at = next_line(r, i);
+    }
+}
+
 static int has_break(struct render *r, uint32_t from, uint32_t to)
 {
     for (; from < to; from++)
@@ -728,6 +747,7 @@ static void insert_entries(struct render *r, const struct cz_node *coll,
     at = eol_after(r, entry_end(coll, (uint32_t)after));
     at = past_own_comments(r, at, (uint32_t)after + 1 == orig_entries(coll)
                                       ? col : col + 1);
+    at = past_tab_blanks(r, at);
     emit_until(r, at > r->pos ? at : r->pos);
     for (i = 0; i < count; i += step) {
         /* At the end of a text without a final line break, keep it so. */
