@@ -2384,6 +2384,22 @@ static void test_insert_after_tab_blank_line(void **state)
     assert_render(fx, "m:\n  a: y\n     \t\n  c: \"a: b\"\nb: 1\n");
 }
 
+/* A line of blanks deeper than a block scalar's indent is part of its
+ * value (which ends with a blank here, for strip chomping): an entry added after it goes
+ * after that line (found by fuzz_roundtrip). */
+static void test_insert_after_blank_content_line(void **state)
+{
+    struct fx *fx = *state;
+
+    load(fx, "x: >-\n  a\n\n   \ny: 1\n");
+    assert_int_equal(at(fx, "x")->value[at(fx, "x")->len - 1], ' ');
+    set(fx, "", "c", cz_node_new_str(fx->doc, "a: b"));
+    assert_render(fx, "x: >-\n  a\n\n   \ny: 1\nc: \"a: b\"\n");
+    load(fx, "x: >-\n  a\n\n   \n");
+    set(fx, "", "c", cz_node_new_str(fx->doc, "a: b"));
+    assert_render(fx, "x: >-\n  a\n\n   \nc: \"a: b\"\n");
+}
+
 /* A key twice in one mapping is refused (compose refuses it too), at the
  * repeat nearest the top, in block and flow style and in a big mapping;
  * keys that only look alike are not duplicates. */
@@ -2409,6 +2425,10 @@ static void test_error_duplicate_key(void **state)
     assert_load_error(fx, quoted, sizeof(quoted) - 1, "yaml.duplicate-key",
                       3, 3);
     assert_int_equal(try_load(fx, distinct, sizeof(distinct) - 1), CZ_OK);
+    /* an empty mapping before any child: no check on a NULL stack (UBSan,
+     * found by fuzz_roundtrip) */
+    assert_int_equal(try_load(fx, "{}\n", 3), CZ_OK);
+    assert_int_equal(try_load(fx, "a: {}\n", 6), CZ_OK);
     for (i = 0; i < 3000; i++)
         cz_buf_addf(&text, "k%d: %d\n", (i * 7919) % 3000, i);
     assert_int_equal(try_load(fx, text.buf, text.len), CZ_OK);
@@ -2826,6 +2846,7 @@ int main(void)
         T(test_error_utf16),
         T(test_error_inner_bom),
         T(test_insert_after_tab_blank_line),
+        T(test_insert_after_blank_content_line),
         T(test_error_duplicate_key),
         T(test_error_alias_bomb),
         T(test_error_multidoc),

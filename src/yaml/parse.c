@@ -193,14 +193,22 @@ static uint32_t skip_properties(const struct cz_source *src, uint32_t off,
  * trailing blank lines, which belong to what follows, unless the header
  * keeps them (|+, >2+): then they are the value's and stay inside. */
 static uint32_t trim_block_scalar(const struct cz_source *src,
-                                  uint32_t start, uint32_t end)
+                                  uint32_t start, uint32_t end,
+                                  const struct cz_node *node)
 {
     const char *s = src->bytes;
-    uint32_t i;
+    uint32_t i, n = node->len;
     int keep = 0;
 
     for (i = start + 1; i < end && s[i] && strchr("+-123456789", s[i]); i++)
         keep |= s[i] == '+';
+    /* A line of blanks indented deeper than the block is content (the
+     * value ends with those blanks, before the one break clip keeps): it
+     * and the lines before it stay inside (found by fuzz_roundtrip). */
+    if (n && node->value[n - 1] == '\n')
+        n--;
+    if (n && (node->value[n - 1] == ' ' || node->value[n - 1] == '\t'))
+        keep = 1;
     while (!keep && end > start &&
            (s[end - 1] == '\n' || s[end - 1] == '\r')) {
         uint32_t eol = end - 1, ls;
@@ -487,7 +495,7 @@ static int on_scalar(struct loader *ld, const yaml_event_t *ev)
                                               node->span.end);
     if (node->style == CZ_STYLE_LITERAL || node->style == CZ_STYLE_FOLDED) {
         node->span.end = trim_block_scalar(src, node->content.start,
-                                           node->span.end);
+                                           node->span.end, node);
         node->content.end = node->span.end;
     }
     if (!node->len && node->style == CZ_STYLE_PLAIN && !node->anchor &&
@@ -581,7 +589,9 @@ static int on_end(struct loader *ld, const yaml_event_t *ev)
     struct anchor *a;
     int rc;
 
-    if (node->kind == CZ_NODE_MAPPING &&
+    /* n >= 4: two keys at least; an empty first mapping has no stack yet
+     * (stack + 0 on NULL is undefined; found by fuzz_roundtrip) */
+    if (node->kind == CZ_NODE_MAPPING && n >= 4 &&
         (rc = check_duplicates(ld, ld->stack + f->base, n)))
         return rc;
     if (node->anchor && (a = anchor_find(ld, node->anchor)) &&
