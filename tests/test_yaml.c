@@ -2382,6 +2382,10 @@ static void test_insert_after_tab_blank_line(void **state)
     load(fx, "m:\n  a: y\n     \t\nb: 1\n");
     set(fx, "m", "c", cz_node_new_str(fx->doc, "a: b"));
     assert_render(fx, "m:\n  a: y\n     \t\n  c: \"a: b\"\nb: 1\n");
+    /* an empty line between, and lone CRs as line breaks */
+    load(fx, "b: )\n  \t\n\r  \t\r");
+    set(fx, "", "c", cz_node_new_str(fx->doc, "a: b"));
+    assert_render(fx, "b: )\n  \t\n\r  \t\rc: \"a: b\"\n");
 }
 
 /* A line of blanks deeper than a block scalar's indent is part of its

@@ -470,23 +470,28 @@ static uint32_t past_own_comments(struct render *r, uint32_t at, unsigned col)
     return at;
 }
 
-/* From the line start at, past the lines of blanks that hold a tab. Such
- * a line is valid after a plain scalar, which may go on over it, but not
- * after the quoted or nested values an insertion could put before it;
- * new entries go after it (found by fuzz_roundtrip). */
+/* From the line start at, past the lines of blanks the last of which
+ * holds a tab. Such a line is valid after a plain scalar, which may go on
+ * over it, but not after the quoted or nested values an insertion could
+ * put before it; new entries go after it (found by fuzz_roundtrip). */
 static uint32_t past_tab_blanks(struct render *r, uint32_t at)
 {
-    uint32_t i;
+    uint32_t line = at, i;
     int tab;
 
-    for (;;) {
-        for (i = at, tab = 0; i < r->len && (r->s[i] == ' ' ||
-                                             r->s[i] == '\t'); i++)
+    while (line < r->len) {
+        for (i = line, tab = 0; i < r->len && (r->s[i] == ' ' ||
+                                               r->s[i] == '\t'); i++)
             tab |= r->s[i] == '\t';
-        if (!tab || (i < r->len && r->s[i] != '\n' && r->s[i] != '\r'))
-            return at;
-        at = next_line(r, i);
+        if (i < r->len && r->s[i] != '\n' && r->s[i] != '\r')
+            break;
+        line = next_line(r, i);
+        if (tab)
+            at = line;
+        if (i >= r->len)
+            break;
     }
+    return at;
 }
 
 static int has_break(struct render *r, uint32_t from, uint32_t to)
