@@ -2386,6 +2386,10 @@ static void test_insert_after_tab_blank_line(void **state)
     load(fx, "b: )\n  \t\n\r  \t\r");
     set(fx, "", "c", cz_node_new_str(fx->doc, "a: b"));
     assert_render(fx, "b: )\n  \t\n\r  \t\rc: \"a: b\"\n");
+    /* a tab before a comment */
+    load(fx, "b: )\n  \t# note\n");
+    set(fx, "", "c", cz_node_new_str(fx->doc, "a: b"));
+    assert_render(fx, "b: )\n  \t# note\nc: \"a: b\"\n");
 }
 
 /* A line of blanks deeper than a block scalar's indent is part of its

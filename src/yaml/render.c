@@ -470,8 +470,8 @@ static uint32_t past_own_comments(struct render *r, uint32_t at, unsigned col)
     return at;
 }
 
-/* From the line start at, past the lines of blanks the last of which
- * holds a tab. Such a line is valid after a plain scalar, which may go on
+/* From the line start at, past the lines of blanks (and comments) the
+ * last of which holds a tab. Such a line is valid after a plain scalar, which may go on
  * over it, but not after the quoted or nested values an insertion could
  * put before it; new entries go after it (found by fuzz_roundtrip). */
 static uint32_t past_tab_blanks(struct render *r, uint32_t at)
@@ -483,6 +483,9 @@ static uint32_t past_tab_blanks(struct render *r, uint32_t at)
         for (i = line, tab = 0; i < r->len && (r->s[i] == ' ' ||
                                                r->s[i] == '\t'); i++)
             tab |= r->s[i] == '\t';
+        if (i < r->len && r->s[i] == '#')     /* a comment: blank to YAML */
+            while (i < r->len && r->s[i] != '\n' && r->s[i] != '\r')
+                i++;
         if (i < r->len && r->s[i] != '\n' && r->s[i] != '\r')
             break;
         line = next_line(r, i);
