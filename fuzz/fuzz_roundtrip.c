@@ -21,24 +21,21 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* Whether a line starts (after blanks) with a "? " explicit key. Edits
- * around those are not placed reliably (their ':' may stand anywhere;
- * the re-parse check refuses what goes wrong, and no compose file uses
- * them), so such inputs get the round-trip check only. */
+/* Whether the input may hold a "? " explicit key: a '?' followed by a
+ * blank or a line end, after a line start, a blank, "- ", ':' or a flow
+ * bracket or comma. Edits around those are not placed reliably (their
+ * ':' may stand anywhere; the re-parse check refuses what goes wrong, and
+ * no compose file uses them), so such inputs get the round-trip check
+ * only. Over-broad on purpose: "a: what? ok" only loses the edit check. */
 static int has_explicit_key(const uint8_t *data, size_t size)
 {
-    size_t i = 0;
+    size_t i;
 
-    while (i < size) {
-        while (i < size && (data[i] == ' ' || data[i] == '\t'))
-            i++;
-        if (i < size && data[i] == '?' &&
+    for (i = 0; i < size; i++)
+        if (data[i] == '?' &&
+            (i == 0 || strchr(" \t\r\n-:[{,", data[i - 1])) &&
             (i + 1 == size || strchr(" \t\r\n", data[i + 1])))
             return 1;
-        while (i < size && data[i] != '\n')
-            i++;
-        i++;
-    }
     return 0;
 }
 

@@ -8,6 +8,10 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "composure/compose.h"
@@ -58,7 +62,7 @@ static void test_services(void **state)
 {
     struct fixture *fx = *state;
 
-    assert_int_equal(fx->model.nsvcs, 6);
+    assert_int_equal(fx->model.nsvcs, 4);
     assert_string_equal(fx->model.svcs[0].name, "base");
     assert_string_equal(fx->model.dir, "data/compose/extends");
     assert_null(cz_model_service(&fx->model, "nosuch"));
@@ -112,11 +116,9 @@ static void test_extends_failures(void **state)
     struct cz_value v;
 
     assert_true(cz_model_service(&fx->model, "missing")->extends_failed);
-    /* a cycle is cut, and lookups end */
-    assert_true(cz_model_service(&fx->model, "loop1")->extends_failed ||
-                cz_model_service(&fx->model, "loop2")->extends_failed);
     assert_false(cz_service_lookup(
-        &fx->model, cz_model_service(&fx->model, "loop1"), "image", &v));
+        &fx->model, cz_model_service(&fx->model, "missing"), "image", &v));
+    /* a cycle is an error: test_extends_cycle */
 }
 
 /* Both ways in: appended to a buffer, and copied into the model. */
@@ -373,6 +375,69 @@ static void test_load_errors(void **state)
     expect_load_error("services:\n  web: ''\n", "compose.service", 2, 3);
 }
 
+/* A cycle of extends is refused, naming it, as compose refuses it; a
+ * service that extends itself too. */
+static void test_extends_cycle(void **state)
+{
+    const char *text = "services:\n  a:\n    extends: b\n    image: x\n"
+                       "  b:\n    extends:\n      service: c\n"
+                       "  c:\n    extends: a\n";
+    struct cz_source *src = cz_source_new("compose.yaml", text, strlen(text));
+    struct cz_doc *doc;
+    struct cz_model model;
+    struct cz_error err = {0};
+
+    (void)state;
+    assert_int_equal(cz_doc_parse(src, &doc, &err), CZ_OK);
+    assert_int_equal(cz_model_load(&model, doc, &err), CZ_EINPUT);
+    assert_string_equal(err.rule, "compose.extends-cycle");
+    assert_non_null(strstr(err.msg, "(a -> b -> c -> a)"));
+    cz_model_release(&model);
+    cz_doc_free(doc);
+    cz_source_free(src);
+    expect_load_error("services:\n  a:\n    extends: a\n",
+                      "compose.extends-cycle", 2, 3);
+}
+
+/* A .env that is a link to /dev/zero (or a FIFO) would be read forever or
+ * never: one error. A folder named .env (a Python virtualenv) is none. */
+static void test_env_not_a_file(void **state)
+{
+    char dir[] = "/tmp/cz-env-XXXXXX", path[64], env[64];
+    const char *text = "services:\n  web:\n    image: x\n";
+    struct cz_source *src;
+    struct cz_doc *doc;
+    struct cz_model model;
+    struct cz_error err = {0};
+    FILE *f;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/compose.yaml", dir);
+    snprintf(env, sizeof(env), "%s/.env", dir);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    assert_int_equal(symlink("/dev/zero", env), 0);
+    assert_int_equal(cz_io_read(path, 0, &src, &err), CZ_OK);
+    assert_int_equal(cz_doc_parse(src, &doc, &err), CZ_OK);
+    assert_int_equal(cz_model_load(&model, doc, &err), CZ_EINPUT);
+    assert_string_equal(err.rule, "compose.env");
+    assert_non_null(strstr(err.msg, "is not a regular file (a character "
+                                    "device)"));
+    cz_model_release(&model);
+    unlink(env);
+    assert_int_equal(mkdir(env, 0700), 0);
+    assert_int_equal(cz_model_load(&model, doc, &err), CZ_OK);
+    cz_model_release(&model);
+    rmdir(env);
+    unlink(path);
+    rmdir(dir);
+    cz_doc_free(doc);
+    cz_source_free(src);
+}
+
 static void test_null_service_is_no_error(void **state)
 {
     const char *text = "services:\n  web:\n  cache: ~\n  queue: null\n"
@@ -468,6 +533,8 @@ int main(void)
                                         setup_build, teardown),
         cmocka_unit_test(test_load_errors),
         cmocka_unit_test(test_null_service_is_no_error),
+        cmocka_unit_test(test_extends_cycle),
+        cmocka_unit_test(test_env_not_a_file),
         cmocka_unit_test(test_project_layers),
     };
 

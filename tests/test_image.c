@@ -170,6 +170,23 @@ static void test_names(void **state)
     cz_image_familiar(&ref, out, sizeof(out));
     assert_string_equal(out, "ghcr.io/o/a");
     assert_true(ref.had_domain);
+    /* "library/" goes only before the last component, and a short name
+     * that would read as another registry keeps docker.io (found by
+     * fuzz_imageref) */
+    assert_int_equal(cz_image_parse("docker.io/library/r.io/library/redis:7",
+                                    &ref, &err), CZ_OK);
+    cz_image_familiar(&ref, out, sizeof(out));
+    assert_string_equal(out, "library/r.io/library/redis");
+    assert_int_equal(cz_image_parse("docker.io/r.io/x", &ref, &err), CZ_OK);
+    assert_string_equal(ref.path, "r.io/x");
+    cz_image_familiar(&ref, out, sizeof(out));
+    assert_string_equal(out, "docker.io/r.io/x");
+    assert_int_equal(cz_image_parse("library/a/b", &ref, &err), CZ_OK);
+    cz_image_familiar(&ref, out, sizeof(out));
+    assert_string_equal(out, "library/a/b");
+    assert_int_equal(cz_image_parse("bitnami/redis", &ref, &err), CZ_OK);
+    cz_image_familiar(&ref, out, sizeof(out));
+    assert_string_equal(out, "bitnami/redis");
 }
 
 static void test_most_specific(void **state)

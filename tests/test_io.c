@@ -261,6 +261,24 @@ static void test_read_stream(void **state)
                                  "bytes; the limit is 100)");
 }
 
+/* A FIFO with no writer would block open(2), and one whose writer never
+ * closes would block read(2): both are refused at once, not waited on. */
+static void test_read_fifo(void **state)
+{
+    struct cz_error err = {0};
+    struct cz_source *src = NULL;
+    char want[512];
+
+    (void)state;
+    assert_int_equal(mkfifo(at("fifo.yaml"), 0600), 0);
+    assert_int_equal(cz_io_read(at("fifo.yaml"), 0, &src, &err), CZ_EINPUT);
+    assert_null(src);
+    assert_string_equal(err.rule, "io.read");
+    snprintf(want, sizeof(want), "'%s' is a FIFO, not a regular file",
+             at("fifo.yaml"));
+    assert_string_equal(err.msg, want);
+}
+
 /* ---- cz_io_discover ----------------------------------------------------- */
 
 static void assert_list(const struct cz_strlist *l, const char *const *want,
@@ -699,6 +717,7 @@ int main(int argc, char **argv)
         T(test_read_directory),
         T(test_read_too_large),
         T(test_read_stream),
+        T(test_read_fifo),
         T(test_discover_order),
         T(test_discover_overrides),
         T(test_discover_links),

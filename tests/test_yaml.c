@@ -2402,6 +2402,157 @@ static void test_error_syntax(void **state)
                       4);
     assert_load_error(fx, tab_indent, sizeof(tab_indent) - 1, "yaml.syntax",
                       2, 1);
+    /* libyaml's words for it ("cannot start any token") do not say tab */
+    assert_non_null(strstr(fx->err.msg, "a tab where YAML allows only "
+                                        "spaces"));
+}
+
+/* UTF-16 and UTF-32 are named as such, with the way out, rather than
+ * refused as binary for their NUL bytes or decoded by libyaml into byte
+ * offsets that would not match the file. */
+static void test_error_utf16(void **state)
+{
+    static const char le[] = "\xFF\xFE" "a\0:\0 \0" "1\0\n\0";
+    static const char be[] = "\xFE\xFF\0a\0:\0 \0" "1\0\n";
+    static const char le32[] = "\xFF\xFE\0\0" "a\0\0\0";
+    struct fx *fx = *state;
+
+    assert_load_error(fx, le, sizeof(le) - 1, "yaml.encoding", 1, 1);
+    assert_non_null(strstr(fx->err.msg, "UTF-16LE"));
+    assert_non_null(strstr(fx->err.msg, "iconv -f UTF-16LE -t UTF-8"));
+    assert_load_error(fx, be, sizeof(be) - 1, "yaml.encoding", 1, 1);
+    assert_non_null(strstr(fx->err.msg, "UTF-16BE"));
+    assert_load_error(fx, le32, sizeof(le32) - 1, "yaml.encoding", 1, 1);
+    assert_non_null(strstr(fx->err.msg, "UTF-32LE"));
+}
+
+/* A BOM at the start of a later line: libyaml counts it as a column, so
+ * no edit could be indented to match; refused (found by fuzz_roundtrip).
+ * One at the start of the file, or inside a value, is fine. */
+static void test_error_inner_bom(void **state)
+{
+    static const char inner[] = "%YAML 1.1\n---\n\xEF\xBB\xBF"
+                                "services:\n es:b:\n    image: x\n...\n";
+    static const char first[] = "\xEF\xBB\xBFservices: {}\n";
+    static const char value[] = "a: \"x\xEF\xBB\xBFy\"\n";
+    struct fx *fx = *state;
+
+    assert_load_error(fx, inner, sizeof(inner) - 1, "yaml.encoding", 3, 1);
+    assert_non_null(strstr(fx->err.msg, "byte-order mark"));
+    assert_int_equal(try_load(fx, first, sizeof(first) - 1), CZ_OK);
+    assert_int_equal(try_load(fx, value, sizeof(value) - 1), CZ_OK);
+}
+
+/* A line of blanks with a tab may follow a plain scalar, which goes on
+ * over it, but not a quoted one: a new entry goes after such lines, at
+ * the end of the text and between entries (found by fuzz_roundtrip). */
+static void test_insert_after_tab_blank_line(void **state)
+{
+    struct fx *fx = *state;
+    struct cz_node *value;
+
+    load(fx, "a: y\n \t");
+    value = cz_node_new_map(fx->doc);
+    map_add(fx, value, "k", cz_node_new_str(fx->doc, "a: b"));
+    set(fx, "", "c", value);
+    assert_render(fx, "a: y\n \t\nc:\n  k: \"a: b\"");
+
+    load(fx, "m:\n  a: y\n     \t\nb: 1\n");
+    set(fx, "m", "c", cz_node_new_str(fx->doc, "a: b"));
+    assert_render(fx, "m:\n  a: y\n     \t\n  c: \"a: b\"\nb: 1\n");
+    /* an empty line between, and lone CRs as line breaks */
+    load(fx, "b: )\n  \t\n\r  \t\r");
+    set(fx, "", "c", cz_node_new_str(fx->doc, "a: b"));
+    assert_render(fx, "b: )\n  \t\n\r  \t\rc: \"a: b\"\n");
+    /* a tab before a comment */
+    load(fx, "b: )\n  \t# note\n");
+    set(fx, "", "c", cz_node_new_str(fx->doc, "a: b"));
+    assert_render(fx, "b: )\n  \t# note\nc: \"a: b\"\n");
+}
+
+/* A line of blanks deeper than a block scalar's indent is part of its
+ * value (which ends with a blank here, for strip chomping): an entry added after it goes
+ * after that line (found by fuzz_roundtrip). */
+static void test_insert_after_blank_content_line(void **state)
+{
+    struct fx *fx = *state;
+
+    load(fx, "x: >-\n  a\n\n   \ny: 1\n");
+    assert_int_equal(at(fx, "x")->value[at(fx, "x")->len - 1], ' ');
+    set(fx, "", "c", cz_node_new_str(fx->doc, "a: b"));
+    assert_render(fx, "x: >-\n  a\n\n   \ny: 1\nc: \"a: b\"\n");
+    load(fx, "x: >-\n  a\n\n   \n");
+    set(fx, "", "c", cz_node_new_str(fx->doc, "a: b"));
+    assert_render(fx, "x: >-\n  a\n\n   \nc: \"a: b\"\n");
+}
+
+/* A key twice in one mapping is refused (compose refuses it too), at the
+ * repeat nearest the top, in block and flow style and in a big mapping;
+ * keys that only look alike are not duplicates. */
+static void test_error_duplicate_key(void **state)
+{
+    static const char block[] = "services:\n  web:\n    image: a\n"
+                                "  db: {}\n  web:\n    image: b\n";
+    static const char flow[] = "x: {a: 1, b: 2, a: 3}\n";
+    static const char quoted[] = "x:\n  \"web\": 1\n  'web': 2\n";
+    /* plain and quoted are told apart ('1' is a string, 1 an int) */
+    static const char distinct[] = "a: 1\n'1': x\n1: y\n<<: {b: 1}\n"
+                                   "<<: {c: 1}\n!!str t: 1\nt: 2\n"
+                                   "[k]: 1\n[k]: 2\n";
+    struct fx *fx = *state;
+    struct cz_buf text = CZ_BUF_INIT;
+    int i;
+
+    assert_load_error(fx, block, sizeof(block) - 1, "yaml.duplicate-key", 5,
+                      3);
+    assert_non_null(strstr(fx->err.msg, "'web' (first at line 2)"));
+    assert_load_error(fx, flow, sizeof(flow) - 1, "yaml.duplicate-key", 1,
+                      17);
+    assert_load_error(fx, quoted, sizeof(quoted) - 1, "yaml.duplicate-key",
+                      3, 3);
+    assert_int_equal(try_load(fx, distinct, sizeof(distinct) - 1), CZ_OK);
+    /* an empty mapping before any child: no check on a NULL stack (UBSan,
+     * found by fuzz_roundtrip) */
+    assert_int_equal(try_load(fx, "{}\n", 3), CZ_OK);
+    assert_int_equal(try_load(fx, "a: {}\n", 6), CZ_OK);
+    for (i = 0; i < 3000; i++)
+        cz_buf_addf(&text, "k%d: %d\n", (i * 7919) % 3000, i);
+    assert_int_equal(try_load(fx, text.buf, text.len), CZ_OK);
+    cz_buf_adds(&text, "k2999: again\n");
+    assert_load_error(fx, text.buf, text.len, "yaml.duplicate-key", 3001,
+                      1);
+    cz_buf_release(&text);
+}
+
+/* Aliases are counted as if expanded: a billion-laughs file stops after
+ * bounded work, an alias inside its own anchor is refused, and a file
+ * that merges one anchor into many services loads. */
+static void test_error_alias_bomb(void **state)
+{
+    static const char self[] = "a: &a [1, *a]\n";
+    static const char merge_self[] = "web: &w\n  x: 1\n  <<: *w\n";
+    struct fx *fx = *state;
+    struct cz_buf text = CZ_BUF_INIT;
+    char prev = 'a', c;
+    int i;
+
+    cz_buf_adds(&text, "a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+    for (c = 'b'; c <= 'i'; prev = c++)
+        cz_buf_addf(&text, "%c: &%c [*%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c, "
+                    "*%c, *%c]\n", c, c, prev, prev, prev, prev, prev, prev,
+                    prev, prev, prev, prev);
+    assert_load_error(fx, text.buf, text.len, "yaml.aliases", 7, 36);
+    assert_load_error(fx, self, sizeof(self) - 1, "yaml.alias", 1, 11);
+    assert_load_error(fx, merge_self, sizeof(merge_self) - 1, "yaml.alias",
+                      3, 7);
+
+    text.len = 0;
+    cz_buf_adds(&text, "x-common: &c {a: 1, b: 2, c: [1, 2, 3]}\n"
+                       "services:\n");
+    for (i = 0; i < 20000; i++)
+        cz_buf_addf(&text, "  s%d:\n    <<: *c\n    image: x\n", i);
+    assert_int_equal(try_load(fx, text.buf, text.len), CZ_OK);
+    cz_buf_release(&text);
 }
 
 static void test_error_formatted(void **state)
@@ -2781,6 +2932,12 @@ int main(void)
         T(test_error_syntax),
         T(test_error_formatted),
         T(test_error_binary),
+        T(test_error_utf16),
+        T(test_error_inner_bom),
+        T(test_insert_after_tab_blank_line),
+        T(test_insert_after_blank_content_line),
+        T(test_error_duplicate_key),
+        T(test_error_alias_bomb),
         T(test_error_multidoc),
         T(test_error_undefined_alias),
         T(test_remove_first_root_key_keeps_file_header),

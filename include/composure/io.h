@@ -15,11 +15,14 @@
  * @out:   set to the source (freed with cz_source_free), NULL on failure.
  *
  * Reads the whole file, through short reads and EINTR, and NUL-terminates
- * it; a pipe or device is read to its end. The source's path is a copy of
- * path.
+ * it; a device is read to its end or the limit (/dev/zero fails as too
+ * large, one with nothing to read now as EAGAIN). A FIFO or socket is
+ * refused without waiting: it may never end. The source's path is a copy
+ * of path.
  *
  * Returns: CZ_OK; CZ_EINPUT with rule "io.read" for a file that cannot be
- * opened or read or is a directory, "io.too-large" for one over limit;
+ * opened or read or is a directory, FIFO or socket, "io.too-large" for one
+ * over limit;
  * CZ_ENOMEM. err->path is NULL: the message quotes path, as in
  * "cannot open 'compose.yaml': Permission denied".
  */

@@ -150,9 +150,22 @@ int cz_model_load_env(struct cz_model *model, struct cz_error *err)
     if (cz_buf_addf(&path, "%s/.env", model->dir))
         return cz_error_set(err, CZ_ENOMEM, NULL, NULL, CZ_NOPOS,
                             "out of memory");
-    if (stat(path.buf, &st) != 0 || !S_ISREG(st.st_mode)) {
+    /* None, or a folder (a Python virtualenv is often called .env), is no
+     * .env file, as for compose. Anything else that is not a file (a link
+     * to /dev/zero, a FIFO) would be read forever or never: refused. */
+    if (stat(path.buf, &st) != 0 || S_ISDIR(st.st_mode)) {
         cz_buf_release(&path);
         return CZ_OK;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        rc = cz_error_set(err, CZ_EINPUT, "compose.env", NULL, CZ_NOPOS,
+                          "'%s' is not a regular file (a %s); compose reads "
+                          ".env as a file of NAME=VALUE lines", path.buf,
+                          S_ISFIFO(st.st_mode) ? "FIFO"
+                          : S_ISCHR(st.st_mode) ? "character device"
+                                                : "special file");
+        cz_buf_release(&path);
+        return rc;
     }
     rc = cz_io_read(path.buf, CZ_IO_MAX_FILE, &src, err);
     cz_buf_release(&path);

@@ -254,6 +254,23 @@ static struct cz_model_file *load_file(struct cz_model *model,
     return file->doc ? file : NULL;
 }
 
+/* An `extends` chain through other files that goes on past
+ * MAX_EXTENDS_DEPTH is a cycle through them (a.yaml's a extends b.yaml's
+ * b, which extends a.yaml's a): an error in the file that holds svc. */
+static void extends_too_deep(struct cz_model *model, struct cz_service *svc)
+{
+    struct cz_model_file *f;
+
+    for (f = model->files; f && f->doc != svc->doc; f = f->next)
+        ;
+    if (f && !f->err.code)
+        cz_error_set(&f->err, CZ_EINPUT, "compose.extends-cycle",
+                     cz_doc_source(svc->doc), svc->key->span.start,
+                     "'%s': extends goes through more than %d services "
+                     "(a cycle through files?); compose refuses a cycle",
+                     svc->name, MAX_EXTENDS_DEPTH);
+}
+
 /* The base service that svc's `extends` names (relative paths of `file:`
  * are relative to dir, the folder of the file that holds svc). */
 static struct cz_service *extends_target(struct cz_model *model,
@@ -269,6 +286,7 @@ static struct cz_service *extends_target(struct cz_model *model,
         return NULL;
     if (depth > MAX_EXTENDS_DEPTH) {   /* a cycle through other files */
         svc->extends_failed = 1;
+        extends_too_deep(model, svc);
         return NULL;
     }
     if (v.node && v.node->kind == CZ_NODE_SCALAR) {
@@ -300,28 +318,53 @@ static struct cz_service *extends_target(struct cz_model *model,
         if (base && base->node != svc->node)
             base->base = extends_target(model, base, f->dir, depth + 1);
     }
-    if (base == svc)
-        base = NULL;
+    /* base == svc, a service that extends itself, is a cycle of one:
+     * cut_cycles reports it */
     if (base)
         svc->extends_failed = 0;
     return base;
 }
 
-/* A cycle of `extends` would make lookups go round: cut it. */
-static void cut_cycles(struct cz_model *model)
+/* A cycle of `extends` is an error, as it is for compose: which values
+ * the services have is undefined. The first service of the file that is
+ * in one names the cycle. A chain merely longer than MAX_EXTENDS_DEPTH
+ * is cut, as lookups would be. */
+static int cut_cycles(struct cz_model *model, struct cz_error *err)
 {
+    struct cz_buf names = CZ_BUF_INIT;
     size_t i;
-    int hops;
+    int hops, rc;
 
     for (i = 0; i < model->nsvcs; i++) {
-        struct cz_service *s = model->svcs[i].base;
+        struct cz_service *s = model->svcs[i].base, *t;
         for (hops = 0; s && hops <= MAX_EXTENDS_DEPTH; hops++)
             s = s->base;
-        if (s) {
+        if (!s)
+            continue;
+        /* s is MAX_EXTENDS_DEPTH + 1 steps on: in the cycle, if any */
+        for (t = s->base, hops = 0; t != s && hops <= MAX_EXTENDS_DEPTH;
+             hops++)
+            t = t->base;
+        if (t != s) {
             model->svcs[i].base = NULL;
             model->svcs[i].extends_failed = 1;
+            continue;
         }
+        rc = cz_buf_adds(&names, s->name);
+        for (t = s->base; !rc && t != s; t = t->base)
+            rc = cz_buf_addf(&names, " -> %s", t->name);
+        rc = rc ? rc : cz_buf_addf(&names, " -> %s", s->name);
+        rc = rc ? cz_error_set(err, CZ_ENOMEM, NULL, NULL, CZ_NOPOS,
+                               "out of memory")
+                : cz_error_set(err, CZ_EINPUT, "compose.extends-cycle",
+                               cz_doc_source(s->doc), s->key->span.start,
+                               "'%s' extends itself (%.120s); compose "
+                               "refuses a cycle of extends", s->name,
+                               names.buf);
+        cz_buf_release(&names);
+        return rc;
     }
+    return CZ_OK;
 }
 
 /* ---- load --------------------------------------------------------------- */
@@ -430,7 +473,8 @@ static int load_services(struct cz_model *model,
         model->svcs[i].base = extends_target(
             model, &model->svcs[i],
             cz_model_doc_dir(model, model->svcs[i].doc), 0);
-    cut_cycles(model);
+    if ((rc = cut_cycles(model, err)))
+        return rc;
     /* A file that `extends` names but that cannot be read or parsed is bad
      * input, as it is for compose: say where it is broken. */
     for (file = model->files; file; file = file->next)

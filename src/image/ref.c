@@ -162,14 +162,26 @@ void cz_image_repository(const struct cz_imageref *ref, char *out,
     snprintf(out, size, "%s/%s", ref->domain, ref->path);
 }
 
+/* Docker's familiar name (normalize.go, familiarizeName): docker.io goes,
+ * and "library/" goes when one component is left ("library/python"). The
+ * short name must name the same repository again: a docker.io path whose
+ * first component would read as a domain ("r.io/x", "localhost/x") keeps
+ * "docker.io/" (found by fuzz_imageref: "docker.io/library/r.io/x" became
+ * "r.io/x", another registry's image). */
 void cz_image_familiar(const struct cz_imageref *ref, char *out, size_t size)
 {
-    if (strcmp(ref->domain, "docker.io") != 0)
-        snprintf(out, size, "%s/%s", ref->domain, ref->path);
-    else if (strncmp(ref->path, "library/", 8) == 0)
-        snprintf(out, size, "%s", ref->path + 8);
+    const char *path = ref->path;
+
+    if (strcmp(ref->domain, "docker.io") != 0) {
+        snprintf(out, size, "%s/%s", ref->domain, path);
+        return;
+    }
+    if (strncmp(path, "library/", 8) == 0 && !strchr(path + 8, '/'))
+        path += 8;
+    if (first_is_domain(path))
+        snprintf(out, size, "docker.io/%s", path);
     else
-        snprintf(out, size, "%s", ref->path);
+        snprintf(out, size, "%s", path);
 }
 
 int cz_digest_valid(const char *s)

@@ -108,7 +108,10 @@ int cz_io_read(const char *path, size_t limit, struct cz_source **out,
     *out = NULL;
     if (!limit)
         limit = CZ_IO_MAX_FILE;
-    fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer. A regular
+     * file ignores it; a device that has nothing to give says EAGAIN
+     * instead of blocking. */
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return cz_error_set(err, CZ_EINPUT, "io.read", NULL, CZ_NOPOS,
                             "cannot open '%s': %s", path, strerror(errno));
@@ -120,6 +123,14 @@ int cz_io_read(const char *path, size_t limit, struct cz_source **out,
     if (S_ISDIR(st.st_mode)) {
         rc = cz_error_set(err, CZ_EINPUT, "io.read", NULL, CZ_NOPOS,
                           "'%s' is a directory", path);
+        goto out_close;
+    }
+    /* A FIFO or socket may never end (or never start): refused, where a
+     * device is read up to the limit like a file. */
+    if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) {
+        rc = cz_error_set(err, CZ_EINPUT, "io.read", NULL, CZ_NOPOS,
+                          "'%s' is a %s, not a regular file", path,
+                          S_ISFIFO(st.st_mode) ? "FIFO" : "socket");
         goto out_close;
     }
     if (S_ISREG(st.st_mode) && (uintmax_t)st.st_size > limit) {

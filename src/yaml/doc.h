@@ -8,6 +8,11 @@
 #include "composure/yaml.h"
 
 #define CZ_YAML_MAX_DEPTH 1000
+/* Nodes that aliases may stand for in one file, counted as if expanded;
+ * compose's own parser refuses excessive aliasing too. No real compose
+ * file comes near: 100,000 services each merging a 50-node anchor is 5
+ * million. */
+#define CZ_YAML_MAX_ALIASED 10000000
 
 /* Private to src/yaml/, beside enum cz_node_flags: a fresh sequence item
  * that took the place of the parsed item orig[index] (cz_seq_replace), so

@@ -93,6 +93,8 @@ struct anchor {
     struct anchor *next;
     const char *name;
     struct cz_node *node;
+    uint64_t size;        /* nodes in node with its aliases expanded */
+    int done;             /* node has ended: an alias to it is no cycle */
 };
 
 struct anchors {
@@ -124,6 +126,7 @@ static int anchors_grow(struct anchors *t)
 struct frame {
     struct cz_node *node;
     size_t base;          /* where its children start on the scratch stack */
+    uint64_t size;        /* nodes so far with aliases expanded, itself too */
 };
 
 struct loader {
@@ -135,6 +138,9 @@ struct loader {
     struct frame frames[CZ_YAML_MAX_DEPTH];
     size_t depth;
     struct anchors anchors;
+    uint64_t aliased;         /* nodes that aliases stand for, in total */
+    struct cz_node **keys;    /* scratch for the duplicate-key check */
+    size_t capkeys;
     unsigned docs;
     unsigned indent_votes[9];
     unsigned seq_in, seq_out, quote_single, quote_double;
@@ -178,14 +184,22 @@ static uint32_t skip_properties(const struct cz_source *src, uint32_t off,
  * trailing blank lines, which belong to what follows, unless the header
  * keeps them (|+, >2+): then they are the value's and stay inside. */
 static uint32_t trim_block_scalar(const struct cz_source *src,
-                                  uint32_t start, uint32_t end)
+                                  uint32_t start, uint32_t end,
+                                  const struct cz_node *node)
 {
     const char *s = src->bytes;
-    uint32_t i;
+    uint32_t i, n = node->len;
     int keep = 0;
 
     for (i = start + 1; i < end && s[i] && strchr("+-123456789", s[i]); i++)
         keep |= s[i] == '+';
+    /* A line of blanks indented deeper than the block is content (the
+     * value ends with those blanks, before the one break clip keeps): it
+     * and the lines before it stay inside (found by fuzz_roundtrip). */
+    if (n && node->value[n - 1] == '\n')
+        n--;
+    if (n && (node->value[n - 1] == ' ' || node->value[n - 1] == '\t'))
+        keep = 1;
     while (!keep && end > start &&
            (s[end - 1] == '\n' || s[end - 1] == '\r')) {
         uint32_t eol = end - 1, ls;
@@ -252,6 +266,8 @@ static int anchor_define(struct loader *ld, struct cz_node *node)
         return CZ_OK;
     if ((a = anchor_find(ld, node->anchor))) {
         a->node = node;
+        a->size = 1;
+        a->done = node->kind == CZ_NODE_SCALAR;
         return CZ_OK;
     }
     if (t->n >= t->cap && anchors_grow(t))
@@ -262,10 +278,100 @@ static int anchor_define(struct loader *ld, struct cz_node *node)
     h = cz_str_hash(node->anchor) & (t->cap - 1);
     a->name = node->anchor;
     a->node = node;
+    a->size = 1;
+    a->done = node->kind == CZ_NODE_SCALAR;
     a->next = t->buckets[h];
     t->buckets[h] = a;
     t->n++;
     return CZ_OK;
+}
+
+/* ---- aliases and duplicate keys ----------------------------------------- */
+
+/* Adds size nodes (a node with its aliases expanded) to the collection
+ * being read, so that each anchored collection knows its expanded size
+ * when it ends and an alias to it costs that much: a billion-laughs file
+ * is refused after a bounded amount of work instead of being handed to
+ * code that follows aliases. */
+static void count_nodes(struct loader *ld, uint64_t size)
+{
+    if (ld->depth)
+        ld->frames[ld->depth - 1].size += size;
+}
+
+/* Whether key takes part in the duplicate-key check: an untagged scalar
+ * other than the merge key "<<" (whose repetition YAML parsers differ on). */
+static int checked_key(const struct cz_node *key)
+{
+    return key->kind == CZ_NODE_SCALAR && !key->tag &&
+           !(key->style == CZ_STYLE_PLAIN && key->len == 2 &&
+             memcmp(key->value, "<<", 2) == 0);
+}
+
+/* Orders keys by value, then plain before quoted (a plain "1" and a
+ * quoted "1" are different keys: an int and a string), then by place. */
+static int key_order(const void *a, const void *b)
+{
+    const struct cz_node *x = *(struct cz_node *const *)a;
+    const struct cz_node *y = *(struct cz_node *const *)b;
+    uint32_t n = x->len < y->len ? x->len : y->len;
+    int c = memcmp(x->value, y->value, n);
+
+    if (c)
+        return c;
+    if (x->len != y->len)
+        return x->len < y->len ? -1 : 1;
+    c = (y->style == CZ_STYLE_PLAIN) - (x->style == CZ_STYLE_PLAIN);
+    if (c)
+        return c;
+    return x->span.start < y->span.start ? -1 : x->span.start > y->span.start;
+}
+
+static int same_key(const struct cz_node *x, const struct cz_node *y)
+{
+    return x->len == y->len && memcmp(x->value, y->value, x->len) == 0 &&
+           (x->style == CZ_STYLE_PLAIN) == (y->style == CZ_STYLE_PLAIN);
+}
+
+/* A mapping that holds a key twice is an error, as it is for compose
+ * (whose YAML library refuses it): which of the two values counts would
+ * be a guess, and an edit to one of them could be lost. The keys are
+ * sorted on a scratch array, so a mapping of n keys costs n log n. The
+ * error points at the repeated key nearest the top of the file. */
+static int check_duplicates(struct loader *ld, struct cz_node *const *items,
+                            size_t n)
+{
+    const struct cz_node *dup = NULL, *first = NULL;
+    size_t i, nkeys = 0;
+    unsigned line, col;
+
+    if (n / 2 > ld->capkeys) {
+        struct cz_node **keys = realloc(ld->keys, n / 2 * sizeof(*keys));
+        if (!keys)
+            return CZ_ENOMEM;
+        ld->keys = keys;
+        ld->capkeys = n / 2;
+    }
+    for (i = 0; i < n; i += 2)
+        if (checked_key(items[i]))
+            ld->keys[nkeys++] = items[i];
+    if (nkeys < 2)
+        return CZ_OK;
+    qsort(ld->keys, nkeys, sizeof(*ld->keys), key_order);
+    for (i = 1; i < nkeys; i++)
+        if (same_key(ld->keys[i - 1], ld->keys[i]) &&
+            (!dup || ld->keys[i]->span.start < dup->span.start)) {
+            dup = ld->keys[i];
+            first = ld->keys[i - 1];
+        }
+    if (!dup)
+        return CZ_OK;
+    cz_source_locate(ld->src, first->span.start, &line, &col);
+    return cz_error_set(ld->err, CZ_EINPUT, "yaml.duplicate-key", ld->src,
+                        dup->span.start,
+                        "duplicate key '%.60s' (first at line %u): which "
+                        "value counts is not clear; remove one",
+                        dup->value, line);
 }
 
 static unsigned column(const struct cz_source *src, uint32_t off)
@@ -380,7 +486,7 @@ static int on_scalar(struct loader *ld, const yaml_event_t *ev)
                                               node->span.end);
     if (node->style == CZ_STYLE_LITERAL || node->style == CZ_STYLE_FOLDED) {
         node->span.end = trim_block_scalar(src, node->content.start,
-                                           node->span.end);
+                                           node->span.end, node);
         node->content.end = node->span.end;
     }
     if (!node->len && node->style == CZ_STYLE_PLAIN && !node->anchor &&
@@ -388,6 +494,7 @@ static int on_scalar(struct loader *ld, const yaml_event_t *ev)
         place_missing_value(ld, node);
     if (anchor_define(ld, node))
         return CZ_ENOMEM;
+    count_nodes(ld, 1);
     return attach(ld, node);
 }
 
@@ -408,6 +515,18 @@ static int on_alias(struct loader *ld, const yaml_event_t *ev)
                             node->span.start,
                             "alias '*%s' names no anchor defined before it",
                             node->value);
+    if (!a->done)
+        return cz_error_set(ld->err, CZ_EINPUT, "yaml.alias", ld->src,
+                            node->span.start,
+                            "alias '*%s' is inside the node it names, which "
+                            "would contain itself", node->value);
+    ld->aliased += a->size;
+    if (ld->aliased > CZ_YAML_MAX_ALIASED)
+        return cz_error_set(ld->err, CZ_EINPUT, "yaml.aliases", ld->src,
+                            node->span.start,
+                            "aliases expand to more than %d nodes (an alias "
+                            "bomb?); refused", CZ_YAML_MAX_ALIASED);
+    count_nodes(ld, a->size);
     node->target = a->node;
     return attach(ld, node);
 }
@@ -448,6 +567,7 @@ static int on_start(struct loader *ld, const yaml_event_t *ev,
         return CZ_ENOMEM;
     ld->frames[ld->depth].node = node;
     ld->frames[ld->depth].base = ld->nstack;
+    ld->frames[ld->depth].size = 1;
     ld->depth++;
     return CZ_OK;
 }
@@ -457,7 +577,20 @@ static int on_end(struct loader *ld, const yaml_event_t *ev)
     struct frame *f = &ld->frames[--ld->depth];
     struct cz_node *node = f->node;
     size_t n = ld->nstack - f->base;
+    struct anchor *a;
+    int rc;
 
+    /* n >= 4: two keys at least; an empty first mapping has no stack yet
+     * (stack + 0 on NULL is undefined; found by fuzz_roundtrip) */
+    if (node->kind == CZ_NODE_MAPPING && n >= 4 &&
+        (rc = check_duplicates(ld, ld->stack + f->base, n)))
+        return rc;
+    if (node->anchor && (a = anchor_find(ld, node->anchor)) &&
+        a->node == node) {
+        a->size = f->size;
+        a->done = 1;
+    }
+    count_nodes(ld, f->size);
     if (n) {
         node->items = cz_arena_alloc(&ld->doc->ar, n * sizeof(*node->items));
         if (!node->items)
@@ -493,6 +626,11 @@ static int error_from_libyaml(struct loader *ld, const yaml_parser_t *parser)
                             "%s", problem);
     }
     at = markmap_byte(&ld->mm, parser->problem_mark.index);
+    if (at < ld->src->len && ld->src->bytes[at] == '\t' &&
+        parser->error == YAML_SCANNER_ERROR)
+        return cz_error_set(ld->err, CZ_EINPUT, "yaml.syntax", ld->src, at,
+                            "a tab where YAML allows only spaces (tabs "
+                            "cannot indent YAML); indent with spaces");
     if (parser->context)
         return cz_error_set(ld->err, CZ_EINPUT, "yaml.syntax", ld->src, at,
                             "%s %s", problem, parser->context);
@@ -548,6 +686,52 @@ static int load_event(struct loader *ld, const yaml_event_t *ev)
     }
 }
 
+/* libyaml would decode UTF-16 (and this file would then misplace every
+ * byte offset), but compose files are UTF-8 text and composure edits bytes:
+ * a UTF-16 or UTF-32 file is refused with the way to convert it, rather
+ * than as binary for its NUL bytes. */
+static int check_utf16(struct cz_source *src, struct cz_error *err)
+{
+    const unsigned char *s = (const unsigned char *)src->bytes;
+    const char *enc = NULL;
+
+    if (src->len >= 4 && !memcmp(s, "\xFF\xFE\0\0", 4))
+        enc = "UTF-32LE";
+    else if (src->len >= 4 && !memcmp(s, "\0\0\xFE\xFF", 4))
+        enc = "UTF-32BE";
+    else if (src->len >= 2 && s[0] == 0xFF && s[1] == 0xFE)
+        enc = "UTF-16LE";
+    else if (src->len >= 2 && s[0] == 0xFE && s[1] == 0xFF)
+        enc = "UTF-16BE";
+    if (!enc)
+        return CZ_OK;
+    return cz_error_set(err, CZ_EINPUT, "yaml.encoding", src, 0,
+                        "%s text (it starts with that byte-order mark); "
+                        "compose files are UTF-8: convert it with "
+                        "iconv -f %s -t UTF-8", enc, enc);
+}
+
+/* libyaml skips a BOM at the start of any line (one may open each
+ * document of a stream) but counts it as a column, so the keys after it
+ * stand one column in, where the bytes say three and the eye says none:
+ * no edit could be indented right. Refused (found by fuzz_roundtrip). */
+static int check_inner_bom(struct cz_source *src, struct cz_error *err)
+{
+    const char *s = src->bytes, *end = s + src->len, *p = s + 1;
+
+    while (p < end && (p = memchr(p, '\xEF', (size_t)(end - p)))) {
+        if (end - p >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3) &&
+            (p[-1] == '\n' || p[-1] == '\r'))
+            return cz_error_set(err, CZ_EINPUT, "yaml.encoding", src,
+                                (uint32_t)(p - s),
+                                "a byte-order mark at the start of a line "
+                                "inside the file; only the file's first "
+                                "bytes may hold one: remove it");
+        p++;
+    }
+    return CZ_OK;
+}
+
 int cz_yaml_load(struct cz_doc *doc, struct cz_error *err)
 {
     struct loader *ld;
@@ -556,6 +740,9 @@ int cz_yaml_load(struct cz_doc *doc, struct cz_error *err)
     const char *nul;
     int rc = CZ_OK, done = 0;
 
+    if ((rc = check_utf16(doc->src, err)) ||
+        (rc = check_inner_bom(doc->src, err)))
+        return rc;
     nul = memchr(doc->src->bytes, '\0', doc->src->len);
     if (nul)
         return cz_error_set(err, CZ_EINPUT, "input.binary", doc->src,
@@ -597,6 +784,7 @@ int cz_yaml_load(struct cz_doc *doc, struct cz_error *err)
     yaml_parser_delete(&parser);
     free(ld->stack);
     free(ld->anchors.buckets);
+    free(ld->keys);
     free(ld);
     return rc;
 }

@@ -483,6 +483,33 @@ static uint32_t past_own_comments(struct render *r, uint32_t at, unsigned col)
     return at;
 }
 
+/* From the line start at, past the lines of blanks (and comments) the
+ * last of which holds a tab. Such a line is valid after a plain scalar, which may go on
+ * over it, but not after the quoted or nested values an insertion could
+ * put before it; new entries go after it (found by fuzz_roundtrip). */
+static uint32_t past_tab_blanks(struct render *r, uint32_t at)
+{
+    uint32_t line = at, i;
+    int tab;
+
+    while (line < r->len) {
+        for (i = line, tab = 0; i < r->len && (r->s[i] == ' ' ||
+                                               r->s[i] == '\t'); i++)
+            tab |= r->s[i] == '\t';
+        if (i < r->len && r->s[i] == '#')     /* a comment: blank to YAML */
+            while (i < r->len && r->s[i] != '\n' && r->s[i] != '\r')
+                i++;
+        if (i < r->len && r->s[i] != '\n' && r->s[i] != '\r')
+            break;
+        line = next_line(r, i);
+        if (tab)
+            at = line;
+        if (i >= r->len)
+            break;
+    }
+    return at;
+}
+
 static int has_break(struct render *r, uint32_t from, uint32_t to)
 {
     for (; from < to; from++)
@@ -804,6 +831,7 @@ static void insert_entries(struct render *r, const struct cz_node *coll,
     at = eol_after(r, entry_end(coll, (uint32_t)after));
     at = past_own_comments(r, at, (uint32_t)after + 1 == orig_entries(coll)
                                       ? col : col + 1);
+    at = past_tab_blanks(r, at);
     emit_until(r, at > r->pos ? at : r->pos);
     for (i = 0; i < count; i += step) {
         /* At the end of a text without a final line break, keep it so. */
