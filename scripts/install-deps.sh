@@ -16,6 +16,9 @@ packages=(
     # tests/live/t_live.sh runs a legacy project and its migration under
     # podman-compose; dnsname gives the CNI networks DNS between services
     podman-compose golang-github-containernetworking-plugin-dnsname
+    # tests/t_fuzz.sh smoke-runs the libFuzzer targets: clang and its
+    # fuzzer runtime
+    clang libclang-rt-14-dev
 )
 # npm fetches the compose-spec schema (scripts/fetch-schema.sh); a machine
 # with Node.js already has it, else Debian's package brings it.
