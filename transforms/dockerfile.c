@@ -589,10 +589,12 @@ static int collect(struct dx *dx)
         struct df_file *f;
         struct df_target *t;
 
-        if (!cz_service_build(model, svc, &build))
-            continue;
-        if (build.remote || build.inline_text || build.value.doc != model->doc) {
-            cz_report_add(dx->rep, CZ_LEVEL_INFO, model->src,
+        if (!cz_model_owns(model, svc->doc) ||
+            !cz_service_build(model, svc, &build))
+            continue;      /* not ours (`include:`), or nothing built */
+        if (build.remote || build.inline_text ||
+            !cz_model_owns(model, build.value.doc)) {
+            cz_report_add(dx->rep, CZ_LEVEL_INFO, cz_doc_source(svc->doc),
                           svc->key->span.start, "dockerfile.not-local",
                           "'%s' builds from %s; no Dockerfile patch",
                           svc->name,

@@ -1441,6 +1441,8 @@ static int do_service(struct hc *hc, size_t si)
                                       " in an override file"};
     struct cz_value v;
 
+    if (!cz_model_owns(hc->model, svc->doc))
+        return CZ_OK;      /* from a file `include:` brings: not ours */
     hc->doc = svc->doc;    /* a new healthcheck goes beside its image */
     hc->src = cz_doc_source(svc->doc);
 
@@ -2086,7 +2088,8 @@ static int do_depends_on(struct hc *hc)
     if (!d.first || !d.count || !d.said || !d.said_done)
         return oom(hc);
     for (si = 0; si < nsvcs && !rc; si++)
-        rc = collect(hc, &d, si);
+        if (cz_model_owns(hc->model, hc->model->svcs[si].doc))
+            rc = collect(hc, &d, si);
     if (!rc && d.n && hc->run->opts->target == CZ_TARGET_SWARM) {
         hc->src = cz_doc_source(d.v[0].doc);
         return add(hc, CZ_LEVEL_INFO, d.v[0].at->span.start,

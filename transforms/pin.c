@@ -344,6 +344,8 @@ static int collect(struct pin *p, struct cz_error *err)
         struct cz_value image;
         int builds = cz_service_build(model, svc, &build);
         struct cz_source *src = cz_doc_source(svc->doc);
+        if (!cz_model_owns(model, svc->doc))
+            continue;      /* from a file `include:` brings: not ours */
         if (cz_service_lookup(model, svc, "image", &image) && !builds) {
             if (!cz_model_owns(model, image.doc))
                 cz_report_add(p->rep, CZ_LEVEL_WARNING, src,

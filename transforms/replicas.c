@@ -701,6 +701,8 @@ static void classify(struct ctx *cx, struct svc_info *si)
     int unknown;
 
     si->state = ST_SKIP;
+    if (!cz_model_owns(cx->model, svc->doc))
+        return;            /* from a file `include:` brings: not ours */
     if (svc_get1(svc, "profiles", &v) && is_kind(v.node, CZ_NODE_SEQUENCE) &&
         v.node->n) {
         s = sval(v.node->items[0]);

@@ -1391,6 +1391,8 @@ static int volumes_apply(struct cz_run *run, struct cz_model *model,
         const struct cz_service *svc = &model->svcs[i];
         struct cz_value lists[CZ_MAX_OVERLAYS + 1];
         size_t l, nl = cz_vol_own_lists(&c, svc, lists, CZ_MAX_OVERLAYS + 1);
+        if (!cz_model_owns(model, svc->doc))
+            continue;      /* from a file `include:` brings: not ours */
         for (l = 0; l < nl && !c.rc; l++) {
             c.doc = lists[l].doc;   /* each list is edited in its file */
             do_sequence(&c, svc, &lists[l]);

@@ -60,7 +60,11 @@ struct cz_model {
     size_t nvars;
 
     struct cz_arena ar;
-    struct cz_model_file *files;   /* other files read for `extends` */
+    struct cz_model_file *files;   /* other files read for `extends` and
+                                    * `include` */
+    const char **included;      /* the files `include:` brings in, whose
+                                 * services are known but not migrated */
+    size_t nincluded;
     struct cz_model_dockerfile *dockerfiles;  /* read for builds */
 };
 
@@ -86,6 +90,13 @@ CZ_API int cz_model_load(struct cz_model *model, struct cz_doc *doc,
  * over the ones before (struct cz_service.over) or, when new, added after
  * them. Lookups (cz_service_lookup, cz_service_layers) see the merged
  * view; every document stays as it is until a transform edits it.
+ * The files that a project file's top-level `include:` names (a path, or
+ * `path:` one or a list; their own includes too) are read, never edited:
+ * their services join model->svcs, so that names and dependencies
+ * resolve, but cz_model_owns() is 0 for their documents and transforms
+ * leave them alone (model->included lists them). A service name that the
+ * project defines already keeps the project's definition. An include that
+ * cannot be read or parsed is an input error, as for compose.
  */
 CZ_API int cz_model_load_project(struct cz_model *model,
                                  struct cz_doc *const *docs, size_t ndocs,

@@ -566,6 +566,19 @@ static int run_pipeline(const struct migrate_opts *o,
         rc = read_doc(job->over[i - 1], &docs[i], &err);
     if (!rc)
         rc = cz_model_load_project(&model, docs, n, &err);
+    for (i = 0; !rc && i < model.nincluded; i++) {
+        long at = cz_map_find(model.root, "include");
+        if (cz_report_add(rep, CZ_LEVEL_INFO, model.src,
+                          at < 0 ? CZ_NOPOS
+                                 : cz_map_key(model.root, (size_t)at)
+                                       ->span.start,
+                          "compose.include",
+                          "'%s' comes in through include: its services are "
+                          "read for names and dependencies, not migrated "
+                          "here (migrate it on its own)",
+                          model.included[i]))
+            rc = CZ_ENOMEM;
+    }
     run->opts = &o->topts;
     run->rules = rules;
     run->pinner = pinner;

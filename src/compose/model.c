@@ -401,6 +401,7 @@ static int check_root(struct cz_doc *doc, struct cz_node **services,
 static int add_services(struct cz_model *model, struct cz_doc *doc,
                         struct cz_node *services, struct cz_error *err)
 {
+    int owned = cz_model_owns(model, doc);
     size_t i, n = services ? cz_map_len(services) : 0;
 
     for (i = 0; i < n; i++) {
@@ -420,7 +421,8 @@ static int add_services(struct cz_model *model, struct cz_doc *doc,
                                 node ? kind_name(node) : "an unknown alias");
         svc = doc != model->doc ? cz_model_service(model, key->value)
                                 : NULL;
-        if (svc && svc->doc != doc && svc->nover < model->noverlays) {
+        if (svc && owned && svc->doc != doc &&
+            svc->nover < model->noverlays) {
             svc->over[svc->nover].node = node;
             svc->over[svc->nover++].doc = doc;
             continue;
@@ -444,6 +446,108 @@ static int add_services(struct cz_model *model, struct cz_doc *doc,
     return CZ_OK;
 }
 
+#define MAX_INCLUDE_DEPTH 8
+
+/* The file read for path (extends or include), or NULL. */
+static struct cz_model_file *find_file(const struct cz_model *model,
+                                       const char *path)
+{
+    struct cz_model_file *f;
+
+    for (f = model->files; f; f = f->next)
+        if (f->path && strcmp(f->path, path) == 0)
+            return f;
+    return NULL;
+}
+
+/* The services mapping of an included file, or NULL. */
+static struct cz_node *include_services(const struct cz_model *model,
+                                        const char *path)
+{
+    struct cz_model_file *f = find_file(model, path);
+    struct cz_node *services;
+
+    if (!f || !f->doc)
+        return NULL;
+    services = cz_node_resolve(cz_map_get(cz_doc_root(f->doc), "services"));
+    return services && services->kind == CZ_NODE_MAPPING ? services : NULL;
+}
+
+static int read_includes(struct cz_model *model, struct cz_doc *doc,
+                         int depth, struct cz_error *err);
+
+/* Reads one file that `include:` names (relative to dir), and its own
+ * includes; an unreadable one is the input error compose makes of it. */
+static int read_include(struct cz_model *model, const char *dir,
+                        struct cz_node *path, int depth, struct cz_error *err)
+{
+    const char *named, *joined, **grown;
+    struct cz_model_file *f;
+    int unknown = 0;
+    size_t i;
+
+    path = cz_node_resolve(path);
+    if (!path || path->kind != CZ_NODE_SCALAR)
+        return CZ_OK;
+    named = cz_model_expand(model, path->value, &unknown);
+    joined = named && !unknown ? cz_model_join(model, dir, named) : NULL;
+    if (!joined)
+        return named ? CZ_OK : cz_error_set(err, CZ_ENOMEM, NULL, NULL,
+                                            CZ_NOPOS, "out of memory");
+    for (i = 0; i < model->nincluded; i++)
+        if (strcmp(model->included[i], joined) == 0)
+            return CZ_OK;
+    f = load_file(model, joined);
+    if (!f) {
+        f = find_file(model, joined);
+        if (f && f->err.code) {
+            *err = f->err;
+            return err->code;
+        }
+        return cz_error_set(err, CZ_ENOMEM, NULL, NULL, CZ_NOPOS,
+                            "out of memory");
+    }
+    grown = cz_arena_alloc(&model->ar,
+                           (model->nincluded + 1) * sizeof(*grown));
+    if (!grown)
+        return cz_error_set(err, CZ_ENOMEM, NULL, NULL, CZ_NOPOS,
+                            "out of memory");
+    if (model->nincluded)
+        memcpy(grown, model->included,
+               model->nincluded * sizeof(*grown));
+    grown[model->nincluded++] = joined;
+    model->included = grown;
+    return read_includes(model, f->doc, depth + 1, err);
+}
+
+/* The files that doc's top-level `include:` names. */
+static int read_includes(struct cz_model *model, struct cz_doc *doc,
+                         int depth, struct cz_error *err)
+{
+    struct cz_node *list = cz_node_resolve(cz_map_get(cz_doc_root(doc),
+                                                      "include"));
+    const char *dir = cz_model_doc_dir(model, doc);
+    size_t i, k;
+    int rc = CZ_OK;
+
+    if (!list || list->kind != CZ_NODE_SEQUENCE || depth > MAX_INCLUDE_DEPTH)
+        return CZ_OK;
+    for (i = 0; !rc && i < list->n; i++) {
+        struct cz_node *item = cz_node_resolve(list->items[i]), *path;
+        if (!item || item->kind != CZ_NODE_MAPPING) {
+            rc = read_include(model, dir, item, depth, err);
+            continue;
+        }
+        path = cz_node_resolve(cz_map_get(item, "path"));
+        if (path && path->kind == CZ_NODE_SEQUENCE)
+            for (k = 0; !rc && k < path->n; k++)
+                rc = read_include(model, dir, path->items[k], depth, err);
+        else
+            rc = read_include(model, dir, path, depth, err);
+    }
+    return rc;
+}
+
 static int load_services(struct cz_model *model,
                          struct cz_node *const *services, size_t ndocs,
                          struct cz_error *err)
@@ -454,6 +558,12 @@ static int load_services(struct cz_model *model,
 
     for (i = 0; i < ndocs; i++)
         total += services[i] ? cz_map_len(services[i]) : 0;
+    for (i = 0; i < ndocs; i++)
+        if ((rc = read_includes(model, i ? model->overlays[i - 1]
+                                         : model->doc, 0, err)))
+            return rc;
+    for (i = 0; i < model->nincluded; i++)
+        total += cz_map_len(include_services(model, model->included[i]));
     if (!total)
         return CZ_OK;
     model->svcs = cz_arena_alloc(&model->ar, total * sizeof(*model->svcs));
@@ -467,6 +577,11 @@ static int load_services(struct cz_model *model,
     for (i = 0, rc = CZ_OK; !rc && i < ndocs; i++)
         rc = add_services(model, i ? model->overlays[i - 1] : model->doc,
                           services[i], err);
+    for (i = 0; !rc && i < model->nincluded; i++) {
+        struct cz_model_file *f = find_file(model, model->included[i]);
+        rc = add_services(model, f->doc,
+                          include_services(model, model->included[i]), err);
+    }
     if (rc)
         return rc;
     for (i = 0; i < model->nsvcs; i++)
