@@ -617,12 +617,11 @@ static struct cz_span line_comment(struct render *r, uint32_t off)
     return c;
 }
 
-/* The start of the comment lines right above line start ls (no blank
- * line between) indented exactly col; ls when there are none. Unlike
- * comments_above(), for text anywhere: a moved item's comments are read
- * where they were, written where it goes. */
-static uint32_t moved_comments_start(struct render *r, uint32_t ls,
-                                     unsigned col)
+/* From line start ls back over the comment lines right above it (no blank
+ * line between) indented exactly col, not before floor: they are about the
+ * entry at ls, so they go where it goes. */
+static uint32_t comment_lines_above(struct render *r, uint32_t ls,
+                                    unsigned col, uint32_t floor)
 {
     for (;;) {
         uint32_t end = ls, pls, i;
@@ -635,10 +634,17 @@ static uint32_t moved_comments_start(struct render *r, uint32_t ls,
         pls = cz_yaml_line_start(r->doc->src, end);
         for (i = pls; i < end && r->s[i] == ' '; i++)
             ;
-        if (i - pls != col || i >= end || r->s[i] != '#')
+        if (pls < floor || i - pls != col || i >= end || r->s[i] != '#')
             return ls;
         ls = pls;
     }
+}
+
+/* The comment lines above ls that belong to its entry, never back past
+ * what is already written. */
+static uint32_t comments_above(struct render *r, uint32_t ls, unsigned col)
+{
+    return comment_lines_above(r, ls, col, r->pos);
 }
 
 /* Writes "- item" where the indentation is already written; an item that
@@ -656,7 +662,7 @@ static void emit_dash_item(struct render *r, const struct cz_node *item,
         ls = cz_yaml_line_start(r->doc->src, from->span.start);
         for (dash = ls; dash < from->span.start && r->s[dash] == ' '; dash++)
             ;
-        for (at = moved_comments_start(r, ls, dash - ls); at < ls;
+        for (at = comment_lines_above(r, ls, dash - ls, 0); at < ls;
              at = next_line(r, at)) {
             for (e = at; r->s[e] == ' '; e++)
                 ;
@@ -710,27 +716,6 @@ static int flow_blank(struct render *r, const struct cz_node *coll)
     return 1;
 }
 
-/* From line start ls back over the comment lines right above it (no blank
- * line between) indented exactly col: they are about the entry at ls, so
- * they go where it goes. Never back past what is already written. */
-static uint32_t comments_above(struct render *r, uint32_t ls, unsigned col)
-{
-    for (;;) {
-        uint32_t end = ls, pls, i;
-        if (end > 0 && r->s[end - 1] == '\n')
-            end--;
-        if (end > 0 && r->s[end - 1] == '\r')
-            end--;
-        if (end == ls)
-            return ls;
-        pls = cz_yaml_line_start(r->doc->src, end);
-        for (i = pls; i < end && r->s[i] == ' '; i++)
-            ;
-        if (pls < r->pos || i - pls != col || i >= end || r->s[i] != '#')
-            return ls;
-        ls = pls;
-    }
-}
 
 /* A text that ends inside a "|" or ">" block scalar, with no final line
  * break: a line added after it would give the scalar a trailing line break
