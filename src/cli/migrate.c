@@ -701,11 +701,49 @@ struct writes {
     size_t n, cap;
 };
 
-static int stage_file(struct writes *w, const char *path, const char *text,
-                      size_t len, const char *backup, struct cz_report *rep)
+/* Whether path still holds what was read (old, oldlen; old NULL: the file
+ * did not exist): a file changed by someone else since is not overwritten
+ * with a migration of its old text. Says so in rep when not. */
+static int unchanged(const char *path, const char *old, size_t oldlen,
+                     struct cz_report *rep)
+{
+    struct cz_error err = {0};
+    struct cz_source *now = NULL;
+    int same;
+
+    if (!old) {
+        same = access(path, F_OK) != 0;
+    } else if (cz_io_read(path, CZ_IO_MAX_FILE, &now, &err)) {
+        same = 0;
+    } else {
+        same = now->len == oldlen && memcmp(now->bytes, old, oldlen) == 0;
+    }
+    cz_source_free(now);
+    if (!same)
+        cz_report_add(rep, CZ_LEVEL_ERROR, NULL, CZ_NOPOS, "io.changed",
+                      "'%s' changed on disk after it was read: nothing is "
+                      "written (run again on the new text)", path);
+    return same;
+}
+
+static int stage_file(struct writes *w, const char *path, const char *old,
+                      size_t oldlen, const char *text, size_t len,
+                      const char *backup, struct cz_report *rep)
 {
     struct cz_error err = {0};
 
+#ifdef CZ_TESTING
+    /* tests/t_verify.sh: someone edits the file while the run works */
+    if (getenv("CZ_TEST_CHANGE_BEFORE_WRITE")) {
+        FILE *fp = fopen(path, "a");
+        if (fp) {
+            fputs("# edited meanwhile\n", fp);
+            fclose(fp);
+        }
+    }
+#endif
+    if (!unchanged(path, old, oldlen, rep))
+        return cz_cli_exit_status(CZ_EINPUT);
     if (cz_array_grow(&w->st, w->n, &w->cap, sizeof(*w->st)))
         return CZ_EINTERNAL;
     if (cz_io_stage(path, text, len, backup, &w->st[w->n], &err)) {
@@ -835,7 +873,8 @@ static int deliver(const struct migrate_opts *o, struct job *jobs, size_t n,
             printf("%s\n", job->shown);
             status = CZ_ECHANGED;
         } else if (job->changed && o->write) {
-            status = stage_file(&w, job->path, job->out.buf, job->out.len,
+            status = stage_file(&w, job->path, job->src->bytes,
+                                job->src->len, job->out.buf, job->out.len,
                                 o->backup, rep);
         } else if (job->changed &&
                    show_from_root(job->shown, up, job->src->bytes,
@@ -855,7 +894,8 @@ static int deliver(const struct migrate_opts *o, struct job *jobs, size_t n,
                 printf("%s\n", shown);
                 status = CZ_ECHANGED;
             } else if (o->write && o->apply_dockerfiles) {
-                status = stage_file(&w, f->path, f->new, f->newlen,
+                status = stage_file(&w, f->path, f->old, f->oldlen, f->new,
+                                    f->newlen,
                                     o->backup, rep);
             } else if (show_from_root(shown, up, f->old, f->oldlen, f->new,
                                       f->newlen, color)) {
