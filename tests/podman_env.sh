@@ -37,3 +37,28 @@ CONF
     export CONTAINERS_REGISTRIES_CONF=$dir/registries.conf
     export BUILDAH_FORMAT=docker BUILDAH_ISOLATION=chroot
 }
+
+#   cz_rootfs_tools ROOT TOOL...  copies each host TOOL, with the shared
+#                       libraries it loads, into the image tree ROOT
+#   cz_rootfs_accounts ROOT       root-only passwd, group, shadow, gshadow
+#                       in ROOT/etc (useradd and groupadd need them)
+
+cz_rootfs_tools() {
+    local root=$1 b p lib
+    shift
+    for b in "$@"; do
+        p=$(command -v "$b")
+        rm -f "$root/bin/$b"
+        mkdir -p "$root$(dirname "$p")" && cp "$p" "$root$p"
+        for lib in $(ldd "$p" | awk '/=>/ { print $3 } /^\t\/lib/ { print $1 }'); do
+            mkdir -p "$root$(dirname "$lib")" && cp -L "$lib" "$root$lib"
+        done
+    done
+}
+
+cz_rootfs_accounts() {
+    printf 'root:x:0:0:root:/root:/bin/sh\n' >"$1/etc/passwd"
+    printf 'root:x:0:\n' >"$1/etc/group"
+    printf 'root:*:19000:0:99999:7:::\n' >"$1/etc/shadow"
+    printf 'root:*::\n' >"$1/etc/gshadow"
+}

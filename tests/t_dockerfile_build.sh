@@ -52,17 +52,8 @@ trap cleanup EXIT
 base=$tmp/base
 mkdir -p "$base"/{bin,etc,tmp,usr/sbin,usr/bin,lib64}
 cp "$(command -v busybox)" "$base/bin/busybox" && ln -s busybox "$base/bin/sh"
-for b in useradd groupadd install; do
-    p=$(command -v "$b")
-    mkdir -p "$base$(dirname "$p")" && cp "$p" "$base$p"
-    for lib in $(ldd "$p" | awk '/=>/ { print $3 } /^\t\/lib/ { print $1 }'); do
-        mkdir -p "$base$(dirname "$lib")" && cp -L "$lib" "$base$lib"
-    done
-done
-printf 'root:x:0:0:root:/root:/bin/sh\n' >"$base/etc/passwd"
-printf 'root:x:0:\n' >"$base/etc/group"
-printf 'root:*:19000:0:99999:7:::\n' >"$base/etc/shadow"
-printf 'root:*::\n' >"$base/etc/gshadow"
+cz_rootfs_tools "$base" useradd groupadd install
+cz_rootfs_accounts "$base"
 [ -f /etc/login.defs ] && cp /etc/login.defs "$base/etc/"
 printf 'FROM scratch\nCOPY . /\nENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\nCMD ["sh"]\n' \
     >"$tmp/Containerfile.base"

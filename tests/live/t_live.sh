@@ -113,18 +113,8 @@ for applet in $(busybox --list); do
     [ -e "$root/bin/$applet" ] || ln -s busybox "$root/bin/$applet"
 done
 ln -sf /bin/busybox "$root/usr/sbin/nologin"
-for b in bash useradd groupadd install; do
-    p=$(command -v "$b")
-    rm -f "$root/bin/$b"
-    mkdir -p "$root$(dirname "$p")" && cp "$p" "$root$p"
-    for lib in $(ldd "$p" | awk '/=>/ { print $3 } /^\t\/lib/ { print $1 }'); do
-        mkdir -p "$root$(dirname "$lib")" && cp -L "$lib" "$root$lib"
-    done
-done
-printf 'root:x:0:0:root:/root:/bin/sh\n' >"$root/etc/passwd"
-printf 'root:x:0:\n' >"$root/etc/group"
-printf 'root:*:19000:0:99999:7:::\n' >"$root/etc/shadow"
-printf 'root:*::\n' >"$root/etc/gshadow"
+cz_rootfs_tools "$root" bash useradd groupadd install
+cz_rootfs_accounts "$root"
 cp /etc/login.defs "$root/etc/" 2>/dev/null
 ctr=$(buildah from scratch 2>"$log/base.log") ||
     skip "buildah cannot run here: $(tail -n 1 "$log/base.log")"
