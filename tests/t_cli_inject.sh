@@ -44,7 +44,7 @@ done
 [ $? = 3 ] || no "a failed batch did not exit 3"
 cmp -s "$tmp/batch/a/compose.yaml" "$tmp/orig.yaml" ||
     no "the first file of a failed batch was written"
-ls -A "$tmp/batch/a" "$tmp/batch/b" | grep -q '^\.' &&
+[ -n "$(ls -A "$tmp/batch/a" "$tmp/batch/b" | grep '^\.')" ] &&
     no "a failed batch left temporary files"
 
 [ "$fail" = 0 ] && echo "t_cli_inject: all passed"

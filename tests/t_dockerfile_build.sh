@@ -22,7 +22,8 @@ for tool in buildah podman runc busybox useradd groupadd install git; do
         exit 77
     fi
 done
-if ! busybox --list | grep -qx httpd || ! busybox --list | grep -qx wget; then
+applets=$(busybox --list)  # read whole: `| grep -q` races under pipefail
+if ! grep -qx httpd <<<"$applets" || ! grep -qx wget <<<"$applets"; then
     echo "t_dockerfile_build: SKIPPED: this busybox has no httpd or wget"
     exit 77
 fi

@@ -51,8 +51,11 @@ for tool in podman-compose docker-registry skopeo busybox bash useradd \
         { say "FAIL: no $tool (scripts/install-deps.sh installs it)"; exit 1; }
 done
 [ "$(id -u)" = 0 ] || skip "needs root: rootless podman needs subuids and a user session this test does not set up"
+# The list is read whole first: `busybox --list | grep -q` under pipefail
+# fails at random when grep exits before busybox has written everything.
+applets=$(busybox --list)
 for applet in httpd wget sh cp find wc md5sum; do
-    busybox --list | grep -qx "$applet" ||
+    grep -qx "$applet" <<<"$applets" ||
         { say "FAIL: this busybox has no $applet (Debian's busybox-static has)"; exit 1; }
 done
 # Services find each other by name through CNI's dnsname plugin; without
@@ -230,7 +233,7 @@ gw() {  # gw PATH [BODY]: a request through the gateway, from inside it
 
 wait_ready() {  # the stack answers through the gateway (or 60 s pass)
     local deadline=$(( $(date +%s) + 60 ))
-    until gw /cgi-bin/to/web/index.html 2>/dev/null | grep -q shop &&
+    until [[ "$(gw /cgi-bin/to/web/index.html 2>/dev/null)" == *shop* ]] &&
           gw /cgi-bin/to/admin/cgi-bin/records >/dev/null 2>&1; do
         [ "$(date +%s)" -lt "$deadline" ] || return 1
         sleep 1
@@ -256,7 +259,7 @@ check_data() {
 check_writes() {  # the stack still takes a record and an upload
     local n
     n=$(gw /cgi-bin/to/api/cgi-bin/record "$phase check record" 2>&1)
-    if ! gw "/cgi-bin/to/api/cgi-bin/upload?$phase-check.txt" "$phase" 2>&1 | grep -q stored; then
+    if [[ "$(gw "/cgi-bin/to/api/cgi-bin/upload?$phase-check.txt" "$phase" 2>&1)" != *stored* ]]; then
         result writes FAIL "an upload through the gateway is refused"
     elif ! [ "$n" -gt 0 ] 2>/dev/null; then
         result writes FAIL "a record through the gateway is refused: $(echo "$n" | head -c 200)"
