@@ -612,6 +612,24 @@ static void test_write_symlink(void **state)
     assert_int_equal(count_temps(at("real")), 0);
 }
 
+/* A run killed between staging and renaming leaves its temporary file;
+ * the next write of that file removes it, and nothing else. */
+static void test_write_removes_stale_temps(void **state)
+{
+    (void)state;
+    put("compose.yaml", "old\n");
+    put(".compose.yaml.czAb3xYz", "staged by a killed run\n");
+    put(".compose.yaml.czAb3", "too short for mkstemp\n");
+    put(".compose.yaml.czAb3x-z", "not mkstemp's alphabet\n");
+    put(".compose.yml.czAb3xYz", "another file's\n");
+    write_ok(at("compose.yaml"), "new\n", NULL);
+    assert_content(at("compose.yaml"), "new\n");
+    assert_int_equal(access(at(".compose.yaml.czAb3xYz"), F_OK), -1);
+    assert_content(at(".compose.yaml.czAb3"), "too short for mkstemp\n");
+    assert_content(at(".compose.yaml.czAb3x-z"), "not mkstemp's alphabet\n");
+    assert_content(at(".compose.yml.czAb3xYz"), "another file's\n");
+}
+
 /* The temporary name is cut to fit NAME_MAX. */
 static void test_write_long_name(void **state)
 {
@@ -731,6 +749,7 @@ int main(int argc, char **argv)
         T(test_write_new_file),
         T(test_write_backup),
         T(test_write_symlink),
+        T(test_write_removes_stale_temps),
         T(test_write_long_name),
         T(test_write_missing_dir),
         T(test_write_over_directory),

@@ -695,6 +695,24 @@ static int discover_all(const struct migrate_opts *o, int argc, char **argv,
     return status;
 }
 
+#ifdef CZ_TESTING
+#include <signal.h>
+/* tests/t_kill.sh: CZ_TEST_KILL_AFTER=stage:N or commit:N kills the run
+ * with SIGKILL right after its Nth staged file or Nth rename, as a crash
+ * or `kill -9` midway through a batch would. */
+static void test_kill_after(const char *step, size_t done)
+{
+    const char *at = getenv("CZ_TEST_KILL_AFTER");
+    size_t len = strlen(step);
+
+    if (at && !strncmp(at, step, len) && at[len] == ':' &&
+        strtoul(at + len + 1, NULL, 10) == done)
+        raise(SIGKILL);
+}
+#else
+#define test_kill_after(step, done) ((void)0)
+#endif
+
 /* The files a --write changes, staged before any is committed. */
 struct writes {
     struct cz_io_staged *st;
@@ -751,6 +769,7 @@ static int stage_file(struct writes *w, const char *path, const char *old,
         return cz_cli_exit_status(err.code);
     }
     w->n++;
+    test_kill_after("stage", w->n);
     return CZ_OK;
 }
 
@@ -771,6 +790,8 @@ static int finish_writes(struct writes *w, int status, struct cz_report *rep)
                               "io.partial", "%zu of %zu files were "
                               "written before this failure", i, w->n);
             status = cz_cli_exit_status(err.code);
+        } else {
+            test_kill_after("commit", i + 1);
         }
     }
     free(w->st);

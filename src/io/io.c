@@ -437,6 +437,49 @@ static mode_t default_mode(void)
     return 0666 & ~mask;
 }
 
+/* mkstemp's six characters: letters and digits. */
+static int is_temp_suffix(const char *s)
+{
+    size_t i;
+
+    for (i = 0; i < 6; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+              (s[i] >= '0' && s[i] <= '9')))
+            return 0;
+    return s[6] == '\0';
+}
+
+/*
+ * Removes the temporary files ".<base>.czXXXXXX" (prefix is the directory
+ * part of t and ".<base>.cz") that an earlier run staged for the same
+ * target and could not remove: one killed (SIGKILL, a crash, power loss)
+ * between staging and renaming. Only that exact pattern goes, so no other
+ * file is touched; a run writing the same file at the same moment would
+ * lose its staged file and fail with an io.write error, the target still
+ * whole. Best effort: a folder that cannot be listed is left as it is.
+ */
+static void remove_stale_temps(const char *t, size_t dlen, size_t plen)
+{
+    char *dir = dlen ? strndup(t, dlen) : strdup(".");
+    struct dirent *de;
+    DIR *d = dir ? opendir(dir) : NULL;
+
+    while (d && (de = readdir(d))) {
+        char *path;
+
+        if (strncmp(de->d_name, t + dlen, plen - dlen) ||
+            !is_temp_suffix(de->d_name + (plen - dlen)))
+            continue;
+        path = path_join(dlen ? dir : ".", de->d_name);
+        if (path)
+            unlink(path);
+        free(path);
+    }
+    if (d)
+        closedir(d);
+    free(dir);
+}
+
 /*
  * Writes data to a new temporary file beside target, fsync'ed, with the
  * mode (and, where permitted, the owner) of orig, or the default mode when
@@ -464,6 +507,7 @@ static int stage(const char *target, const char *shown, const char *data,
     t[dlen] = '.';
     memcpy(t + dlen + 1, base, blen);
     memcpy(t + dlen + 1 + blen, ".czXXXXXX", 10);
+    remove_stale_temps(t, dlen, dlen + 1 + blen + 3);
     fd = mkstemp(t);
     if (fd < 0) {
         saved = errno;
