@@ -4,8 +4,9 @@
 # Usage: t_io_inject.sh COMPOSURE BUILD_DIR
 #
 # Runs `test_io --write` (a driver for cz_io_write_atomic) under the
-# LD_PRELOAD shim tests/inject/inject.c, failing rename, fsync, write,
-# mkstemp and close in turn. Each time it must exit 3 with a clear message,
+# LD_PRELOAD shim tests/inject/inject.c, failing each step in turn: mkstemp
+# (open the temporary file), write, fsync, fchmod, close, rename and the
+# directory's open and fsync, with EIO and with ENOSPC (disk full). Each time it must exit 3 with a clear message,
 # leave the original byte-identical and leave no temporary file behind.
 # COMPOSURE is unused for now: the CLI will get its own --write case.
 set -euo pipefail
@@ -61,6 +62,32 @@ expect_intact write write 0 28 \
     "cannot write '$file': No space left on device"
 expect_intact mkstemp mkstemp 0 13 "cannot write '$file': Permission denied"
 expect_intact close close 0 '' "cannot write '$file': $eio"
+expect_intact fchmod fchmod 0 '' "cannot write '$file': $eio"
+# A full disk shows at the write, and on some file systems (NFS, quotas)
+# only at the fsync or the close.
+enospc="No space left on device"
+expect_intact fsync-full fsync 0 28 "cannot write '$file': $enospc"
+expect_intact close-full close 0 28 "cannot write '$file': $enospc"
+expect_intact rename-full rename 0 28 "cannot write '$file': $enospc"
+# The directory cannot be opened for its fsync (the second open: the first
+# reads the new content): the file is written, and the message says so.
+reset
+rc=0
+CZ_INJECT_FAIL=open CZ_INJECT_SKIP=1 CZ_INJECT_ERRNO=24 LD_PRELOAD=$shim \
+    "$driver" --write "$file" "$tmp/new" 2>"$tmp/stderr" || rc=$?
+[ "$rc" -eq 3 ] || fail "dir-open: exit $rc, expected 3"
+grep -qF "wrote '$file' but cannot sync its directory: Too many open files" \
+    "$tmp/stderr" || fail "dir-open: stderr is '$(cat "$tmp/stderr")'"
+cmp -s "$tmp/new" "$file" || fail "dir-open: new content not in place"
+
+# Only root may give a file away: a refused fchown is no error, the file is
+# written with its mode.
+reset
+CZ_INJECT_FAIL=fchown CZ_INJECT_ERRNO=1 LD_PRELOAD=$shim \
+    "$driver" --write "$file" "$tmp/new" 2>"$tmp/stderr" ||
+    fail "fchown refused: the write failed: $(cat "$tmp/stderr")"
+cmp -s "$tmp/new" "$file" || fail "fchown refused: content not replaced"
+[ "$(stat -c %a "$file")" = 640 ] || fail "fchown refused: mode changed"
 
 # With a backup, the first rename is the backup's; fail the second.
 expect_intact rename-after-backup rename 1 '' \

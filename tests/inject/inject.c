@@ -4,7 +4,8 @@
  * src/inject_errors.c).
  *
  *   CZ_INJECT_FAIL=NAME   the call to fail: rename, fsync, write, mkstemp,
- *                         open, read or close; unset, the shim does nothing
+ *                         open, read, close, fchmod or fchown; unset, the
+ *                         shim does nothing
  *   CZ_INJECT_ERRNO=N     the errno it fails with (default EIO)
  *   CZ_INJECT_SKIP=N      let the first N calls through (default 0), to
  *                         reach a later call such as the directory's fsync
@@ -23,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -134,4 +136,24 @@ int close(int fd)
         return -1;
     }
     return fn(fd);
+}
+
+int fchmod(int fd, mode_t mode)
+{
+    int (*fn)(int, mode_t);
+
+    if (inject("fchmod"))
+        return -1;
+    *(void **)&fn = real("fchmod");
+    return fn(fd, mode);
+}
+
+int fchown(int fd, uid_t uid, gid_t gid)
+{
+    int (*fn)(int, uid_t, gid_t);
+
+    if (inject("fchown"))
+        return -1;
+    *(void **)&fn = real("fchown");
+    return fn(fd, uid, gid);
 }
