@@ -6,7 +6,7 @@
 # expected.exit when the status is not 0. The CLI runs on a temporary copy
 # of input/; stdout, stderr and the exit status must match byte for byte.
 # With --write in args, expected.written holds `diff -ruN` of the tree
-# before and after instead of a diff on stdout.
+# before and after (without the files' times) instead of a diff on stdout.
 # Then the idempotence check: the expected diff is applied with `git apply`
 # (or the written tree is kept) and the same command must change nothing;
 # with --target swarm every compose file of the result must also pass
@@ -80,7 +80,8 @@ if [ "$code" != "$want_code" ]; then
 fi
 if [ "$writes" = 1 ]; then
     (copy_input "$tmp/before" && cd "$tmp" &&
-     diff -ruN before work >"$tmp/written"; rm -rf before)
+     diff -ruN before work | sed -E 's/^((---|\+\+\+) [^\t]*)\t.*$/\1/' \
+         >"$tmp/written"; rm -rf before)
     expect expected.written "$tmp/written"
 fi
 

@@ -10,7 +10,9 @@
  * shown in the diff; --write writes them only with --apply-dockerfiles and
  * otherwise prints their diff, a companion patch to apply by hand.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -871,6 +873,58 @@ static int show_from_root(const char *shown, size_t up, const char *old,
     return rc;
 }
 
+/* path made absolute through every link, also when its last part does not
+ * exist yet (a new .dockerignore): malloc'ed, NULL when its folder cannot
+ * be resolved. */
+static char *resolve_path(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir, *full, *r = realpath(path, NULL);
+    size_t dlen;
+
+    if (r || errno != ENOENT)
+        return r;
+    if (!slash)
+        dir = realpath(".", NULL);
+    else if (slash == path)
+        dir = strdup("/");
+    else {
+        char *d = strndup(path, (size_t)(slash - path));
+        dir = d ? realpath(d, NULL) : NULL;
+        free(d);
+    }
+    if (!dir)
+        return NULL;
+    dlen = strlen(dir);
+    full = malloc(dlen + strlen(path) + 2);
+    if (full)
+        sprintf(full, "%s%s%s", dir, dir[dlen - 1] == '/' ? "" : "/",
+                slash ? slash + 1 : path);
+    free(dir);
+    return full;
+}
+
+/* Whether a companion file (a Dockerfile, a new .dockerignore) lies in the
+ * project folder, the folder of the project's first compose file, once
+ * every link is followed. A compose file may name any build context, so
+ * one from elsewhere could make --write edit a file far outside the
+ * project: such a file is read, as compose reads it, but never written.
+ * Unresolvable counts as outside. */
+static int inside_project(const char *compose, const char *path)
+{
+    char *root = resolve_path(compose), *file = resolve_path(path), *cut;
+    int in = 0;
+
+    if (root && file && (cut = strrchr(root, '/'))) {
+        size_t n = (size_t)(cut - root);   /* "/x/compose.yaml" -> "/x" */
+
+        in = !strncmp(file, root, n) && file[n] == '/';
+    }
+    free(root);
+    free(file);
+    return in;
+}
+
 /* Shows, lists or writes what the jobs changed. A --write stages every
  * file first and commits them only when all staged. Returns the status. */
 static int deliver(const struct migrate_opts *o, struct job *jobs, size_t n,
@@ -878,7 +932,9 @@ static int deliver(const struct migrate_opts *o, struct job *jobs, size_t n,
 {
     int color = cz_cli_use_color(o->color, stdout), status = CZ_OK, rc;
     struct writes w = {0};
-    size_t i, k, up = o->check ? 0 : diff_levels_up(jobs, n);
+    /* --write --apply-dockerfiles shows no diff: no root to warn of */
+    size_t i, k, up = o->check || (o->write && o->apply_dockerfiles)
+                          ? 0 : diff_levels_up(jobs, n);
 
     if (up && cz_report_add(rep, CZ_LEVEL_WARNING, NULL, CZ_NOPOS,
                             "cli.diff-root", "the diff reaches files %zu "
@@ -914,6 +970,13 @@ static int deliver(const struct migrate_opts *o, struct job *jobs, size_t n,
             if (o->check) {
                 printf("%s\n", shown);
                 status = CZ_ECHANGED;
+            } else if (o->write && o->apply_dockerfiles &&
+                       !inside_project(job->path, f->path)) {
+                cz_report_add(rep, CZ_LEVEL_WARNING, NULL, CZ_NOPOS,
+                              "dockerfile.outside-project", "'%s' is "
+                              "outside the project folder (that of '%s'): "
+                              "not written (a run without --write shows "
+                              "its diff)", shown, job->shown);
             } else if (o->write && o->apply_dockerfiles) {
                 status = stage_file(&w, f->path, f->old, f->oldlen, f->new,
                                     f->newlen,
