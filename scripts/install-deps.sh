@@ -19,6 +19,10 @@ packages=(
     # tests/t_fuzz.sh smoke-runs the libFuzzer targets: clang and its
     # fuzzer runtime
     clang libclang-rt-14-dev
+    # tests/t_valgrind.sh runs every golden case under memcheck;
+    # tests/t_write_perms.sh makes a file immutable (e2fsprogs' chattr) and
+    # runs as an unprivileged user (util-linux's setpriv)
+    valgrind e2fsprogs util-linux
 )
 # npm fetches the compose-spec schema (scripts/fetch-schema.sh); a machine
 # with Node.js already has it, else Debian's package brings it.

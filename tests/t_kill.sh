@@ -3,7 +3,8 @@
 # batch (SIGKILL: nothing of composure runs after it) leaves every file
 # either exactly as it was or exactly migrated, never mixed or truncated;
 # the temporary files of the files it had not renamed yet stay, and the
-# next run removes them and finishes the migration.
+# next run removes them and finishes the migration. SIGINT, SIGTERM and
+# SIGHUP wait until the batch is whole or undone.
 #
 # Deterministic kills come from the test build's hook
 # CZ_TEST_KILL_AFTER=stage:N|commit:N (src/cli/migrate.c), after each
@@ -94,6 +95,27 @@ for step in stage commit; do
                 no "commit:$n: $ntemps temporary files"
         fi
         after_kill "$step:$n" "$tmp/w"
+    done
+done
+
+# A signal that can wait (Ctrl-C, kill, a closed terminal) does: while
+# staging, the batch stops and its staged files go; while renaming, the
+# batch finishes. Then the signal ends the run, no temporary file left.
+for sig in INT TERM HUP; do
+    num=$(kill -l "$sig")
+    for step in stage:1 stage:$((nfiles - 1)) commit:1 commit:$((nfiles - 1)); do
+        rm -rf "$tmp/w"
+        cp -a "$tmp/orig" "$tmp/w"
+        { (cd "$tmp/w" && CZ_TEST_KILL_AFTER=$step CZ_TEST_KILL_SIGNAL=$num \
+              exec "$hook" "${args[@]}" >/dev/null 2>&1); rc=$?; } 2>/dev/null
+        [ "$rc" = $((128 + num)) ] ||
+            no "SIG$sig at $step: exit $rc, expected $((128 + num))"
+        want=0
+        [ "${step%:*}" = commit ] && want=$nfiles
+        [ "$(check_whole "SIG$sig at $step" "$tmp/w")" = "$want" ] ||
+            no "SIG$sig at $step: not $want files migrated"
+        left=$(temps "$tmp/w")
+        [ -z "$left" ] || no "SIG$sig at $step: temporary files left: $left"
     done
 done
 

@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -698,28 +699,63 @@ static int discover_all(const struct migrate_opts *o, int argc, char **argv,
 }
 
 #ifdef CZ_TESTING
-#include <signal.h>
-/* tests/t_kill.sh: CZ_TEST_KILL_AFTER=stage:N or commit:N kills the run
- * with SIGKILL right after its Nth staged file or Nth rename, as a crash
- * or `kill -9` midway through a batch would. */
+/* tests/t_kill.sh: CZ_TEST_KILL_AFTER=stage:N or commit:N sends the run
+ * SIGKILL (or the signal numbered CZ_TEST_KILL_SIGNAL) right after its
+ * Nth staged file or Nth rename, as a crash, `kill` or Ctrl-C midway
+ * through a batch would. */
 static void test_kill_after(const char *step, size_t done)
 {
     const char *at = getenv("CZ_TEST_KILL_AFTER");
+    const char *sig = getenv("CZ_TEST_KILL_SIGNAL");
     size_t len = strlen(step);
 
     if (at && !strncmp(at, step, len) && at[len] == ':' &&
         strtoul(at + len + 1, NULL, 10) == done)
-        raise(SIGKILL);
+        raise(sig ? atoi(sig) : SIGKILL);
 }
 #else
 #define test_kill_after(step, done) ((void)0)
 #endif
 
-/* The files a --write changes, staged before any is committed. */
+/* The files a --write changes, staged before any is committed. While they
+ * are written, the signals that end a run (Ctrl-C, kill, a closed
+ * terminal) wait: one that comes while staging stops the batch, whose
+ * staged files are removed; one that comes while renaming lets the batch
+ * finish. Either way the signal then ends the run as it would have, and
+ * no file is left half-way. Only SIGKILL and crashes cannot wait: after
+ * those, the next run removes the staged files (cz_io_stage). */
 struct writes {
     struct cz_io_staged *st;
     size_t n, cap;
+    sigset_t held, before;   /* the signals held; the mask before */
+    int holding;
 };
+
+static void hold_signals(struct writes *w)
+{
+    if (w->holding)
+        return;
+    sigemptyset(&w->held);
+    sigaddset(&w->held, SIGINT);
+    sigaddset(&w->held, SIGTERM);
+    sigaddset(&w->held, SIGHUP);
+    sigaddset(&w->held, SIGQUIT);
+    w->holding = !sigprocmask(SIG_BLOCK, &w->held, &w->before);
+}
+
+/* Whether a held signal has come: the batch stops. */
+static int signal_waiting(const struct writes *w)
+{
+    sigset_t pending;
+    int i;
+
+    if (!w->holding || sigpending(&pending))
+        return 0;
+    for (i = 1; i < NSIG; i++)
+        if (sigismember(&w->held, i) == 1 && sigismember(&pending, i) == 1)
+            return 1;
+    return 0;
+}
 
 /* Whether path still holds what was read (old, oldlen; old NULL: the file
  * did not exist): a file changed by someone else since is not overwritten
@@ -762,6 +798,9 @@ static int stage_file(struct writes *w, const char *path, const char *old,
         }
     }
 #endif
+    hold_signals(w);
+    if (signal_waiting(w))
+        return cz_cli_exit_status(CZ_EIO);   /* finish_writes says why */
     if (!unchanged(path, old, oldlen, rep))
         return cz_cli_exit_status(CZ_EINPUT);
     if (cz_array_grow(&w->st, w->n, &w->cap, sizeof(*w->st)))
@@ -782,6 +821,12 @@ static int finish_writes(struct writes *w, int status, struct cz_report *rep)
     struct cz_error err = {0};
     size_t i;
 
+    if (signal_waiting(w)) {
+        cz_report_add(rep, CZ_LEVEL_ERROR, NULL, CZ_NOPOS, "io.interrupted",
+                      "interrupted: nothing is written");
+        if (!status)
+            status = cz_cli_exit_status(CZ_EIO);
+    }
     for (i = 0; i < w->n; i++) {
         if (status) {
             cz_io_discard(&w->st[i]);
@@ -797,6 +842,9 @@ static int finish_writes(struct writes *w, int status, struct cz_report *rep)
         }
     }
     free(w->st);
+    /* a signal held meanwhile ends the run here, with nothing half-way */
+    if (w->holding)
+        sigprocmask(SIG_SETMASK, &w->before, NULL);
     return status;
 }
 
