@@ -297,7 +297,7 @@ static int kind_only(const struct cz_rule *rule)
 const struct cz_rule *cz_rules_match(const struct cz_rules *rules,
                                      const struct cz_imageref *ref)
 {
-    char repo[600];
+    char repo[600] = "";   /* all zero: PCRE2's JIT reads past the NUL */
     size_t i;
 
     cz_image_repository(ref, repo, sizeof(repo));
@@ -313,7 +313,7 @@ const struct cz_rule *cz_rules_match_kind(const struct cz_rules *rules,
                                           const struct cz_imageref *ref)
 {
     const struct cz_rule *found = NULL, *rule;
-    char repo[600];
+    char repo[600] = "";   /* all zero: PCRE2's JIT reads past the NUL */
     size_t i;
 
     cz_image_repository(ref, repo, sizeof(repo));
@@ -334,7 +334,7 @@ const struct cz_rule *cz_rules_match_any_tag(const struct cz_rules *rules,
                                             const struct cz_imageref *ref,
                                             int *tag_decides)
 {
-    char repo[600];
+    char repo[600] = "";   /* all zero: PCRE2's JIT reads past the NUL */
     size_t i;
 
     *tag_decides = 0;
