@@ -8,7 +8,8 @@
 #   file): with --write --apply-dockerfiles, a Dockerfile reached through
 #   ../, an absolute context, a `dockerfile:` path or a link out of the
 #   folder is read but not written, one dockerfile.outside-project warning
-#   each, while the Dockerfile inside is written.
+#   each, while the Dockerfile inside is written; an extends file and an
+#   env_file outside are read and never written either.
 set -uo pipefail
 bin=$1
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -88,13 +89,24 @@ services:
       dockerfile: ../../shared/Dockerfile
   linked:
     build: ./linked
+  db:
+    extends:
+      file: ../common.yaml
+      service: db
+    env_file: ../common.env
 EOF
+printf 'services:\n  db:\n    image: postgres:16\n' >"$r/common.yaml"
+printf 'POSTGRES_DB=app\n' >"$r/common.env"
 cp -a "$r" "$tmp/r.orig"
-(cd "$r/docker" && "$bin" migrate --offline --only dockerfile --write \
-    --apply-dockerfiles >"$tmp/out" 2>"$tmp/err")
+(cd "$r/docker" && "$bin" migrate --offline --write --apply-dockerfiles \
+    >"$tmp/out" 2>"$tmp/err")
 rc=$?
 [ "$rc" = 0 ] || no "outside: exit $rc: $(grep -v info "$tmp/err")"
 [ -s "$tmp/out" ] && no "outside: --write printed a diff"
+grep -q 'healthcheck' "$r/docker/compose.yaml" || no "outside: compose.yaml not written"
+# Nothing outside docker/ changed: no extends file, env_file or Dockerfile.
+changed=$(diff -r -x docker "$tmp/r.orig" "$r" | head -5)
+[ -z "$changed" ] || no "outside: files outside the project changed: $changed"
 grep -q USER "$r/docker/web/Dockerfile" || no "outside: the Dockerfile inside was not written"
 for d in app shared abs other; do
     cmp -s "$r/$d/Dockerfile" "$tmp/r.orig/$d/Dockerfile" ||
