@@ -124,6 +124,17 @@ grep -q "'../shared/Dockerfile' is outside the project folder" "$tmp/err" ||
 # .dockerignore, though its Dockerfile is not
 [ -e "$r/docker/ctx/.dockerignore" ] || no "outside: ctx/.dockerignore not written"
 [ "$n" = 7 ] || no "outside: $n warnings, expected 7: $(grep outside "$tmp/err")"
+# A compose file that is a link: the project folder is where the link is,
+# as for compose, so its build context there is written.
+mkdir -p "$tmp/lk/real" "$tmp/lk/proj/app"
+printf "$df" >"$tmp/lk/proj/app/Dockerfile"
+printf 'services:\n  app:\n    build: ./app\n' >"$tmp/lk/real/compose.yaml"
+ln -s ../real/compose.yaml "$tmp/lk/proj/compose.yaml"
+(cd "$tmp/lk/proj" && "$bin" migrate --offline --only dockerfile --write \
+    --apply-dockerfiles >/dev/null 2>"$tmp/err") || no "link: exit $?"
+grep -q USER "$tmp/lk/proj/app/Dockerfile" ||
+    no "link: the Dockerfile beside the linked compose file was not written"
+grep -q outside-project "$tmp/err" && no "link: $(grep outside "$tmp/err")"
 # The dry run still shows every patch, for review.
 (cd "$r/docker" && "$bin" migrate --offline --only dockerfile >"$tmp/out" 2>/dev/null)
 grep -q '^+++ b/app/Dockerfile$' "$tmp/out" || no "outside: the dry run hides ../app"

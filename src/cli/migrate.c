@@ -921,9 +921,25 @@ static int show_from_root(const char *shown, size_t up, const char *old,
     return rc;
 }
 
-/* path made absolute through every link, also when its last part does not
- * exist yet (a new .dockerignore): malloc'ed, NULL when its folder cannot
- * be resolved. */
+/* The folder of path, absolute, through every link: malloc'ed, or NULL. */
+static char *real_folder(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char *d, *dir;
+
+    if (!slash)
+        return realpath(".", NULL);
+    if (slash == path)
+        return strdup("/");
+    d = strndup(path, (size_t)(slash - path));
+    dir = d ? realpath(d, NULL) : NULL;
+    free(d);
+    return dir;
+}
+
+/* path made absolute through every link, also when it does not exist yet
+ * (a new .dockerignore): malloc'ed, NULL when its folder cannot be
+ * resolved. */
 static char *resolve_path(const char *path)
 {
     const char *slash = strrchr(path, '/');
@@ -932,15 +948,7 @@ static char *resolve_path(const char *path)
 
     if (r || errno != ENOENT)
         return r;
-    if (!slash)
-        dir = realpath(".", NULL);
-    else if (slash == path)
-        dir = strdup("/");
-    else {
-        char *d = strndup(path, (size_t)(slash - path));
-        dir = d ? realpath(d, NULL) : NULL;
-        free(d);
-    }
+    dir = real_folder(path);
     if (!dir)
         return NULL;
     dlen = strlen(dir);
@@ -953,20 +961,22 @@ static char *resolve_path(const char *path)
 }
 
 /* Whether a companion file (a Dockerfile, a new .dockerignore) lies in the
- * project folder, the folder of the project's first compose file, once
- * every link is followed. A compose file may name any build context, so
- * one from elsewhere could make --write edit a file far outside the
- * project: such a file is read, as compose reads it, but never written.
- * Unresolvable counts as outside. */
+ * project folder, the folder of the project's first compose file (as
+ * compose takes it: the folder the file is named in, even when the file
+ * is a link), once every link is followed. A compose file may name any
+ * build context, so one from elsewhere could make --write edit a file far
+ * outside the project: such a file is read, as compose reads it, but never
+ * written. Unresolvable counts as outside. */
 static int inside_project(const char *compose, const char *path)
 {
-    char *root = resolve_path(compose), *file = resolve_path(path), *cut;
+    char *root = real_folder(compose), *file = resolve_path(path);
     int in = 0;
 
-    if (root && file && (cut = strrchr(root, '/'))) {
-        size_t n = (size_t)(cut - root);   /* "/x/compose.yaml" -> "/x" */
+    if (root && file) {
+        size_t n = strlen(root);
 
-        in = !strncmp(file, root, n) && file[n] == '/';
+        in = !strncmp(file, root, n) &&
+             (file[n] == '/' || (n == 1 && root[0] == '/'));
     }
     free(root);
     free(file);
