@@ -170,6 +170,33 @@ int cz_dx_next_command(const struct cz_df_instr *in, uint32_t *first,
     return 1;
 }
 
+const struct cz_df_instr *cz_dx_stage_command(const struct df_file *f,
+                                              const struct cz_df_stage *st,
+                                              struct dx_cursor *cur)
+{
+    if (!cur->instr)
+        cur->instr = st->first + 1;
+    for (; cur->instr < st->first + st->count; cur->instr++, cur->end = 0) {
+        const struct cz_df_instr *in = &f->df->instrs[cur->instr];
+        if (in->kind != CZ_DF_RUN || in->form != CZ_DF_FORM_SHELL)
+            continue;
+        cur->first = cur->end;
+        if (cz_dx_next_command(in, &cur->first, &cur->end))
+            return in;
+    }
+    return NULL;
+}
+
+int cz_dx_multi_stage(struct dx *dx, const struct df_file *f,
+                      const struct df_target *t)
+{
+    return cz_report_add(dx->rep, CZ_LEVEL_INFO, f->df->src,
+                         f->df->stages[t->stage].from->span.start,
+                         "dockerfile.multi-stage",
+                         "%s: already multi-stage; its stages are kept",
+                         t->names);
+}
+
 /* ---- base images -------------------------------------------------------- */
 
 /* Language runtimes and plain distributions: their images run whatever
@@ -952,11 +979,7 @@ static int no_strategy(struct dx *dx, struct df_file *f, struct df_target *t,
         if (strcmp(b->name, strategies[i]) == 0)
             return CZ_OK;
     if (f->df->nstages > 1)
-        return cz_report_add(dx->rep, CZ_LEVEL_INFO, f->df->src,
-                             f->df->stages[t->stage].from->span.start,
-                             "dockerfile.multi-stage",
-                             "%s: already multi-stage; its stages are kept",
-                             t->names);
+        return cz_dx_multi_stage(dx, f, t);
     if (!b->runtime)
         return CZ_OK;        /* a server image: nothing to split */
     return cz_report_add(dx->rep, CZ_LEVEL_INFO, f->df->src,
@@ -978,7 +1001,8 @@ static int is_tail(const struct cz_df_instr *in)
 /* ---- a runtime stage for one built artifact (Go, Java) ------------------ */
 
 /* The last instruction of the stage before its final lines. */
-static uint32_t last_step(const struct df_file *f, const struct cz_df_stage *st)
+static uint32_t last_step(const struct df_file *f,
+                          const struct cz_df_stage *st)
 {
     uint32_t last = st->first + st->count - 1;
 
@@ -1110,6 +1134,61 @@ static int makes_files(const char *cmd)
     return 0;
 }
 
+/* Whether name matches pattern: "x*" a prefix, "*x" a suffix, else the
+ * whole name. */
+static int name_matches(const char *name, const char *pat)
+{
+    size_t n = strlen(name), m = strlen(pat);
+
+    if (m && pat[m - 1] == '*')
+        return strncmp(name, pat, m - 1) == 0;
+    if (pat[0] == '*')
+        return n >= m - 1 && strcmp(name + n - (m - 1), pat + 1) == 0;
+    return strcmp(name, pat) == 0;
+}
+
+static int matches_any(const char *name, const char *const *pats)
+{
+    for (; pats && *pats; pats++)
+        if (name_matches(name, *pats))
+            return 1;
+    return 0;
+}
+
+/* Packages a build fetches or drives with, which a runtime stage does
+ * not need (Alpine has its CA bundle). */
+static const char *const build_tools[] = {
+    "git", "make", "bash", "openssh-client", "openssh", "ca-certificates",
+    "curl", "wget", "unzip", "tar", "xz", "upx", "protobuf", "protoc",
+    NULL};
+
+/* The first package an `apk add` or `apt-get install` (words [first,
+ * end) of in) installs that is not a build tool, or NULL. */
+static const char *runtime_package(const struct cz_df_instr *in,
+                                   uint32_t first, uint32_t end)
+{
+    const char *cmd = in->words[first].text;
+    uint32_t k = first + 1;
+
+    if (strcmp(cmd, "apk") == 0) {
+        while (k < end && strcmp(in->words[k].text, "add") != 0)
+            k++;
+    } else if (strcmp(cmd, "apt-get") == 0 || strcmp(cmd, "apt") == 0) {
+        while (k < end && strcmp(in->words[k].text, "install") != 0)
+            k++;
+    } else {
+        return NULL;
+    }
+    for (k++; k < end; k++) {
+        const char *w = in->words[k].text;
+        if (strcmp(w, "--virtual") == 0 || strcmp(w, "-t") == 0)
+            k++;             /* apk's name for the group */
+        else if (w[0] != '-' && !matches_any(w, build_tools))
+            return w;
+    }
+    return NULL;
+}
+
 const char *cz_dx_artifact_blocker(struct dx *dx, struct df_file *f,
                                    const struct df_target *t)
 {
@@ -1135,39 +1214,25 @@ const char *cz_dx_artifact_blocker(struct dx *dx, struct df_file *f,
             if (in->form != CZ_DF_FORM_SHELL)
                 return "a RUN in exec form";
             for (first = 0; cz_dx_next_command(in, &first, &end);
-                 first = end)
+                 first = end) {
+                const char *pkg = runtime_package(in, first, end);
                 if (makes_files(in->words[first].text))
                     return cz_dx_printf(dx, "a RUN makes files, folders or "
                                         "users ('%s') that a runtime stage "
                                         "would not have",
                                         in->words[first].text);
+                if (pkg)
+                    return cz_dx_printf(dx, "it installs '%s', which the "
+                                        "app may need at run time and a "
+                                        "runtime stage would not have",
+                                        pkg);
+            }
             break;
         default:
             break;
         }
     }
     return NULL;
-}
-
-/* Whether name matches pattern: "x*" a prefix, "*x" a suffix, else the
- * whole name. */
-static int name_matches(const char *name, const char *pat)
-{
-    size_t n = strlen(name), m = strlen(pat);
-
-    if (m && pat[m - 1] == '*')
-        return strncmp(name, pat, m - 1) == 0;
-    if (pat[0] == '*')
-        return n >= m - 1 && strcmp(name + n - (m - 1), pat + 1) == 0;
-    return strcmp(name, pat) == 0;
-}
-
-static int matches_any(const char *name, const char *const *pats)
-{
-    for (; pats && *pats; pats++)
-        if (name_matches(name, *pats))
-            return 1;
-    return 0;
 }
 
 /* Folder and file names an app reads at run time. */
@@ -1212,6 +1277,9 @@ static const char *asset_name(struct dx *dx, const char *path,
     struct stat sb;
     int dir = stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
 
+    if (!dir && (strcmp(name, ".env") == 0 ||
+                 strncmp(name, ".env.", 5) == 0))
+        return name;         /* read by dotenv loaders at start */
     if (matches_any(name, repo_files) || matches_any(name, build))
         return NULL;
     if (dir && matches_any(name, asset_dirs) && !only_sources(path, build))
@@ -1276,18 +1344,46 @@ static const char *command_file(struct dx *dx, const struct cz_df_instr *in,
     return NULL;
 }
 
+/* Folders of the build tools' caches and settings, which a COPY may fill
+ * for the build alone. */
+static const char *const tool_dirs[] = {
+    "/root/.m2", "/usr/share/maven/ref", "/root/.gradle",
+    "/home/gradle/.gradle", "/go/pkg", NULL};
+
+/* Whether path is dir or inside it. */
+static int inside(const char *path, const char *dir)
+{
+    size_t n = strlen(dir);
+
+    return strcmp(dir, "/") == 0 ||
+           (strncmp(path, dir, n) == 0 && (!path[n] || path[n] == '/'));
+}
+
 const char *cz_dx_runtime_file(struct dx *dx, const struct df_file *f,
                                const struct df_target *t,
                                const struct cz_df_config *cfg,
+                               const char *build_dir,
                                const char *const *build, const char *skip)
 {
     const struct cz_df_stage *st = &f->df->stages[t->stage];
     const char *ctx = f->context ? f->context : ".", *found;
     uint32_t i, k;
+    size_t c, d;
 
     if ((found = command_file(dx, cfg->entrypoint, skip)) ||
         (found = command_file(dx, cfg->cmd, skip)))
         return cz_dx_printf(dx, "its command names the file '%s'", found);
+    for (c = 0; c < cfg->ncopies; c++) {
+        const char *dest = cfg->copies[c].dest;
+        if (cfg->copies[c].from || inside(dest, build_dir))
+            continue;
+        for (d = 0; tool_dirs[d] && !inside(dest, tool_dirs[d]); d++)
+            ;
+        if (!tool_dirs[d])
+            return cz_dx_printf(dx, "it copies to %s, outside the folder "
+                                "it builds in (%s), which a runtime stage "
+                                "would lack", dest, build_dir);
+    }
 
     for (i = st->first + 1; i < st->first + st->count && !found; i++) {
         const struct cz_df_instr *in = &f->df->instrs[i];

@@ -121,6 +121,22 @@ const char *cz_dx_workdir_at(struct dx *dx, struct cz_dockerfile *df,
 int cz_dx_next_command(const struct cz_df_instr *in, uint32_t *first,
                        uint32_t *end);
 
+/* Where cz_dx_stage_command() is in a stage. Start it zeroed. */
+struct dx_cursor {
+    uint32_t instr, first, end;
+};
+
+/* The next command of the shell-form RUNs of stage st: returns its RUN
+ * and sets cur->first, cur->end to the command's words; NULL at the end
+ * of the stage. */
+const struct cz_df_instr *cz_dx_stage_command(const struct df_file *f,
+                                              const struct cz_df_stage *st,
+                                              struct dx_cursor *cur);
+
+/* The info that t's stage is one of several, whose stages are kept. */
+int cz_dx_multi_stage(struct dx *dx, const struct df_file *f,
+                      const struct df_target *t);
+
 /* dockerfile_user.c: the non-root user and its volume directories, for
  * target t of f. Adds its lines to *block (inserted before the final
  * CMD/ENTRYPOINT lines) or edits in place. CZ_OK or CZ_ENOMEM. */
@@ -179,10 +195,12 @@ const char *cz_dx_artifact_blocker(struct dx *dx, struct df_file *f,
  * a folder it copies whole) whose name says so (templates, static,
  * config, migrations, *.yml...) and which is none of the build files
  * named in build (NULL-terminated; "x*" and "*x" match a prefix or a
- * suffix); or the ENTRYPOINT/CMD names a file other than skip. */
+ * suffix); or it copies to a folder outside build_dir (and the build
+ * tools' caches); or the ENTRYPOINT/CMD names a file other than skip. */
 const char *cz_dx_runtime_file(struct dx *dx, const struct df_file *f,
                                const struct df_target *t,
                                const struct cz_df_config *cfg,
+                               const char *build_dir,
                                const char *const *build, const char *skip);
 
 /* dockerfile_go.c: the multi-stage build of a single-stage Go image (the
@@ -210,6 +228,9 @@ const char *node_slim(struct dx *dx, const char *tag);
 /* The Java major a JDK image tag names ("3.9-eclipse-temurin-21" of
  * maven: 21), or 0. */
 unsigned java_major(const char *name, const char *tag);
+/* The name go build gives the binary of module path mod ("example.com/
+ * x/v2": "x"), in dx->ar; NULL when empty. */
+const char *binary_of_module(struct dx *dx, const char *mod);
 #endif
 
 #endif

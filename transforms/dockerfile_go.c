@@ -13,7 +13,6 @@
  *
  *   FROM alpine:3.24                      <- new: the runtime
  *   ENV ... / EXPOSE ... / LABEL ...      <- the stage's, verbatim
- *   WORKDIR /src
  *   COPY --from=build /usr/local/bin/api /usr/local/bin/api
  *   RUN addgroup ... && adduser ...       <- dockerfile_user.c
  *   USER 10001:10001
@@ -25,6 +24,7 @@
  * (dockerfile-facts §3). An Alpine-based golang image keeps its Alpine
  * release (golang:1.23-alpine3.20 -> alpine:3.20). A binary that
  * `go install` put in /go/bin lands in /usr/local/bin, on Alpine's PATH.
+ * The WORKDIR comes along only for a command that runs `./api`.
  *
  * It applies only on evidence: exactly one `go build` or `go install` of
  * the module whose output path composure can tell (-o, else the package
@@ -161,8 +161,11 @@ static const char *find_build(struct dx *dx, struct df_file *f,
                               const struct cz_df_config *cfg,
                               struct gobuild *gb)
 {
-    uint32_t i, first, end, k;
+    struct dx_cursor c = {0};
+    const struct cz_df_instr *in;
+    uint32_t k, run = 0;
     size_t e;
+    int cd = 0;
 
     for (e = 0; e < cfg->nenv; e++) {
         if (strcmp(cfg->env[e].name, "CGO_ENABLED") == 0)
@@ -172,49 +175,44 @@ static const char *find_build(struct dx *dx, struct df_file *f,
         if (strcmp(cfg->env[e].name, "GOPATH") == 0)
             return "it sets its own GOPATH";
     }
-    for (i = st->first + 1; i < st->first + st->count; i++) {
-        const struct cz_df_instr *in = &f->df->instrs[i];
-        int cd = 0;
-        if (in->kind != CZ_DF_RUN || in->form != CZ_DF_FORM_SHELL)
-            continue;
-        for (first = 0; cz_dx_next_command(in, &first, &end); first = end) {
-            int cgo_off = gb->cgo_off;
-            const char *why;
-            for (k = first; k < end && is_assignment(in->words[k].text);
-                 k++) {
-                const char *w = in->words[k].text;
-                if (strncmp(w, "CGO_ENABLED=", 12) == 0)
-                    cgo_off = strcmp(w + 12, "0") == 0;
-                if (strncmp(w, "CGO_ENABLED=", 12) == 0 && !cgo_off)
-                    return "it builds with CGO_ENABLED=1";
-                if (strncmp(w, "GOBIN=", 6) == 0 ||
-                    strncmp(w, "GOPATH=", 7) == 0 ||
-                    (strncmp(w, "GOOS=", 5) == 0 &&
-                     strcmp(w + 5, "linux") != 0))
-                    return cz_dx_printf(dx, "its build sets %s", w);
-            }
-            if (k >= end)
-                continue;
-            if (strcmp(in->words[k].text, "cd") == 0)
-                cd = 1;
-            if (strcmp(in->words[k].text, "go") != 0 || k + 1 >= end)
-                continue;
-            if (strcmp(in->words[k + 1].text, "run") == 0)
-                return "it runs `go run`, which compiles at run time";
-            if (strcmp(in->words[k + 1].text, "build") != 0 &&
-                strcmp(in->words[k + 1].text, "install") != 0)
-                continue;
-            if (gb->run)
-                return "it builds more than one binary";
-            if (cd)
-                return "it changes folder with cd before its build";
-            gb->run = in;
-            gb->go = k;
-            gb->cgo_off = cgo_off;
-            gb->install = strcmp(in->words[k + 1].text, "install") == 0;
-            if ((why = read_flags(dx, in, k + 2, end, gb)))
-                return why;
+    while ((in = cz_dx_stage_command(f, st, &c))) {
+        int cgo_off = gb->cgo_off;
+        const char *why;
+        if (in->index != run)
+            cd = 0;          /* a cd lasts to the end of its RUN */
+        run = in->index;
+        for (k = c.first; k < c.end && is_assignment(in->words[k].text);
+             k++) {
+            const char *w = in->words[k].text;
+            if (strncmp(w, "CGO_ENABLED=", 12) == 0)
+                cgo_off = strcmp(w + 12, "0") == 0;
+            if (strncmp(w, "CGO_ENABLED=", 12) == 0 && !cgo_off)
+                return "it builds with CGO_ENABLED=1";
+            if (strncmp(w, "GOBIN=", 6) == 0 ||
+                strncmp(w, "GOPATH=", 7) == 0 ||
+                (strncmp(w, "GOOS=", 5) == 0 && strcmp(w + 5, "linux") != 0))
+                return cz_dx_printf(dx, "its build sets %s", w);
         }
+        if (k >= c.end)
+            continue;
+        cd |= strcmp(in->words[k].text, "cd") == 0;
+        if (strcmp(in->words[k].text, "go") != 0 || k + 1 >= c.end)
+            continue;
+        if (strcmp(in->words[k + 1].text, "run") == 0)
+            return "it runs `go run`, which compiles at run time";
+        if (strcmp(in->words[k + 1].text, "build") != 0 &&
+            strcmp(in->words[k + 1].text, "install") != 0)
+            continue;
+        if (gb->run)
+            return "it builds more than one binary";
+        if (cd)
+            return "it changes folder with cd before its build";
+        gb->run = in;
+        gb->go = k;
+        gb->cgo_off = cgo_off;
+        gb->install = strcmp(in->words[k + 1].text, "install") == 0;
+        if ((why = read_flags(dx, in, k + 2, c.end, gb)))
+            return why;
     }
     if (!gb->run)
         return "no `go build` or `go install` in the Dockerfile (a script "
@@ -251,7 +249,7 @@ static const char *module_name(struct dx *dx, const char *path)
 
 /* The binary's name from a module path: its last element, or the one
  * before a major-version suffix (example.com/x/v2 gives x). */
-static const char *binary_of_module(struct dx *dx, const char *mod)
+CZ_TESTABLE const char *binary_of_module(struct dx *dx, const char *mod)
 {
     const char *p, *last = NULL, *prev = NULL;
     size_t n;
@@ -353,26 +351,37 @@ static const char *output_path(struct dx *dx, struct df_file *f,
 static const char *installs_toolchain(struct dx *dx, struct df_file *f,
                                       const struct cz_df_stage *st)
 {
-    uint32_t i, first, end, k;
+    struct dx_cursor c = {0};
+    const struct cz_df_instr *in;
+    uint32_t k;
 
-    for (i = st->first + 1; i < st->first + st->count; i++) {
-        const struct cz_df_instr *in = &f->df->instrs[i];
-        if (in->kind != CZ_DF_RUN || in->form != CZ_DF_FORM_SHELL)
+    while ((in = cz_dx_stage_command(f, st, &c))) {
+        const char *cmd = in->words[c.first].text;
+        if (strcmp(cmd, "apk") != 0 && strcmp(cmd, "apt-get") != 0 &&
+            strcmp(cmd, "apt") != 0)
             continue;
-        for (first = 0; cz_dx_next_command(in, &first, &end); first = end) {
-            const char *cmd = in->words[first].text;
-            if (strcmp(cmd, "apk") != 0 && strcmp(cmd, "apt-get") != 0 &&
-                strcmp(cmd, "apt") != 0)
-                continue;
-            for (k = first + 1; k < end; k++)
-                if (in->words[k].text[0] != '-' &&
-                    in_list(in->words[k].text, c_toolchain))
-                    return cz_dx_printf(dx, "it installs '%s', which cgo "
-                                        "builds with",
-                                        in->words[k].text);
-        }
+        for (k = c.first + 1; k < c.end; k++)
+            if (in->words[k].text[0] != '-' &&
+                in_list(in->words[k].text, c_toolchain))
+                return cz_dx_printf(dx, "it installs '%s', which cgo "
+                                    "builds with", in->words[k].text);
     }
     return NULL;
+}
+
+/* Whether the text of src holds s. */
+static int has(const struct cz_source *src, const char *s)
+{
+    size_t n = strlen(s);
+    const char *p = src->bytes, *end = src->bytes + src->len;
+
+    for (; (size_t)(end - p) >= n; p++) {
+        if (!(p = memchr(p, s[0], (size_t)(end - p) - n + 1)))
+            return 0;
+        if (memcmp(p, s, n) == 0)
+            return 1;
+    }
+    return 0;
 }
 
 /* What the Go sources under dir show: 1 cgo (*why says how), 0 none;
@@ -406,21 +415,16 @@ static int scan_sources(struct dx *dx, const char *dir, unsigned depth,
             cz_io_read(path, 1 << 22, &src, &err))
             continue;
         *nsrc += name[n - 1] != 'd';
-        {
-            const char *text = cz_arena_strndup(&dx->ar, src->bytes,
-                                                src->len);
-            if (text && (strstr(text, "import \"C\"") ||
-                         strstr(text, "\n\t\"C\"\n"))) {
-                *why = cz_dx_printf(dx, "%s imports \"C\" (cgo)", path);
+        if (has(src, "import \"C\"") || has(src, "\n\t\"C\"\n")) {
+            *why = cz_dx_printf(dx, "%s imports \"C\" (cgo)", path);
+            cgo = 1;
+        }
+        for (i = 0; !cgo && cgo_modules[i]; i++)
+            if (has(src, cgo_modules[i])) {
+                *why = cz_dx_printf(dx, "%s uses %s, which needs cgo", path,
+                                    cgo_modules[i]);
                 cgo = 1;
             }
-            for (i = 0; text && !cgo && cgo_modules[i]; i++)
-                if (strstr(text, cgo_modules[i])) {
-                    *why = cz_dx_printf(dx, "%s uses %s, which needs cgo",
-                                        path, cgo_modules[i]);
-                    cgo = 1;
-                }
-        }
         cz_source_free(src);
     }
     closedir(d);
@@ -487,15 +491,12 @@ int cz_dx_go(struct dx *dx, struct df_file *f, struct df_target *t,
     const struct cz_df_word *prog = program(cfg);
     struct gobuild gb = {0};
     const char *why, *image = runtime_image(dx, b), *dest = NULL;
-    int rc = CZ_OK, exec;
+    int rc = CZ_OK, exec, relative;
 
     if (strcmp(b->name, "golang") != 0)
         return CZ_OK;
     if (f->df->nstages != 1)
-        return cz_report_add(dx->rep, CZ_LEVEL_INFO, f->df->src,
-                             st->from->span.start, "dockerfile.multi-stage",
-                             "%s: already multi-stage; its stages are kept",
-                             t->names);
+        return cz_dx_multi_stage(dx, f, t);
     why = b->family == DF_FAMILY_UNKNOWN ? "not a Linux golang image" : NULL;
     if (!why)
         why = find_build(dx, f, st, cfg, &gb);
@@ -505,11 +506,12 @@ int cz_dx_go(struct dx *dx, struct df_file *f, struct df_target *t,
         why = cz_dx_printf(dx, "its command does not run the binary the "
                            "build writes (%s)", gb.path);
     if (!why)
+        why = needs_cgo(dx, f, st);
+    if (!why)
         why = cz_dx_artifact_blocker(dx, f, t);
     if (!why)
-        why = cz_dx_runtime_file(dx, f, t, cfg, go_build_files, prog->text);
-    if (!why)
-        why = needs_cgo(dx, f, st);
+        why = cz_dx_runtime_file(dx, f, t, cfg, gb.dir, go_build_files,
+                                 prog->text);
     if (!why) {
         dest = strncmp(gb.path, "/go/", 4) == 0
                    ? cz_dx_printf(dx, "/usr/local/bin/%s",
@@ -527,6 +529,8 @@ int cz_dx_go(struct dx *dx, struct df_file *f, struct df_target *t,
                                                 gb.run->words[gb.go]
                                                     .span.start},
                         "CGO_ENABLED=0 ");
+    /* `./api` runs from the WORKDIR: the runtime keeps it */
+    relative = prog->text[0] != '/' && strchr(prog->text, '/');
     /* an absolute path into /go/bin follows the binary */
     exec = (cfg->entrypoint ? cfg->entrypoint : cfg->cmd)->form ==
            CZ_DF_FORM_EXEC;
@@ -536,8 +540,8 @@ int cz_dx_go(struct dx *dx, struct df_file *f, struct df_target *t,
                             ?: "");
     if (!rc)
         rc = cz_dx_artifact_stage(dx, f, t, image,
-                                  cfg->workdir && strcmp(cfg->workdir, "/")
-                                      ? cfg->workdir : NULL,
+                                  relative && cfg->workdir ? cfg->workdir
+                                                           : NULL,
                                   gb.path, dest);
     if (rc)
         return CZ_ENOMEM;

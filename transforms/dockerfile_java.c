@@ -82,31 +82,25 @@ static const char *find_build(struct dx *dx, struct df_file *f,
                               const struct cz_df_stage *st, enum tool *tool,
                               const char **dir)
 {
-    uint32_t i, first, end, k;
+    struct dx_cursor c = {0};
+    const struct cz_df_instr *in;
+    uint32_t k;
 
-    for (i = st->first + 1; i < st->first + st->count; i++) {
-        const struct cz_df_instr *in = &f->df->instrs[i];
-        if (in->kind != CZ_DF_RUN || in->form != CZ_DF_FORM_SHELL)
-            continue;
-        for (first = 0; cz_dx_next_command(in, &first, &end); first = end) {
-            enum tool tl = tool_of(in->words[first].text);
-            if (tl == TOOL_NONE)
+    while ((in = cz_dx_stage_command(f, st, &c))) {
+        enum tool tl = tool_of(in->words[c.first].text);
+        for (k = c.first + 1; tl != TOOL_NONE && k < c.end; k++) {
+            const char *w = in->words[k].text;
+            if (strcmp(w, "-f") == 0 || strcmp(w, "--file") == 0 ||
+                strcmp(w, "-p") == 0 || strcmp(w, "--project-dir") == 0)
+                return "its build names another project folder or POM";
+            if (w[0] == '-' ||
+                !in_list(w, tl == TOOL_MAVEN ? maven_goals : gradle_tasks))
                 continue;
-            for (k = first + 1; k < end; k++) {
-                const char *w = in->words[k].text;
-                if (strcmp(w, "-f") == 0 || strcmp(w, "--file") == 0 ||
-                    strcmp(w, "-p") == 0 || strcmp(w, "--project-dir") == 0)
-                    return "its build names another project folder or POM";
-                if (w[0] == '-' ||
-                    !in_list(w, tl == TOOL_MAVEN ? maven_goals
-                                                 : gradle_tasks))
-                    continue;
-                if (*tool != TOOL_NONE)
-                    return "it builds more than once";
-                *tool = tl;
-                *dir = cz_dx_workdir_at(dx, f->df, st, in->index);
-                break;
-            }
+            if (*tool != TOOL_NONE)
+                return "it builds more than once";
+            *tool = tl;
+            *dir = cz_dx_workdir_at(dx, f->df, st, in->index);
+            break;
         }
     }
     return *tool == TOOL_NONE ? "it builds no jar in the image (no Maven "
@@ -280,10 +274,7 @@ int cz_dx_java(struct dx *dx, struct df_file *f, struct df_target *t,
     if (!names[i])
         return CZ_OK;
     if (f->df->nstages != 1)
-        return cz_report_add(dx->rep, CZ_LEVEL_INFO, f->df->src,
-                             st->from->span.start, "dockerfile.multi-stage",
-                             "%s: already multi-stage; its stages are kept",
-                             t->names);
+        return cz_dx_multi_stage(dx, f, t);
     if (b->family == DF_FAMILY_UNKNOWN)
         why = "not a Linux JDK image";
     if (!why)
@@ -295,7 +286,7 @@ int cz_dx_java(struct dx *dx, struct df_file *f, struct df_target *t,
     if (!why)
         why = cz_dx_artifact_blocker(dx, f, t);
     if (!why)
-        why = cz_dx_runtime_file(dx, f, t, cfg, java_build_files, word);
+        why = cz_dx_runtime_file(dx, f, t, cfg, dir, java_build_files, word);
     if (!why)
         why = cz_dx_runtime_probe(dx, f, t, cfg, image, NULL);
     if (why)
