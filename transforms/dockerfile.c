@@ -1147,7 +1147,7 @@ static int name_matches(const char *name, const char *pat)
     return strcmp(name, pat) == 0;
 }
 
-static int matches_any(const char *name, const char *const *pats)
+int cz_dx_matches_any(const char *name, const char *const *pats)
 {
     for (; pats && *pats; pats++)
         if (name_matches(name, *pats))
@@ -1183,7 +1183,7 @@ static const char *runtime_package(const struct cz_df_instr *in,
         const char *w = in->words[k].text;
         if (strcmp(w, "--virtual") == 0 || strcmp(w, "-t") == 0)
             k++;             /* apk's name for the group */
-        else if (w[0] != '-' && !matches_any(w, build_tools))
+        else if (w[0] != '-' && !cz_dx_matches_any(w, build_tools))
             return w;
     }
     return NULL;
@@ -1263,7 +1263,8 @@ static int only_sources(const char *path, const char *const *build)
         if (e->d_name[0] == '.')
             continue;
         any = 1;
-        code = matches_any(e->d_name, build) && strchr(e->d_name, '.');
+        code = cz_dx_matches_any(e->d_name, build) &&
+               strchr(e->d_name, '.');
     }
     closedir(d);
     return code && any;
@@ -1280,11 +1281,13 @@ static const char *asset_name(struct dx *dx, const char *path,
     if (!dir && (strcmp(name, ".env") == 0 ||
                  strncmp(name, ".env.", 5) == 0))
         return name;         /* read by dotenv loaders at start */
-    if (matches_any(name, repo_files) || matches_any(name, build))
+    if (cz_dx_matches_any(name, repo_files) ||
+        cz_dx_matches_any(name, build))
         return NULL;
-    if (dir && matches_any(name, asset_dirs) && !only_sources(path, build))
+    if (dir && cz_dx_matches_any(name, asset_dirs) &&
+        !only_sources(path, build))
         return cz_dx_printf(dx, "%s/", name);
-    if (!dir && matches_any(name, asset_files))
+    if (!dir && cz_dx_matches_any(name, asset_files))
         return name;
     return NULL;
 }
@@ -1327,7 +1330,7 @@ static const char *command_file(struct dx *dx, const struct cz_df_instr *in,
             const char *tok = cz_arena_strndup(&dx->ar, p, n), *val;
             p += n + strspn(p + n, " \t\n");
             if (!tok || !*tok || (skip && strcmp(tok, skip) == 0) ||
-                matches_any(tok, shells) || strchr(tok, '$'))
+                cz_dx_matches_any(tok, shells) || strchr(tok, '$'))
                 continue;
             val = tok[0] == '-' ? strchr(tok, '=') : tok;
             if (!val)
@@ -1337,7 +1340,7 @@ static const char *command_file(struct dx *dx, const struct cz_df_instr *in,
                 val += 5;
             if (strncmp(val, "/dev/", 5) == 0 || strstr(val, "://"))
                 continue;
-            if (strchr(val, '/') || matches_any(val, asset_files))
+            if (strchr(val, '/') || cz_dx_matches_any(val, asset_files))
                 return tok;
         }
     }

@@ -121,6 +121,10 @@ const char *cz_dx_workdir_at(struct dx *dx, struct cz_dockerfile *df,
 int cz_dx_next_command(const struct cz_df_instr *in, uint32_t *first,
                        uint32_t *end);
 
+/* Whether name matches one of pats (NULL-terminated): "x*" a prefix,
+ * "*x" a suffix, else the whole name. */
+int cz_dx_matches_any(const char *name, const char *const *pats);
+
 /* Where cz_dx_stage_command() is in a stage. Start it zeroed. */
 struct dx_cursor {
     uint32_t instr, first, end;

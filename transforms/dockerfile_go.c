@@ -73,8 +73,8 @@ static const char *const c_toolchain[] = {
 static const char *const valued_flags[] = {
     "-o", "-ldflags", "-gcflags", "-asmflags", "-gccgoflags", "-tags",
     "-mod", "-modfile", "-p", "-pkgdir", "-buildmode", "-compiler",
-    "-installsuffix", "-overlay", "-pgo", "-toolexec", "-C", "-buildvcs",
-    "-covermode", "-coverpkg", NULL};
+    "-installsuffix", "-overlay", "-pgo", "-toolexec", "-C", "-covermode",
+    "-coverpkg", NULL};
 
 /* Folders on the PATH of the golang images. */
 static const char *const go_path_dirs[] = {
@@ -93,19 +93,6 @@ struct gobuild {
     const char *path;               /* the binary, absolute */
 };
 
-static int in_list(const char *s, const char *const *list)
-{
-    for (; *list; list++) {
-        size_t n = strlen(*list);
-        if ((*list)[0] == '*' ? strlen(s) >= n - 1 &&
-                                    strcmp(s + strlen(s) - (n - 1),
-                                           *list + 1) == 0
-                              : strcmp(s, *list) == 0)
-            return 1;
-    }
-    return 0;
-}
-
 /* An environment assignment `NAME=value` before a command. */
 static int is_assignment(const char *w)
 {
@@ -122,20 +109,20 @@ static const char *read_flags(struct dx *dx, const struct cz_df_instr *in,
     for (; k < end; k++) {
         const char *w = in->words[k].text, *eq = strchr(w, '=');
         char name[32];
-        size_t n = eq ? (size_t)(eq - w) : strlen(w);
         if (w[0] != '-') {
             if (gb->pkg)
                 return "it builds several packages in one command";
             gb->pkg = w;
             continue;
         }
-        snprintf(name, sizeof(name), "%.*s", (int)n, w[1] == '-' ? w + 1
-                                                                 : w);
+        w += w[1] == '-';    /* --flag is -flag */
+        snprintf(name, sizeof(name), "%.*s",
+                 (int)(eq ? (size_t)(eq - w) : strlen(w)), w);
         if (strcmp(name, "-race") == 0 || strcmp(name, "-msan") == 0 ||
             strcmp(name, "-asan") == 0 || strcmp(name, "-linkshared") == 0)
             return cz_dx_printf(dx, "its build uses %s, which needs cgo",
                                 name);
-        if (!in_list(name, valued_flags))
+        if (!cz_dx_matches_any(name, valued_flags))
             continue;
         if (!eq && k + 1 >= end)
             return "a build flag has no value";
@@ -168,8 +155,9 @@ static const char *find_build(struct dx *dx, struct df_file *f,
     int cd = 0;
 
     for (e = 0; e < cfg->nenv; e++) {
-        if (strcmp(cfg->env[e].name, "CGO_ENABLED") == 0)
-            gb->cgo_off = strcmp(cfg->env[e].value, "0") == 0;
+        if (strcmp(cfg->env[e].name, "CGO_ENABLED") == 0 &&
+            !(gb->cgo_off = strcmp(cfg->env[e].value, "0") == 0))
+            return "it sets CGO_ENABLED to build with cgo";
         if (strcmp(cfg->env[e].name, "GOBIN") == 0)
             gb->gobin = cfg->env[e].value;
         if (strcmp(cfg->env[e].name, "GOPATH") == 0)
@@ -315,8 +303,10 @@ static const char *output_path(struct dx *dx, struct df_file *f,
     if (gb->out) {
         n = strlen(gb->out);
         gb->path = cz_dx_path(dx, gb->dir, gb->out);
-        if (!n || gb->out[n - 1] == '/' || strchr(gb->out, '$') ||
-            in_list(gb->path, go_path_dirs) ||
+        if (strchr(gb->out, '$'))
+            return "its -o uses variables";
+        if (!n || gb->out[n - 1] == '/' ||
+            cz_dx_matches_any(gb->path, go_path_dirs) ||
             strcmp(gb->path, gb->dir) == 0 || strcmp(gb->path, "/") == 0 ||
             (gb->out[0] != '/' &&
              stat(cz_dx_printf(dx, "%s/%s", f->context ? f->context : ".",
@@ -362,7 +352,7 @@ static const char *installs_toolchain(struct dx *dx, struct df_file *f,
             continue;
         for (k = c.first + 1; k < c.end; k++)
             if (in->words[k].text[0] != '-' &&
-                in_list(in->words[k].text, c_toolchain))
+                cz_dx_matches_any(in->words[k].text, c_toolchain))
                 return cz_dx_printf(dx, "it installs '%s', which cgo "
                                     "builds with", in->words[k].text);
     }
@@ -481,7 +471,7 @@ static int runs(struct dx *dx, const char *word, const char *path,
         return strcmp(cz_dx_path(dx, workdir ? workdir : "/", word) ?: "",
                       path) == 0;
     return strcmp(word, base) == 0 && dir &&
-           in_list(*dir ? dir : "/", go_path_dirs);
+           cz_dx_matches_any(*dir ? dir : "/", go_path_dirs);
 }
 
 int cz_dx_go(struct dx *dx, struct df_file *f, struct df_target *t,

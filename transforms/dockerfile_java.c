@@ -56,7 +56,9 @@ static const char *const gradle_tasks[] = {"build", "jar", "bootJar",
 
 enum tool { TOOL_NONE, TOOL_MAVEN, TOOL_GRADLE };
 
-static int in_list(const char *s, const char *const *list)
+/* Whether s (or its part after ':', a plugin goal or project task) is
+ * in list. */
+static int is_goal(const char *s, const char *const *list)
 {
     for (; *list; list++)
         if (strcmp(s, *list) == 0 ||
@@ -94,7 +96,7 @@ static const char *find_build(struct dx *dx, struct df_file *f,
                 strcmp(w, "-p") == 0 || strcmp(w, "--project-dir") == 0)
                 return "its build names another project folder or POM";
             if (w[0] == '-' ||
-                !in_list(w, tl == TOOL_MAVEN ? maven_goals : gradle_tasks))
+                !is_goal(w, tl == TOOL_MAVEN ? maven_goals : gradle_tasks))
                 continue;
             if (*tool != TOOL_NONE)
                 return "it builds more than once";
