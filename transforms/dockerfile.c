@@ -1455,7 +1455,7 @@ static int do_target(struct dx *dx, struct df_file *f, struct df_target *t)
         runtime_config(&builder, t, &cfg);
         cz_dx_base_info(&cfg, &b);
     }
-    if ((rc = cz_dx_user(dx, f, t, &cfg, &block)))
+    if (!t->skip_user && (rc = cz_dx_user(dx, f, t, &cfg, &block)))
         goto out;
     if ((rc = healthcheck(dx, f, t, &cfg, &b, &block)))
         goto out;

@@ -61,6 +61,7 @@ struct df_target {
                                  * judged on it */
     const char *runtime_workdir;    /* that stage's WORKDIR, or NULL */
     const char *runtime_artifact;   /* the one file it copies in */
+    unsigned skip_user;         /* a strategy said why no USER is added */
 };
 
 /* One Dockerfile and everything done to it. */

@@ -474,6 +474,22 @@ static int runs(struct dx *dx, const char *word, const char *path,
            cz_dx_matches_any(*dir ? dir : "/", go_path_dirs);
 }
 
+/* Whether the container's command is `go run` (also in a `sh -c`). */
+static int runs_go_run(const struct cz_df_config *cfg)
+{
+    const struct cz_df_instr *ins[2] = {cfg->entrypoint, cfg->cmd};
+    uint32_t i, k;
+
+    for (i = 0; i < 2; i++)
+        for (k = 0; ins[i] && k < ins[i]->nwords; k++)
+            if ((strcmp(ins[i]->words[k].text, "go") == 0 &&
+                 k + 1 < ins[i]->nwords &&
+                 strcmp(ins[i]->words[k + 1].text, "run") == 0) ||
+                strstr(ins[i]->words[k].text, "go run "))
+                return 1;
+    return 0;
+}
+
 int cz_dx_go(struct dx *dx, struct df_file *f, struct df_target *t,
              const struct cz_df_config *cfg, const struct df_base *b)
 {
@@ -488,6 +504,19 @@ int cz_dx_go(struct dx *dx, struct df_file *f, struct df_target *t,
     if (f->df->nstages != 1)
         return cz_dx_multi_stage(dx, f, t);
     why = b->family == DF_FAMILY_UNKNOWN ? "not a Linux golang image" : NULL;
+    if (!why && runs_go_run(cfg)) {
+        /* the go command writes its build cache under HOME, which a new
+         * user without a home cannot */
+        t->skip_user = 1;
+        return cz_report_add(dx->rep, CZ_LEVEL_WARNING, f->df->src,
+                             st->from->span.start, "dockerfile.go-run",
+                             "%s: kept single-stage and root: its command "
+                             "runs `go run`, which compiles when the "
+                             "container starts, with the toolchain, the "
+                             "sources and a writable build cache; build "
+                             "the binary in the image and run it, then run "
+                             "again", t->names);
+    }
     if (!why)
         why = find_build(dx, f, st, cfg, &gb);
     if (!why)
