@@ -260,6 +260,28 @@ static const char *jre_image(struct dx *dx, const struct df_base *b,
                         "releases have)", major);
 }
 
+/* The build tool the container's command runs (`mvn spring-boot:run`,
+ * `./gradlew bootRun`, also in a `sh -c`), or NULL. */
+static const char *runs_build_tool(struct dx *dx,
+                                   const struct cz_df_config *cfg)
+{
+    const struct cz_df_instr *ins[2] = {cfg->entrypoint, cfg->cmd};
+    uint32_t i, k;
+
+    for (i = 0; i < 2; i++)
+        for (k = 0; ins[i] && k < ins[i]->nwords; k++) {
+            const char *p = ins[i]->words[k].text;
+            while (*p) {
+                size_t n = strcspn(p, " ;&|");
+                const char *tok = cz_arena_strndup(&dx->ar, p, n);
+                if (tok && tool_of(tok) != TOOL_NONE)
+                    return tok;
+                p += n + strspn(p + n, " ;&|");
+            }
+        }
+    return NULL;
+}
+
 int cz_dx_java(struct dx *dx, struct df_file *f, struct df_target *t,
                const struct cz_df_config *cfg, const struct df_base *b)
 {
@@ -267,7 +289,7 @@ int cz_dx_java(struct dx *dx, struct df_file *f, struct df_target *t,
                                         "openjdk", "amazoncorretto", NULL};
     const struct cz_df_stage *st = &f->df->stages[t->stage];
     const char *why = NULL, *dir = NULL, *jar = NULL, *word = NULL;
-    const char *image = NULL;
+    const char *image = NULL, *run;
     enum tool tool = TOOL_NONE;
     size_t i;
 
@@ -277,6 +299,19 @@ int cz_dx_java(struct dx *dx, struct df_file *f, struct df_target *t,
         return CZ_OK;
     if (f->df->nstages != 1)
         return cz_dx_multi_stage(dx, f, t);
+    if ((run = runs_build_tool(dx, cfg))) {
+        /* Maven and Gradle keep their repository and caches under HOME
+         * (/root/.m2 after the build), which a new user cannot reach */
+        t->skip_user = 1;
+        return cz_report_add(dx->rep, CZ_LEVEL_WARNING, f->df->src,
+                             st->from->span.start, "dockerfile.java-run",
+                             "%s: kept single-stage and root: its command "
+                             "runs '%s', which builds when the container "
+                             "starts, with the JDK, the sources and the "
+                             "build's caches under root's HOME; build the "
+                             "jar in the image and run it with `java -jar`, "
+                             "then run again", t->names, run);
+    }
     if (b->family == DF_FAMILY_UNKNOWN)
         why = "not a Linux JDK image";
     if (!why)
