@@ -374,18 +374,25 @@ static int has(const struct cz_source *src, const char *s)
     return 0;
 }
 
-/* What the Go sources under dir show: 1 cgo (*why says how), 0 none;
- * *nsrc counts the .go files read. Bounded in depth and in files. */
-static int scan_sources(struct dx *dx, const char *dir, unsigned depth,
-                        unsigned *nsrc, const char **why)
+/* What the Go sources of the context show. */
+struct scan {
+    unsigned nsrc;              /* .go files read */
+    const char *cgo;            /* why they need cgo, or NULL */
+    const char *zones;          /* a file that loads time zones */
+    unsigned tzdata;            /* some file embeds them (time/tzdata) */
+};
+
+/* Reads the .go files and go.mod under dir into sc, until cgo is seen.
+ * Bounded in depth and in files. */
+static void scan_sources(struct dx *dx, const char *dir, unsigned depth,
+                         struct scan *sc)
 {
     DIR *d = depth < 12 ? opendir(dir) : NULL;
     struct dirent *e;
-    int cgo = 0;
 
     if (!d)
-        return 0;
-    while (!cgo && *nsrc < 20000 && (e = readdir(d))) {
+        return;
+    while (!sc->cgo && sc->nsrc < 20000 && (e = readdir(d))) {
         const char *name = e->d_name, *path;
         size_t n = strlen(name), i;
         struct cz_source *src = NULL;
@@ -396,7 +403,7 @@ static int scan_sources(struct dx *dx, const char *dir, unsigned depth,
             lstat(path, &sb) != 0)
             continue;
         if (S_ISDIR(sb.st_mode)) {
-            cgo = scan_sources(dx, path, depth + 1, nsrc, why);
+            scan_sources(dx, path, depth + 1, sc);
             continue;
         }
         if (!S_ISREG(sb.st_mode) ||
@@ -404,38 +411,47 @@ static int scan_sources(struct dx *dx, const char *dir, unsigned depth,
               strcmp(name, "go.mod") == 0) ||
             cz_io_read(path, 1 << 22, &src, &err))
             continue;
-        *nsrc += name[n - 1] != 'd';
-        if (has(src, "import \"C\"") || has(src, "\n\t\"C\"\n")) {
-            *why = cz_dx_printf(dx, "%s imports \"C\" (cgo)", path);
-            cgo = 1;
-        }
-        for (i = 0; !cgo && cgo_modules[i]; i++)
-            if (has(src, cgo_modules[i])) {
-                *why = cz_dx_printf(dx, "%s uses %s, which needs cgo", path,
-                                    cgo_modules[i]);
-                cgo = 1;
-            }
+        sc->nsrc += name[n - 1] != 'd';
+        if (has(src, "import \"C\"") || has(src, "\n\t\"C\"\n"))
+            sc->cgo = cz_dx_printf(dx, "%s imports \"C\" (cgo)", path);
+        for (i = 0; !sc->cgo && cgo_modules[i]; i++)
+            if (has(src, cgo_modules[i]))
+                sc->cgo = cz_dx_printf(dx, "%s uses %s, which needs cgo",
+                                       path, cgo_modules[i]);
+        if (!sc->zones && has(src, "LoadLocation("))
+            sc->zones = path;
+        sc->tzdata |= has(src, "\"time/tzdata\"");
         cz_source_free(src);
     }
     closedir(d);
-    return cgo;
 }
 
-/* Why the binary may need cgo, or NULL when the evidence says it does
- * not. */
-static const char *needs_cgo(struct dx *dx, struct df_file *f,
-                             const struct cz_df_stage *st)
+/* Why the binary may need cgo or files of the golang image, or NULL when
+ * the evidence says it does not. */
+static const char *needs_builder_files(struct dx *dx, struct df_file *f,
+                                       const struct cz_df_stage *st,
+                                       const struct cz_df_config *cfg)
 {
     const char *why = installs_toolchain(dx, f, st);
-    unsigned nsrc = 0;
+    struct scan sc = {0};
+    size_t e;
 
     if (why)
         return why;
-    if (scan_sources(dx, f->context ? f->context : ".", 0, &nsrc, &why))
-        return why;
-    return nsrc ? NULL
-                : "its Go sources are not in the build context here, so "
-                  "cgo cannot be ruled out";
+    scan_sources(dx, f->context ? f->context : ".", 0, &sc);
+    if (sc.cgo)
+        return sc.cgo;
+    if (!sc.nsrc)
+        return "its Go sources are not in the build context here, so cgo "
+               "cannot be ruled out";
+    for (e = 0; e < cfg->nenv && !sc.tzdata; e++)
+        if (strcmp(cfg->env[e].name, "TZ") == 0)
+            return "it sets TZ, and Alpine has no time zone files";
+    if (sc.zones && !sc.tzdata)
+        return cz_dx_printf(dx, "%s loads time zones, which Alpine does "
+                            "not have (import time/tzdata embeds them)",
+                            sc.zones);
+    return NULL;
 }
 
 /* The runtime image: the Alpine release of an Alpine-based golang tag,
@@ -525,7 +541,7 @@ int cz_dx_go(struct dx *dx, struct df_file *f, struct df_target *t,
         why = cz_dx_printf(dx, "its command does not run the binary the "
                            "build writes (%s)", gb.path);
     if (!why)
-        why = needs_cgo(dx, f, st);
+        why = needs_builder_files(dx, f, st, cfg);
     if (!why)
         why = cz_dx_artifact_blocker(dx, f, t);
     if (!why)
