@@ -15,7 +15,11 @@
  * What runs on a stage, in the order a production image needs it:
  *   1. in place: apt hygiene, `pip install --upgrade pip` dropped, dev
  *      server flags out of CMD (dockerfile_clean.c);
- *   2. before the final CMD/ENTRYPOINT/EXPOSE lines: the user and the
+ *   2. the multi-stage split of a single stage, on evidence
+ *      (dockerfile_python.c, _node.c, _go.c, _java.c); Go and Java put
+ *      a runtime stage FROM another image before the final lines
+ *      (cz_dx_artifact_stage), and what follows is judged on that image;
+ *   3. before the final CMD/ENTRYPOINT/EXPOSE lines: the user and the
  *      volume directories it owns, then `USER uid:gid`
  *      (dockerfile_user.c), then a HEALTHCHECK equal to the compose
  *      healthcheck, when its tools exist in the image.
