@@ -490,20 +490,30 @@ static int runs(struct dx *dx, const char *word, const char *path,
            cz_dx_matches_any(*dir ? dir : "/", go_path_dirs);
 }
 
-/* Whether the container's command is `go run` (also in a `sh -c`). */
-static int runs_go_run(const struct cz_df_config *cfg)
+/* The go subcommand the container's command runs (`go run`, `go test`,
+ * also in a `sh -c`), or NULL. */
+static const char *go_command(struct dx *dx, const struct cz_df_config *cfg)
 {
     const struct cz_df_instr *ins[2] = {cfg->entrypoint, cfg->cmd};
+    const char *prev = "";
     uint32_t i, k;
 
     for (i = 0; i < 2; i++)
-        for (k = 0; ins[i] && k < ins[i]->nwords; k++)
-            if ((strcmp(ins[i]->words[k].text, "go") == 0 &&
-                 k + 1 < ins[i]->nwords &&
-                 strcmp(ins[i]->words[k + 1].text, "run") == 0) ||
-                strstr(ins[i]->words[k].text, "go run "))
-                return 1;
-    return 0;
+        for (k = 0; ins[i] && k < ins[i]->nwords; k++) {
+            const char *p = ins[i]->words[k].text;
+            while (*p) {
+                size_t n = strcspn(p, " ;&|");
+                const char *tok = cz_arena_strndup(&dx->ar, p, n);
+                if (!tok)
+                    return NULL;
+                if (strcmp(prev, "go") == 0 || strcmp(prev, "/usr/local/go"
+                                                            "/bin/go") == 0)
+                    return cz_dx_printf(dx, "go %s", tok);
+                prev = tok;
+                p += n + strspn(p + n, " ;&|");
+            }
+        }
+    return NULL;
 }
 
 int cz_dx_go(struct dx *dx, struct df_file *f, struct df_target *t,
@@ -512,27 +522,30 @@ int cz_dx_go(struct dx *dx, struct df_file *f, struct df_target *t,
     const struct cz_df_stage *st = &f->df->stages[t->stage];
     const struct cz_df_word *prog = program(cfg);
     struct gobuild gb = {0};
-    const char *why, *image = runtime_image(dx, b), *dest = NULL;
+    const char *why, *image = runtime_image(dx, b), *dest = NULL, *gocmd;
     int rc = CZ_OK, exec, relative;
 
     if (strcmp(b->name, "golang") != 0)
         return CZ_OK;
-    if (f->df->nstages != 1)
-        return cz_dx_multi_stage(dx, f, t);
-    why = b->family == DF_FAMILY_UNKNOWN ? "not a Linux golang image" : NULL;
-    if (!why && runs_go_run(cfg)) {
+    if ((gocmd = go_command(dx, cfg))) {
         /* the go command writes its build cache under HOME, which a new
          * user without a home cannot */
         t->skip_user = 1;
         return cz_report_add(dx->rep, CZ_LEVEL_WARNING, f->df->src,
                              st->from->span.start, "dockerfile.go-run",
-                             "%s: kept single-stage and root: its command "
-                             "runs `go run`, which compiles when the "
-                             "container starts, with the toolchain, the "
-                             "sources and a writable build cache; build "
-                             "the binary in the image and run it, then run "
-                             "again", t->names);
+                             "%s: left to build and run as root: its "
+                             "command runs `%s`, which compiles when the "
+                             "container "
+                             "starts, with the toolchain, the sources and "
+                             "a build cache under root's HOME%s", t->names,
+                             gocmd, strcmp(gocmd, "go run") == 0
+                                        ? "; build the binary in the image "
+                                          "and run it, then run again"
+                                        : "");
     }
+    if (f->df->nstages != 1)
+        return cz_dx_multi_stage(dx, f, t);
+    why = b->family == DF_FAMILY_UNKNOWN ? "not a Linux golang image" : NULL;
     if (!why)
         why = find_build(dx, f, st, cfg, &gb);
     if (!why)

@@ -297,21 +297,22 @@ int cz_dx_java(struct dx *dx, struct df_file *f, struct df_target *t,
         ;
     if (!names[i])
         return CZ_OK;
-    if (f->df->nstages != 1)
-        return cz_dx_multi_stage(dx, f, t);
     if ((run = runs_build_tool(dx, cfg))) {
         /* Maven and Gradle keep their repository and caches under HOME
          * (/root/.m2 after the build), which a new user cannot reach */
         t->skip_user = 1;
         return cz_report_add(dx->rep, CZ_LEVEL_WARNING, f->df->src,
                              st->from->span.start, "dockerfile.java-run",
-                             "%s: kept single-stage and root: its command "
-                             "runs '%s', which builds when the container "
+                             "%s: left to build and run as root: its "
+                             "command runs '%s', which builds when the "
+                             "container "
                              "starts, with the JDK, the sources and the "
                              "build's caches under root's HOME; build the "
                              "jar in the image and run it with `java -jar`, "
                              "then run again", t->names, run);
     }
+    if (f->df->nstages != 1)
+        return cz_dx_multi_stage(dx, f, t);
     if (b->family == DF_FAMILY_UNKNOWN)
         why = "not a Linux JDK image";
     if (!why)
