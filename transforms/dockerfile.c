@@ -1316,37 +1316,77 @@ static const char *asset_in(struct dx *dx, const char *path,
     return found;
 }
 
-/* A word of the container's command (in), cut at blanks as `sh -c`
- * would, that names a file: a path (not under /dev, not a URL) or a name
- * with an asset's extension. The program itself (skip), shells and
- * options without a value are not. */
-static const char *command_file(struct dx *dx, const struct cz_df_instr *in,
-                                const char *skip)
+const char **cz_dx_command_tokens(struct dx *dx,
+                                  const struct cz_df_config *cfg)
+{
+    const struct cz_df_instr *ins[2] = {cfg->entrypoint, cfg->cmd};
+    const char **toks = NULL;
+    size_t n = 0, cap = 0, i;
+    uint32_t k;
+
+    for (i = 0; i < 2; i++)
+        for (k = 0; ins[i] && k < ins[i]->nwords; k++) {
+            const char *p = ins[i]->words[k].text;
+            p += strspn(p, " \t\n;&|");
+            while (*p) {
+                size_t len = strcspn(p, " \t\n;&|");
+                if (cz_array_grow(&toks, n + 1, &cap, sizeof(*toks)) ||
+                    !(toks[n++] = cz_arena_strndup(&dx->ar, p, len)))
+                    goto oom;
+                p += len + strspn(p + len, " \t\n;&|");
+            }
+        }
+    if (cz_array_grow(&toks, n + 1, &cap, sizeof(*toks)))
+        goto oom;
+    toks[n] = NULL;
+    {   /* the array itself into the arena, with the strings */
+        const char **out = cz_arena_alloc(&dx->ar, (n + 1) * sizeof(*out));
+        if (out)
+            memcpy(out, toks, (n + 1) * sizeof(*out));
+        free(toks);
+        return out;
+    }
+oom:
+    free(toks);
+    return NULL;
+}
+
+int cz_dx_keep_root(struct dx *dx, const struct df_file *f,
+                    struct df_target *t, const char *rule, const char *run,
+                    const char *caches, const char *hint)
+{
+    t->skip_user = 1;
+    return cz_report_add(dx->rep, CZ_LEVEL_WARNING, f->df->src,
+                         f->df->stages[t->stage].from->span.start, rule,
+                         "%s: left to build and run as root: its command "
+                         "runs `%s`, which builds when the container "
+                         "starts, with %s under root's HOME%s%s", t->names,
+                         run, caches, hint ? "; " : "", hint ? hint : "");
+}
+
+/* A token of the container's command (toks) that names a file: a path
+ * (not under /dev, not a URL) or a name with an asset's extension. The
+ * program itself (skip), shells and options without a value are not. */
+static const char *command_file(const char *const *toks, const char *skip)
 {
     static const char *const shells[] = {"sh", "bash", "/bin/sh",
                                          "/bin/bash", "exec", "java", NULL};
-    uint32_t k;
+    const char *tok, *val;
 
-    for (k = 0; in && k < in->nwords; k++) {
-        const char *p = in->words[k].text;
-        while (*p) {
-            size_t n = strcspn(p, " \t\n");
-            const char *tok = cz_arena_strndup(&dx->ar, p, n), *val;
-            p += n + strspn(p + n, " \t\n");
-            if (!tok || !*tok || (skip && strcmp(tok, skip) == 0) ||
-                cz_dx_matches_any(tok, shells) || strchr(tok, '$'))
-                continue;
-            val = tok[0] == '-' ? strchr(tok, '=') : tok;
-            if (!val)
-                continue;
-            val += val[0] == '=';
-            if (strncmp(val, "file:", 5) == 0)
-                val += 5;
-            if (strncmp(val, "/dev/", 5) == 0 || strstr(val, "://"))
-                continue;
-            if (strchr(val, '/') || cz_dx_matches_any(val, asset_files))
-                return tok;
-        }
+    for (; toks && (tok = *toks); toks++) {
+        if (!*tok || (skip && strcmp(tok, skip) == 0) ||
+            cz_dx_matches_any(tok, shells) || strchr(tok, '$'))
+            continue;
+        val = tok[0] == '-' ? strchr(tok, '=') : tok;
+        if (!val)
+            continue;
+        val += val[0] == '=';
+        if (strncmp(val, "file:", 5) == 0)
+            val += 5;
+        if (strncmp(val, "/dev/", 5) == 0 || strstr(val, "://"))
+            continue;
+        if (strchr(val, '/') || cz_dx_matches_any(val, asset_files))
+            return tok;
     }
     return NULL;
 }
@@ -1377,8 +1417,7 @@ const char *cz_dx_runtime_file(struct dx *dx, const struct df_file *f,
     uint32_t i, k;
     size_t c, d;
 
-    if ((found = command_file(dx, cfg->entrypoint, skip)) ||
-        (found = command_file(dx, cfg->cmd, skip)))
+    if ((found = command_file(cz_dx_command_tokens(dx, cfg), skip)))
         return cz_dx_printf(dx, "its command names the file '%s'", found);
     for (c = 0; c < cfg->ncopies; c++) {
         const char *dest = cfg->copies[c].dest;

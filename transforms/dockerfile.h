@@ -179,6 +179,19 @@ int cz_dx_artifact_stage(struct dx *dx, struct df_file *f,
                          const char *workdir, const char *artifact,
                          const char *dest);
 
+/* The container's command, ENTRYPOINT then CMD, cut at blanks and at
+ * `;`, `&` and `|` as a `sh -c` script would be: a NULL-terminated array
+ * in dx->ar, or NULL on ENOMEM. */
+const char **cz_dx_command_tokens(struct dx *dx,
+                                  const struct cz_df_config *cfg);
+
+/* For a command that runs a build tool (run) when the container starts:
+ * no USER is added (t->skip_user), since the tool's caches (caches) are
+ * under root's HOME; a warning under rule, with hint when not NULL. */
+int cz_dx_keep_root(struct dx *dx, const struct df_file *f,
+                    struct df_target *t, const char *rule, const char *run,
+                    const char *caches, const char *hint);
+
 /* Why the probes that run in the container (the compose healthcheck,
  * the Dockerfile's HEALTHCHECK) would fail on a runtime FROM image that
  * holds artifact: a tool they run that it is not known to have; or NULL

@@ -494,25 +494,13 @@ static int runs(struct dx *dx, const char *word, const char *path,
  * also in a `sh -c`), or NULL. */
 static const char *go_command(struct dx *dx, const struct cz_df_config *cfg)
 {
-    const struct cz_df_instr *ins[2] = {cfg->entrypoint, cfg->cmd};
-    const char *prev = "";
-    uint32_t i, k;
+    const char **toks = cz_dx_command_tokens(dx, cfg);
+    size_t k;
 
-    for (i = 0; i < 2; i++)
-        for (k = 0; ins[i] && k < ins[i]->nwords; k++) {
-            const char *p = ins[i]->words[k].text;
-            while (*p) {
-                size_t n = strcspn(p, " ;&|");
-                const char *tok = cz_arena_strndup(&dx->ar, p, n);
-                if (!tok)
-                    return NULL;
-                if (strcmp(prev, "go") == 0 || strcmp(prev, "/usr/local/go"
-                                                            "/bin/go") == 0)
-                    return cz_dx_printf(dx, "go %s", tok);
-                prev = tok;
-                p += n + strspn(p + n, " ;&|");
-            }
-        }
+    for (k = 0; toks && toks[k] && toks[k + 1]; k++)
+        if (strcmp(toks[k], "go") == 0 ||
+            strcmp(toks[k], "/usr/local/go/bin/go") == 0)
+            return cz_dx_printf(dx, "go %s", toks[k + 1]);
     return NULL;
 }
 
@@ -527,22 +515,14 @@ int cz_dx_go(struct dx *dx, struct df_file *f, struct df_target *t,
 
     if (strcmp(b->name, "golang") != 0)
         return CZ_OK;
-    if ((gocmd = go_command(dx, cfg))) {
-        /* the go command writes its build cache under HOME, which a new
-         * user without a home cannot */
-        t->skip_user = 1;
-        return cz_report_add(dx->rep, CZ_LEVEL_WARNING, f->df->src,
-                             st->from->span.start, "dockerfile.go-run",
-                             "%s: left to build and run as root: its "
-                             "command runs `%s`, which compiles when the "
-                             "container "
-                             "starts, with the toolchain, the sources and "
-                             "a build cache under root's HOME%s", t->names,
-                             gocmd, strcmp(gocmd, "go run") == 0
-                                        ? "; build the binary in the image "
-                                          "and run it, then run again"
-                                        : "");
-    }
+    if ((gocmd = go_command(dx, cfg)))
+        return cz_dx_keep_root(dx, f, t, "dockerfile.go-run", gocmd,
+                               "the toolchain, the sources and a build "
+                               "cache",
+                               strcmp(gocmd, "go run") == 0
+                                   ? "build the binary in the image and "
+                                     "run it, then run again"
+                                   : NULL);
     if (f->df->nstages != 1)
         return cz_dx_multi_stage(dx, f, t);
     why = b->family == DF_FAMILY_UNKNOWN ? "not a Linux golang image" : NULL;

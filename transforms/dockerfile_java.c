@@ -265,20 +265,11 @@ static const char *jre_image(struct dx *dx, const struct df_base *b,
 static const char *runs_build_tool(struct dx *dx,
                                    const struct cz_df_config *cfg)
 {
-    const struct cz_df_instr *ins[2] = {cfg->entrypoint, cfg->cmd};
-    uint32_t i, k;
+    const char **toks = cz_dx_command_tokens(dx, cfg);
 
-    for (i = 0; i < 2; i++)
-        for (k = 0; ins[i] && k < ins[i]->nwords; k++) {
-            const char *p = ins[i]->words[k].text;
-            while (*p) {
-                size_t n = strcspn(p, " ;&|");
-                const char *tok = cz_arena_strndup(&dx->ar, p, n);
-                if (tok && tool_of(tok) != TOOL_NONE)
-                    return tok;
-                p += n + strspn(p + n, " ;&|");
-            }
-        }
+    for (; toks && *toks; toks++)
+        if (tool_of(*toks) != TOOL_NONE)
+            return *toks;
     return NULL;
 }
 
@@ -297,20 +288,12 @@ int cz_dx_java(struct dx *dx, struct df_file *f, struct df_target *t,
         ;
     if (!names[i])
         return CZ_OK;
-    if ((run = runs_build_tool(dx, cfg))) {
-        /* Maven and Gradle keep their repository and caches under HOME
-         * (/root/.m2 after the build), which a new user cannot reach */
-        t->skip_user = 1;
-        return cz_report_add(dx->rep, CZ_LEVEL_WARNING, f->df->src,
-                             st->from->span.start, "dockerfile.java-run",
-                             "%s: left to build and run as root: its "
-                             "command runs '%s', which builds when the "
-                             "container "
-                             "starts, with the JDK, the sources and the "
-                             "build's caches under root's HOME; build the "
-                             "jar in the image and run it with `java -jar`, "
-                             "then run again", t->names, run);
-    }
+    if ((run = runs_build_tool(dx, cfg)))
+        return cz_dx_keep_root(dx, f, t, "dockerfile.java-run", run,
+                               "the JDK, the sources and the build's "
+                               "caches",
+                               "build the jar in the image and run it with "
+                               "`java -jar`, then run again");
     if (f->df->nstages != 1)
         return cz_dx_multi_stage(dx, f, t);
     if (b->family == DF_FAMILY_UNKNOWN)
