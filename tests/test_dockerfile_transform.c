@@ -1,7 +1,9 @@
 /*
  * test_dockerfile_transform.c - the pure parts of the dockerfile
  * transform: paths resolved against a WORKDIR, the commands of a RUN,
- * what a base image is, and the slim variants of python and node tags.
+ * what a base image is, the slim variants of python and node tags, the
+ * commands of a stage, the Java major of a JDK tag and the name of a Go
+ * module's binary.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -149,6 +151,70 @@ static void test_slim_tags(void **state)
     fx_free(&fx);
 }
 
+/* The commands of the shell-form RUNs of the first stage of text, by
+ * their first word, across RUNs. */
+static void test_stage_commands(void **state)
+{
+    static const char *const want[] = {"go", "apk", "go", "cd", "go"};
+    const struct cz_df_instr *in;
+    struct dx_cursor c = {0};
+    struct df_file f = {0};
+    struct fx fx;
+    size_t n = 0;
+
+    (void)state;
+    fx_init(&fx, "FROM golang:1.23\nRUN go mod download\n"
+                 "RUN [\"ls\", \"/\"]\nCOPY . .\n"
+                 "RUN apk add git && go vet ./...\n"
+                 "RUN cd cmd; go build\nCMD [\"x\"]\n");
+    f.df = fx.df;
+    while ((in = cz_dx_stage_command(&f, &fx.df->stages[0], &c))) {
+        assert_true(n < 5);
+        assert_int_equal(in->kind, CZ_DF_RUN);
+        assert_string_equal(in->words[c.first].text, want[n]);
+        n++;
+    }
+    assert_int_equal(n, 5);
+    fx_free(&fx);
+}
+
+static void test_java_major(void **state)
+{
+    (void)state;
+    assert_int_equal(java_major("maven", "3.9-eclipse-temurin-21"), 21);
+    assert_int_equal(java_major("maven", "3.9.6-eclipse-temurin-17-alpine"),
+                     17);
+    assert_int_equal(java_major("maven", "3-openjdk-11"), 11);
+    assert_int_equal(java_major("maven", "3.8-jdk-8"), 8);
+    assert_int_equal(java_major("maven", "3.9-amazoncorretto-21"), 21);
+    assert_int_equal(java_major("maven", "latest"), 0);
+    assert_int_equal(java_major("maven", "3.9"), 0);
+    assert_int_equal(java_major("gradle", "8.10-jdk17"), 17);
+    assert_int_equal(java_major("gradle", "jdk21-alpine"), 21);
+    assert_int_equal(java_major("gradle", "8.10"), 0);
+    assert_int_equal(java_major("eclipse-temurin", "21-jdk"), 21);
+    assert_int_equal(java_major("openjdk", "17-jdk-slim"), 17);
+    assert_int_equal(java_major("amazoncorretto", "latest"), 0);
+}
+
+static void test_go_binary(void **state)
+{
+    struct fx fx;
+
+    (void)state;
+    fx_init(&fx, NULL);
+    assert_string_equal(binary_of_module(&fx.dx, "dispatch"), "dispatch");
+    assert_string_equal(binary_of_module(&fx.dx, "github.com/acme/svc"),
+                        "svc");
+    assert_string_equal(binary_of_module(&fx.dx, " example.com/x/v2\r"),
+                        "x");
+    assert_string_equal(binary_of_module(&fx.dx, "\"example.com/vault\""),
+                        "vault");
+    assert_string_equal(binary_of_module(&fx.dx, "v2"), "v2");
+    assert_null(binary_of_module(&fx.dx, ""));
+    fx_free(&fx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -156,6 +222,9 @@ int main(void)
         cmocka_unit_test(test_commands),
         cmocka_unit_test(test_base_info),
         cmocka_unit_test(test_slim_tags),
+        cmocka_unit_test(test_stage_commands),
+        cmocka_unit_test(test_java_major),
+        cmocka_unit_test(test_go_binary),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,7 +15,11 @@
  * What runs on a stage, in the order a production image needs it:
  *   1. in place: apt hygiene, `pip install --upgrade pip` dropped, dev
  *      server flags out of CMD (dockerfile_clean.c);
- *   2. before the final CMD/ENTRYPOINT/EXPOSE lines: the user and the
+ *   2. the multi-stage split of a single stage, on evidence
+ *      (dockerfile_python.c, _node.c, _go.c, _java.c); Go and Java put
+ *      a runtime stage FROM another image before the final lines
+ *      (cz_dx_artifact_stage), and what follows is judged on that image;
+ *   3. before the final CMD/ENTRYPOINT/EXPOSE lines: the user and the
  *      volume directories it owns, then `USER uid:gid`
  *      (dockerfile_user.c), then a HEALTHCHECK equal to the compose
  *      healthcheck, when its tools exist in the image.
@@ -32,6 +36,7 @@
 #include "dockerfile.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -167,6 +172,33 @@ int cz_dx_next_command(const struct cz_df_instr *in, uint32_t *first,
     }
     *end = i;
     return 1;
+}
+
+const struct cz_df_instr *cz_dx_stage_command(const struct df_file *f,
+                                              const struct cz_df_stage *st,
+                                              struct dx_cursor *cur)
+{
+    if (!cur->instr)
+        cur->instr = st->first + 1;
+    for (; cur->instr < st->first + st->count; cur->instr++, cur->end = 0) {
+        const struct cz_df_instr *in = &f->df->instrs[cur->instr];
+        if (in->kind != CZ_DF_RUN || in->form != CZ_DF_FORM_SHELL)
+            continue;
+        cur->first = cur->end;
+        if (cz_dx_next_command(in, &cur->first, &cur->end))
+            return in;
+    }
+    return NULL;
+}
+
+int cz_dx_multi_stage(struct dx *dx, const struct df_file *f,
+                      const struct df_target *t)
+{
+    return cz_report_add(dx->rep, CZ_LEVEL_INFO, f->df->src,
+                         f->df->stages[t->stage].from->span.start,
+                         "dockerfile.multi-stage",
+                         "%s: already multi-stage; its stages are kept",
+                         t->names);
 }
 
 /* ---- base images -------------------------------------------------------- */
@@ -696,6 +728,8 @@ static int tool_present(const struct df_file *f, const struct df_target *t,
 
     if (tool[0] == '/' && copied_to(cfg, tool))
         return 1;
+    if (t->runtime_artifact && strcmp(tool, t->runtime_artifact) == 0)
+        return 1;
     if (slash && strncmp(tool, "/usr/", 5) != 0 &&
         strncmp(tool, "/bin/", 5) != 0)
         return 0;            /* the app's own file: not known here */
@@ -720,7 +754,8 @@ static int tool_present(const struct df_file *f, const struct df_target *t,
             if (strcmp(b->name, full_images[i]) == 0)
                 return 1;    /* buildpack-deps has curl and wget */
     }
-    return cz_dockerfile_installs(f->df, st, tool);
+    /* a runtime stage has none of the builder's packages */
+    return !t->runtime_image && cz_dockerfile_installs(f->df, st, tool);
 }
 
 /* Appends s as a JSON string. */
@@ -800,16 +835,87 @@ static void timing_flag(struct cz_buf *b, const struct cz_node *hc,
         cz_buf_addf(b, "--%s=%s ", flag, v);
 }
 
+/* The compose healthcheck of t as a probe: argv[0] is CMD or CMD-SHELL. */
+struct probe {
+    const char *argv[64];
+    size_t argc;
+};
+
+/*
+ * Reads t's compose healthcheck into p and checks that its tools exist in
+ * the image (b, cfg): 1 a probe to copy; 0 none to copy (no healthcheck,
+ * disabled, NONE, or a HEALTHCHECK of the Dockerfile's own); -1 with *why
+ * when it cannot be copied (*missing also set when a tool is missing).
+ */
+static int read_probe(struct dx *dx, const struct df_file *f,
+                      const struct df_target *t,
+                      const struct cz_df_config *cfg,
+                      const struct df_base *b, struct probe *p,
+                      const char **why, const char **missing)
+{
+    const struct cz_node *hc = t->health, *test;
+    const char *kind, *disable;
+    size_t i;
+
+    *why = *missing = NULL;
+    p->argc = 0;
+    if (cfg->healthcheck || !hc || hc->kind != CZ_NODE_MAPPING)
+        return 0;
+    if (t->health_differs)
+        *why = "the services that run this image have different "
+               "healthchecks, and an image has one";
+    test = cz_node_resolve(cz_map_get(hc, "test"));
+    disable = scalar(cz_map_get(hc, "disable"));
+    if (!*why && disable && strcmp(disable, "true") == 0)
+        return 0;
+    if (!*why && test && test->kind == CZ_NODE_SEQUENCE) {
+        for (i = 0; i < test->n && p->argc < 64; i++)
+            if (!(p->argv[p->argc++] = scalar(test->items[i])))
+                *why = "its test is not a list of strings";
+    } else if (!*why && scalar(test)) {
+        p->argv[p->argc++] = "CMD-SHELL";
+        p->argv[p->argc++] = scalar(test);
+    } else if (!*why) {
+        *why = "it has no test";
+    }
+    if (!*why && p->argc && strcmp(p->argv[0], "NONE") == 0)
+        return 0;
+    kind = p->argc ? p->argv[0] : "";
+    if (!*why && (p->argc < 2 || (strcmp(kind, "CMD") != 0 &&
+                                  strcmp(kind, "CMD-SHELL") != 0)))
+        *why = "its test is neither CMD nor CMD-SHELL";
+    if (!*why && strcmp(kind, "CMD-SHELL") == 0 && p->argc != 2)
+        *why = "its CMD-SHELL test is not one string";
+    for (i = 1; !*why && i < p->argc; i++)
+        if (!(p->argv[i] = unescape(dx, p->argv[i])))
+            *why = "its test uses a compose variable, whose value is the "
+                   "host's";
+        else if (strchr(p->argv[i], '\n'))
+            *why = "its test spans lines";
+    if (!*why && strcmp(kind, "CMD") == 0 &&
+        !tool_present(f, t, b, cfg, p->argv[1]))
+        *missing = p->argv[1];
+    if (!*why && strcmp(kind, "CMD-SHELL") == 0)
+        *missing = missing_in_script(dx, f, t, b, cfg, p->argv[1]);
+    if (!*why && *missing)
+        *why = cz_dx_printf(dx, "'%s' is not known to exist in '%s'",
+                            *missing, cfg->base_image ? cfg->base_image
+                                                      : "?");
+    return *why ? -1 : 1;
+}
+
 /* The HEALTHCHECK line for t, into block; or a finding saying why none. */
 static int healthcheck(struct dx *dx, struct df_file *f, struct df_target *t,
                        const struct cz_df_config *cfg,
                        const struct df_base *b, struct cz_buf *block)
 {
-    const struct cz_node *hc = t->health, *test;
-    const char *argv[64], *kind, *missing = NULL, *why = NULL;
+    const struct cz_node *hc = t->health;
+    const char *why, *missing;
     struct cz_buf line = CZ_BUF_INIT;
     uint32_t at = t->svc->key->span.start;
-    size_t argc = 0, i;
+    struct probe p;
+    size_t i;
+    int got;
 
     if (cfg->healthcheck)
         return CZ_OK;         /* the Dockerfile has its own */
@@ -821,45 +927,10 @@ static int healthcheck(struct dx *dx, struct df_file *f, struct df_target *t,
                              "where it knows a probe); no HEALTHCHECK",
                              t->names);
     }
-    if (t->health_differs)
-        why = "the services that run this image have different "
-              "healthchecks, and an image has one";
-    test = cz_node_resolve(cz_map_get(hc, "test"));
-    if (!why && scalar(cz_map_get(hc, "disable")) &&
-        strcmp(scalar(cz_map_get(hc, "disable")), "true") == 0)
+    got = read_probe(dx, f, t, cfg, b, &p, &why, &missing);
+    if (!got)
         return CZ_OK;
-    if (!why && test && test->kind == CZ_NODE_SEQUENCE) {
-        for (i = 0; i < test->n && argc < 64; i++)
-            if (!(argv[argc++] = scalar(test->items[i])))
-                why = "its test is not a list of strings";
-    } else if (!why && scalar(test)) {
-        argv[argc++] = "CMD-SHELL";
-        argv[argc++] = scalar(test);
-    } else if (!why) {
-        why = "it has no test";
-    }
-    if (!why && argc && strcmp(argv[0], "NONE") == 0)
-        return CZ_OK;
-    kind = argc ? argv[0] : "";
-    if (!why && (argc < 2 || (strcmp(kind, "CMD") != 0 &&
-                              strcmp(kind, "CMD-SHELL") != 0)))
-        why = "its test is neither CMD nor CMD-SHELL";
-    if (!why && strcmp(kind, "CMD-SHELL") == 0 && argc != 2)
-        why = "its CMD-SHELL test is not one string";
-    for (i = 1; !why && i < argc; i++)
-        if (!(argv[i] = unescape(dx, argv[i])))
-            why = "its test uses a compose variable, whose value is the "
-                  "host's";
-        else if (strchr(argv[i], '\n'))
-            why = "its test spans lines";
-    if (!why && strcmp(kind, "CMD") == 0 && !tool_present(f, t, b, cfg, argv[1]))
-        missing = argv[1];
-    if (!why && strcmp(kind, "CMD-SHELL") == 0)
-        missing = missing_in_script(dx, f, t, b, cfg, argv[1]);
-    if (!why && missing)
-        why = cz_dx_printf(dx, "'%s' is not known to exist in '%s'", missing,
-                           cfg->base_image ? cfg->base_image : "?");
-    if (why)
+    if (got < 0)
         return cz_report_add(dx->rep, CZ_LEVEL_INFO, dx->model->src, at,
                              "dockerfile.healthcheck-skipped",
                              "%s: no HEALTHCHECK in the image: %s", t->names,
@@ -872,16 +943,16 @@ static int healthcheck(struct dx *dx, struct df_file *f, struct df_target *t,
     if (line.len > strlen("HEALTHCHECK "))
         cz_buf_addf(&line, "\\%s    ", f->eol);
     cz_buf_adds(&line, "CMD ");
-    if (strcmp(kind, "CMD") == 0) {
+    if (strcmp(p.argv[0], "CMD") == 0) {
         cz_buf_addc(&line, '[');
-        for (i = 1; i < argc; i++) {
+        for (i = 1; i < p.argc; i++) {
             if (i > 1)
                 cz_buf_adds(&line, ", ");
-            json_string(&line, argv[i]);
+            json_string(&line, p.argv[i]);
         }
         cz_buf_addc(&line, ']');
     } else {
-        cz_buf_adds(&line, argv[1]);
+        cz_buf_adds(&line, p.argv[1]);
     }
     cz_buf_adds(&line, f->eol);
     cz_buf_add(block, line.buf, line.len);
@@ -895,36 +966,31 @@ static int healthcheck(struct dx *dx, struct df_file *f, struct df_target *t,
 
 /* ---- one stage ---------------------------------------------------------- */
 
-/* Why images other than python and node keep one stage. */
+/* Images whose strategy (dockerfile_python.c, _node.c, _go.c, _java.c)
+ * says itself what it did. */
+static const char *const strategies[] = {"python", "node", "golang",
+                                         "maven", "gradle",
+                                         "eclipse-temurin", "openjdk",
+                                         "amazoncorretto", NULL};
+
+/* Why images without a strategy keep one stage. */
 static int no_strategy(struct dx *dx, struct df_file *f, struct df_target *t,
                        const struct df_base *b)
 {
-    const char *why;
+    size_t i;
 
-    if (strcmp(b->name, "python") == 0 || strcmp(b->name, "node") == 0)
-        return CZ_OK;
+    for (i = 0; strategies[i]; i++)
+        if (strcmp(b->name, strategies[i]) == 0)
+            return CZ_OK;
     if (f->df->nstages > 1)
-        return cz_report_add(dx->rep, CZ_LEVEL_INFO, f->df->src,
-                             f->df->stages[t->stage].from->span.start,
-                             "dockerfile.multi-stage",
-                             "%s: already multi-stage; its stages are kept",
-                             t->names);
-    if (strcmp(b->name, "golang") == 0)
-        why = "a Go binary may read files of its source tree at run time, "
-              "which composure cannot see; a builder stage is the author's "
-              "call";
-    else if (strcmp(b->name, "maven") == 0 || strcmp(b->name, "gradle") == 0)
-        why = "the jar's name and what it reads are known only after the "
-              "build; a JRE runtime stage is the author's call";
-    else if (!b->runtime)
+        return cz_dx_multi_stage(dx, f, t);
+    if (!b->runtime)
         return CZ_OK;        /* a server image: nothing to split */
-    else
-        why = cz_dx_printf(dx, "composure has no multi-stage strategy for "
-                               "'%s' images", b->name);
     return cz_report_add(dx->rep, CZ_LEVEL_INFO, f->df->src,
                          f->df->stages[t->stage].from->span.start,
-                         "dockerfile.single-stage", "%s: kept single-stage: %s",
-                         t->names, why ? why : "");
+                         "dockerfile.single-stage", "%s: kept single-stage: "
+                         "composure has no multi-stage strategy for '%s' "
+                         "images", t->names, b->name);
 }
 
 /* Instructions that belong after USER: what the image is started with. */
@@ -936,6 +1002,462 @@ static int is_tail(const struct cz_df_instr *in)
            in->kind == CZ_DF_VOLUME;
 }
 
+/* ---- a runtime stage for one built artifact (Go, Java) ------------------ */
+
+/* The last instruction of the stage before its final lines. */
+static uint32_t last_step(const struct df_file *f,
+                          const struct cz_df_stage *st)
+{
+    uint32_t last = st->first + st->count - 1;
+
+    while (last > st->first && is_tail(&f->df->instrs[last]))
+        last--;
+    return last;
+}
+
+/* cfg as the runtime stage of t has it: its own base and WORKDIR, and
+ * none of the builder's files. */
+static void runtime_config(const struct cz_df_config *cfg,
+                           const struct df_target *t,
+                           struct cz_df_config *out)
+{
+    *out = *cfg;
+    out->base_image = t->runtime_image;
+    out->base_unresolved = 0;
+    out->workdir = t->runtime_workdir;
+    out->copies = NULL;
+    out->ncopies = 0;
+}
+
+int cz_dx_artifact_stage(struct dx *dx, struct df_file *f,
+                         struct df_target *t, const char *image,
+                         const char *workdir, const char *artifact,
+                         const char *dest)
+{
+    const struct cz_df_stage *st = &f->df->stages[t->stage];
+    const struct cz_source *src = f->df->src;
+    struct cz_buf text = CZ_BUF_INIT;
+    uint32_t i, last = last_step(f, st), at;
+    int need_eol, rc = CZ_OK;
+
+    if (!st->name)
+        rc = cz_dx_edit(dx, f, (struct cz_span){st->image_span.end,
+                                                st->image_span.end},
+                        " AS build");
+    at = cz_dx_after(f, &f->df->instrs[last], &need_eol);
+    cz_buf_addf(&text, "%s%sFROM %s%s", need_eol ? f->eol : "", f->eol,
+                image, f->eol);
+    /* what the image config keeps from the builder's lines */
+    for (i = st->first + 1; i <= last; i++) {
+        const struct cz_df_instr *in = &f->df->instrs[i];
+        if (in->kind == CZ_DF_ENV || in->kind == CZ_DF_EXPOSE ||
+            in->kind == CZ_DF_LABEL)
+            cz_buf_addf(&text, "%.*s%s", (int)(in->span.end - in->span.start),
+                        src->bytes + in->span.start, f->eol);
+    }
+    if (workdir)
+        cz_buf_addf(&text, "WORKDIR %s%s", workdir, f->eol);
+    cz_buf_addf(&text, "COPY --from=%s %s %s%s", st->name ? st->name : "build",
+                artifact, dest, f->eol);
+    if (!rc)
+        rc = cz_dx_edit(dx, f, (struct cz_span){at, at}, text.buf);
+    cz_buf_release(&text);
+    t->runtime_image = image;
+    t->runtime_workdir = workdir;
+    t->runtime_artifact = dest;
+    return rc ? CZ_ENOMEM : CZ_OK;
+}
+
+/* The Dockerfile's own HEALTHCHECK: the tool it runs that the image of
+ * cfg, b is not known to have, or NULL. */
+static const char *own_probe_missing(struct dx *dx, const struct df_file *f,
+                                     const struct df_target *t,
+                                     const struct cz_df_config *cfg,
+                                     const struct df_base *b)
+{
+    const struct cz_df_instr *in = cfg->healthcheck;
+    struct cz_buf script = CZ_BUF_INIT;
+    const char *missing;
+    uint32_t k;
+
+    if (!in || cfg->healthcheck_none || in->nwords < 2)
+        return NULL;
+    if (in->form == CZ_DF_FORM_EXEC)
+        return tool_present(f, t, b, cfg, in->words[1].text)
+                   ? NULL : in->words[1].text;
+    for (k = 1; k < in->nwords; k++)
+        cz_buf_addf(&script, "%s%s", k > 1 ? " " : "", in->words[k].text);
+    missing = missing_in_script(dx, f, t, b, cfg, script.buf ? script.buf
+                                                             : "");
+    cz_buf_release(&script);
+    return missing;
+}
+
+const char *cz_dx_runtime_probe(struct dx *dx, struct df_file *f,
+                                struct df_target *t,
+                                const struct cz_df_config *cfg,
+                                const char *image, const char *artifact)
+{
+    struct cz_df_config rcfg;
+    struct df_base b;
+    struct probe p;
+    const char *why, *missing, *own;
+
+    t->runtime_image = image;
+    t->runtime_artifact = artifact;
+    runtime_config(cfg, t, &rcfg);
+    cz_dx_base_info(&rcfg, &b);
+    own = own_probe_missing(dx, f, t, &rcfg, &b);
+    rcfg.healthcheck = NULL; /* the compose one runs even beside it */
+    if (read_probe(dx, f, t, &rcfg, &b, &p, &why, &missing) >= 0)
+        why = NULL;
+    t->runtime_image = t->runtime_artifact = NULL;
+    if (own)
+        return cz_dx_printf(dx, "its HEALTHCHECK runs '%s', which '%s' is "
+                                "not known to have", own, image);
+    if (missing)
+        return cz_dx_printf(dx, "its compose healthcheck runs '%s', which "
+                                "'%s' is not known to have", missing, image);
+    return why ? cz_dx_printf(dx, "its compose healthcheck cannot be "
+                                  "checked against '%s': %s", image, why)
+               : NULL;
+}
+
+/* Commands a RUN uses to make what the app may read or write. */
+static int makes_files(const char *cmd)
+{
+    static const char *const makers[] = {"mkdir", "touch", "chown", "chmod",
+                                         "install", "ln", "cp", "mv",
+                                         "useradd", "adduser", "groupadd",
+                                         "addgroup", NULL};
+    size_t i;
+
+    for (i = 0; makers[i]; i++)
+        if (strcmp(cmd, makers[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* Whether name matches pattern: "x*" a prefix, "*x" a suffix, else the
+ * whole name. */
+static int name_matches(const char *name, const char *pat)
+{
+    size_t n = strlen(name), m = strlen(pat);
+
+    if (m && pat[m - 1] == '*')
+        return strncmp(name, pat, m - 1) == 0;
+    if (pat[0] == '*')
+        return n >= m - 1 && strcmp(name + n - (m - 1), pat + 1) == 0;
+    return strcmp(name, pat) == 0;
+}
+
+int cz_dx_matches_any(const char *name, const char *const *pats)
+{
+    for (; pats && *pats; pats++)
+        if (name_matches(name, *pats))
+            return 1;
+    return 0;
+}
+
+/* Packages a build fetches or drives with, which a runtime stage does
+ * not need (Alpine has its CA bundle). */
+static const char *const build_tools[] = {
+    "git", "make", "bash", "openssh-client", "openssh", "ca-certificates",
+    "curl", "wget", "unzip", "tar", "xz", "upx", "protobuf", "protoc",
+    NULL};
+
+/* The first package an `apk add` or `apt-get install` (words [first,
+ * end) of in) installs that is not a build tool, or NULL. */
+static const char *runtime_package(const struct cz_df_instr *in,
+                                   uint32_t first, uint32_t end)
+{
+    const char *cmd = in->words[first].text;
+    uint32_t k = first + 1;
+
+    if (strcmp(cmd, "apk") == 0) {
+        while (k < end && strcmp(in->words[k].text, "add") != 0)
+            k++;
+    } else if (strcmp(cmd, "apt-get") == 0 || strcmp(cmd, "apt") == 0) {
+        while (k < end && strcmp(in->words[k].text, "install") != 0)
+            k++;
+    } else {
+        return NULL;
+    }
+    for (k++; k < end; k++) {
+        const char *w = in->words[k].text;
+        if (strcmp(w, "--virtual") == 0 || strcmp(w, "-t") == 0)
+            k++;             /* apk's name for the group */
+        else if (w[0] != '-' && !cz_dx_matches_any(w, build_tools))
+            return w;
+    }
+    return NULL;
+}
+
+const char *cz_dx_artifact_blocker(struct dx *dx, struct df_file *f,
+                                   const struct df_target *t)
+{
+    const struct cz_df_stage *st = &f->df->stages[t->stage];
+    uint32_t i, first, end, last = last_step(f, st);
+
+    for (i = st->first + 1; i <= last; i++) {
+        const struct cz_df_instr *in = &f->df->instrs[i];
+        switch (in->kind) {
+        case CZ_DF_USER: case CZ_DF_VOLUME: case CZ_DF_CMD:
+        case CZ_DF_ENTRYPOINT: case CZ_DF_HEALTHCHECK: case CZ_DF_ONBUILD:
+            return "it sets USER, VOLUME or its command before its last "
+                   "build step";
+        case CZ_DF_SHELL:
+            return "it sets its own SHELL";
+        case CZ_DF_ARG:
+            return "it takes build arguments";
+        case CZ_DF_ENV: case CZ_DF_EXPOSE: case CZ_DF_LABEL:
+            if (in->text && strchr(in->text, '$'))
+                return "an ENV, EXPOSE or LABEL uses variables";
+            break;
+        case CZ_DF_RUN:
+            if (in->form != CZ_DF_FORM_SHELL)
+                return "a RUN in exec form";
+            for (first = 0; cz_dx_next_command(in, &first, &end);
+                 first = end) {
+                const char *pkg = runtime_package(in, first, end);
+                if (makes_files(in->words[first].text))
+                    return cz_dx_printf(dx, "a RUN makes files, folders or "
+                                        "users ('%s') that a runtime stage "
+                                        "would not have",
+                                        in->words[first].text);
+                if (pkg)
+                    return cz_dx_printf(dx, "it installs '%s', which the "
+                                        "app may need at run time and a "
+                                        "runtime stage would not have",
+                                        pkg);
+            }
+            break;
+        default:
+            break;
+        }
+    }
+    return NULL;
+}
+
+/* Folder and file names an app reads at run time. */
+static const char *const asset_dirs[] = {
+    "templates", "template", "static", "public", "assets", "web", "views",
+    "migrations", "config", "configs", "conf", "i18n", "locales",
+    "translations", "www", "html", "resources", "data", "certs", NULL};
+static const char *const asset_files[] = {
+    "*.yml", "*.yaml", "*.toml", "*.json", "*.ini", "*.conf", "*.env",
+    "*.properties", "*.html", "*.tmpl", "*.tpl", "*.sql", "*.pem", "*.crt",
+    "*.key", "*.csv", "*.xml", NULL};
+/* Files of any project that only the build or the repository reads. */
+static const char *const repo_files[] = {
+    ".*", "compose*", "docker-compose*", "renovate.json", "codecov.yml",
+    "*_test.go", NULL};
+
+/* Whether folder path holds only source files of the build (a Go
+ * package named config): then it is code, not assets. */
+static int only_sources(const char *path, const char *const *build)
+{
+    DIR *d = opendir(path);
+    struct dirent *e;
+    int code = 1, any = 0;
+
+    if (!d)
+        return 0;
+    while (code && (e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        any = 1;
+        code = cz_dx_matches_any(e->d_name, build) &&
+               strchr(e->d_name, '.');
+    }
+    closedir(d);
+    return code && any;
+}
+
+/* name (a file or folder of the context at path) when it looks like an
+ * asset, else NULL. */
+static const char *asset_name(struct dx *dx, const char *path,
+                              const char *name, const char *const *build)
+{
+    struct stat sb;
+    int dir = stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+
+    if (!dir && (strcmp(name, ".env") == 0 ||
+                 strncmp(name, ".env.", 5) == 0))
+        return name;         /* read by dotenv loaders at start */
+    if (cz_dx_matches_any(name, repo_files) ||
+        cz_dx_matches_any(name, build))
+        return NULL;
+    if (dir && cz_dx_matches_any(name, asset_dirs) &&
+        !only_sources(path, build))
+        return cz_dx_printf(dx, "%s/", name);
+    if (!dir && cz_dx_matches_any(name, asset_files))
+        return name;
+    return NULL;
+}
+
+/* The first asset among the entries of the context folder path. */
+static const char *asset_in(struct dx *dx, const char *path,
+                            const char *const *build)
+{
+    DIR *d = opendir(path);
+    struct dirent *e;
+    const char *found = NULL;
+
+    if (!d)
+        return NULL;
+    while (!found && (e = readdir(d))) {
+        const char *full = cz_dx_printf(dx, "%s/%s", path, e->d_name);
+        if (full && strcmp(e->d_name, ".") != 0 &&
+            strcmp(e->d_name, "..") != 0)
+            found = asset_name(dx, full, e->d_name, build);
+    }
+    closedir(d);
+    return found;
+}
+
+const char **cz_dx_command_tokens(struct dx *dx,
+                                  const struct cz_df_config *cfg)
+{
+    const struct cz_df_instr *ins[2] = {cfg->entrypoint, cfg->cmd};
+    const char **toks = NULL;
+    size_t n = 0, cap = 0, i;
+    uint32_t k;
+
+    for (i = 0; i < 2; i++)
+        for (k = 0; ins[i] && k < ins[i]->nwords; k++) {
+            const char *p = ins[i]->words[k].text;
+            p += strspn(p, " \t\n;&|");
+            while (*p) {
+                size_t len = strcspn(p, " \t\n;&|");
+                if (cz_array_grow(&toks, n + 1, &cap, sizeof(*toks)) ||
+                    !(toks[n++] = cz_arena_strndup(&dx->ar, p, len)))
+                    goto oom;
+                p += len + strspn(p + len, " \t\n;&|");
+            }
+        }
+    if (cz_array_grow(&toks, n + 1, &cap, sizeof(*toks)))
+        goto oom;
+    toks[n] = NULL;
+    {   /* the array itself into the arena, with the strings */
+        const char **out = cz_arena_alloc(&dx->ar, (n + 1) * sizeof(*out));
+        if (out)
+            memcpy(out, toks, (n + 1) * sizeof(*out));
+        free(toks);
+        return out;
+    }
+oom:
+    free(toks);
+    return NULL;
+}
+
+int cz_dx_keep_root(struct dx *dx, const struct df_file *f,
+                    struct df_target *t, const char *rule, const char *run,
+                    const char *caches, const char *hint)
+{
+    t->skip_user = 1;
+    return cz_report_add(dx->rep, CZ_LEVEL_WARNING, f->df->src,
+                         f->df->stages[t->stage].from->span.start, rule,
+                         "%s: left to build and run as root: its command "
+                         "runs `%s`, which builds when the container "
+                         "starts, with %s under root's HOME%s%s", t->names,
+                         run, caches, hint ? "; " : "", hint ? hint : "");
+}
+
+/* A token of the container's command (toks) that names a file: a path
+ * (not under /dev, not a URL) or a name with an asset's extension. The
+ * program itself (skip), shells and options without a value are not. */
+static const char *command_file(const char *const *toks, const char *skip)
+{
+    static const char *const shells[] = {"sh", "bash", "/bin/sh",
+                                         "/bin/bash", "exec", "java", NULL};
+    const char *tok, *val;
+
+    for (; toks && (tok = *toks); toks++) {
+        if (!*tok || (skip && strcmp(tok, skip) == 0) ||
+            cz_dx_matches_any(tok, shells) || strchr(tok, '$'))
+            continue;
+        val = tok[0] == '-' ? strchr(tok, '=') : tok;
+        if (!val)
+            continue;
+        val += val[0] == '=';
+        if (strncmp(val, "file:", 5) == 0)
+            val += 5;
+        if (strncmp(val, "/dev/", 5) == 0 || strstr(val, "://"))
+            continue;
+        if (strchr(val, '/') || cz_dx_matches_any(val, asset_files))
+            return tok;
+    }
+    return NULL;
+}
+
+/* Folders of the build tools' caches and settings, which a COPY may fill
+ * for the build alone. */
+static const char *const tool_dirs[] = {
+    "/root/.m2", "/usr/share/maven/ref", "/root/.gradle",
+    "/home/gradle/.gradle", "/go/pkg", NULL};
+
+/* Whether path is dir or inside it. */
+static int inside(const char *path, const char *dir)
+{
+    size_t n = strlen(dir);
+
+    return strcmp(dir, "/") == 0 ||
+           (strncmp(path, dir, n) == 0 && (!path[n] || path[n] == '/'));
+}
+
+const char *cz_dx_runtime_file(struct dx *dx, const struct df_file *f,
+                               const struct df_target *t,
+                               const struct cz_df_config *cfg,
+                               const char *build_dir,
+                               const char *const *build, const char *skip)
+{
+    const struct cz_df_stage *st = &f->df->stages[t->stage];
+    const char *ctx = f->context ? f->context : ".", *found;
+    uint32_t i, k;
+    size_t c, d;
+
+    if ((found = command_file(cz_dx_command_tokens(dx, cfg), skip)))
+        return cz_dx_printf(dx, "its command names the file '%s'", found);
+    for (c = 0; c < cfg->ncopies; c++) {
+        const char *dest = cfg->copies[c].dest;
+        if (cfg->copies[c].from || inside(dest, build_dir))
+            continue;
+        for (d = 0; tool_dirs[d] && !inside(dest, tool_dirs[d]); d++)
+            ;
+        if (!tool_dirs[d])
+            return cz_dx_printf(dx, "it copies to %s, outside the folder "
+                                "it builds in (%s), which a runtime stage "
+                                "would lack", dest, build_dir);
+    }
+
+    for (i = st->first + 1; i < st->first + st->count && !found; i++) {
+        const struct cz_df_instr *in = &f->df->instrs[i];
+        if ((in->kind != CZ_DF_COPY && in->kind != CZ_DF_ADD) ||
+            cz_df_instr_flag(in, "from"))
+            continue;
+        for (k = 0; k + 1 < in->nwords && !found; k++) {
+            const char *w = in->words[k].text, *base;
+            size_t n = strlen(w);
+            while (n > 1 && w[n - 1] == '/')
+                n--;
+            w = cz_arena_strndup(&dx->ar, w, n);
+            if (!w)
+                return NULL;
+            if (strcmp(w, ".") == 0 || strcmp(w, "./") == 0) {
+                found = asset_in(dx, ctx, build);
+                continue;
+            }
+            base = strrchr(w, '/') ? strrchr(w, '/') + 1 : w;
+            found = asset_name(dx, cz_dx_printf(dx, "%s/%s", ctx, w) ?: "",
+                               base, build);
+        }
+    }
+    return found ? cz_dx_printf(dx, "it copies '%s', which the app may "
+                                    "read at run time", found)
+                 : NULL;
+}
+
 static int do_target(struct dx *dx, struct df_file *f, struct df_target *t)
 {
     const struct cz_df_stage *stage = &f->df->stages[t->stage];
@@ -943,7 +1465,7 @@ static int do_target(struct dx *dx, struct df_file *f, struct df_target *t)
     struct cz_df_config cfg;
     struct cz_error err = {0};
     struct df_base b;
-    uint32_t last = stage->first + stage->count - 1, at;
+    uint32_t last, at;
     int need_eol, rc;
 
     if (cz_dockerfile_config(f->df, stage, &cfg, &err))
@@ -967,16 +1489,22 @@ static int do_target(struct dx *dx, struct df_file *f, struct df_target *t)
         return rc;
     if ((rc = cz_dx_python(dx, f, t, &b)) ||
         (rc = cz_dx_node(dx, f, t, &cfg, &b)) ||
+        (rc = cz_dx_go(dx, f, t, &cfg, &b)) ||
+        (rc = cz_dx_java(dx, f, t, &cfg, &b)) ||
         (rc = no_strategy(dx, f, t, &b)))
         return oom(dx);
-    if ((rc = cz_dx_user(dx, f, t, &cfg, &block)))
+    if (t->runtime_image) {  /* the user and probe run on the new stage */
+        struct cz_df_config builder = cfg;
+        runtime_config(&builder, t, &cfg);
+        cz_dx_base_info(&cfg, &b);
+    }
+    if (!t->skip_user && (rc = cz_dx_user(dx, f, t, &cfg, &block)))
         goto out;
     if ((rc = healthcheck(dx, f, t, &cfg, &b, &block)))
         goto out;
     if (!block.len)
         goto out;
-    while (last > stage->first && is_tail(&f->df->instrs[last]))
-        last--;
+    last = last_step(f, stage);
     at = cz_dx_after(f, &f->df->instrs[last], &need_eol);
     if (need_eol) {
         /* keep "no line break at the end" as the file had it */

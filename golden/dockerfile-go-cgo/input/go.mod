@@ -1,0 +1,3 @@
+module example.com/hasher
+
+go 1.22

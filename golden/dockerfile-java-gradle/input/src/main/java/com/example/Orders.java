@@ -1,0 +1,6 @@
+package com.example;
+
+public class Orders {
+    public static void main(String[] args) {
+    }
+}

@@ -1,0 +1,6 @@
+package com.example;
+
+public class App {
+    public static void main(String[] args) {
+    }
+}
