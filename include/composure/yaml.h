@@ -52,6 +52,8 @@ enum cz_node_flags {
     CZ_NODE_ATTACHED = 1 << 4 /* a fresh node already placed in the tree */
 };
 
+struct cz_map_index;
+
 struct cz_node {
     uint8_t kind;             /* enum cz_node_kind */
     uint8_t style;            /* enum cz_node_style */
@@ -65,7 +67,6 @@ struct cz_node {
     struct cz_node *parent;
 
     const char *value;        /* scalar: decoded, NUL-terminated */
-    uint32_t len;
     struct cz_node *target;   /* alias: the anchored node (NULL if unknown) */
     const struct cz_node *comments;   /* fresh: the parsed node whose
                                        * comments it carries
@@ -75,9 +76,13 @@ struct cz_node {
      * nodes, so a mapping has n / 2 entries. orig is what the source had,
      * kept for rendering once edits change items. */
     struct cz_node **items;
-    uint32_t n, cap;
     struct cz_node **orig;
+    /* A big mapping's keys, hashed (private to src/yaml/): cz_map_find
+     * stays constant-time on a 100,000-service file. NULL for small ones. */
+    struct cz_map_index *keys;
+    uint32_t n, cap;
     uint32_t norig;
+    uint32_t len;             /* scalar: bytes in value */
 };
 
 /* What the document's own text looks like; new nodes are written the same

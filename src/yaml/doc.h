@@ -33,6 +33,11 @@ struct cz_doc {
  * style. Shared by cz_doc_parse and the re-parse check of the renderer. */
 int cz_yaml_load(struct cz_doc *doc, struct cz_error *err);
 
+/* (Re)builds the key index of mapping map when it is big enough to need
+ * one (else map->keys is NULL): after parsing it, and after an edit that
+ * moves its entries. CZ_OK, or CZ_ENOMEM with no index (lookups scan). */
+int cz_yaml_index_keys(struct cz_arena *ar, struct cz_node *map);
+
 /* Offset of the start of the line that holds off. */
 uint32_t cz_yaml_line_start(const struct cz_source *src, uint32_t off);
 

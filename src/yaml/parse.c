@@ -600,6 +600,9 @@ static int on_end(struct loader *ld, const yaml_event_t *ev)
     node->n = node->cap = node->norig = (uint32_t)n;
     node->orig = node->items;
     ld->nstack = f->base;
+    if (node->kind == CZ_NODE_MAPPING &&
+        cz_yaml_index_keys(&ld->doc->ar, node))
+        return CZ_ENOMEM;
     /* A single-pair mapping in a flow sequence ("[a: 1 ]") has no closing
      * brace; libyaml ends it at the next token, as a block collection. */
     if (n && (node->style == CZ_STYLE_BLOCK ||
