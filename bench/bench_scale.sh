@@ -8,8 +8,12 @@
 # offline transform) and of each transform alone, next to a bare libyaml
 # event parse of the same bytes (bench_roundtrip). The last column of the
 # growth table is the time ratio to the size before: doubling the input
-# may multiply the time by at most 2.2 (10x: 11x). Not a test: numbers
-# depend on the machine. Needs the bench_roundtrip target built.
+# may multiply the time by at most 2.2 (10x: 11x). Each composure run is
+# repeated BENCH_RUNS times (default 3) and the medians of its wall time
+# and peak memory (max RSS) are shown; the parse is the best of 5 rounds.
+# x_parse is the time over the parse's, x_input the peak memory over the
+# file's size. Not a test: numbers depend on the machine and its load.
+# Needs the bench_roundtrip target built.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$repo/build}" && pwd)
@@ -50,40 +54,53 @@ for i in range(n):
 PY
 }
 
-# run LABEL ARGS...: seconds and peak KiB of one composure run
+runs=${BENCH_RUNS:-3}
+
+# run LABEL ARGS...: median seconds and median peak KiB of $runs
+# composure runs
 run() {
-    local label=$1
+    local label=$1 i
     shift
-    if ! /usr/bin/time -f '%e %M' -o "$tmp/time" "$bin" migrate -q "$@" \
-            >/dev/null 2>"$tmp/err"; then
-        echo "bench_scale: $label failed:" >&2
-        tail -3 "$tmp/err" >&2
-        exit 1
-    fi
-    cat "$tmp/time"
+    : >"$tmp/times"
+    for ((i = 0; i < runs; i++)); do
+        if ! /usr/bin/time -f '%e %M' -o "$tmp/time" "$bin" migrate -q "$@" \
+                >/dev/null 2>"$tmp/err"; then
+            echo "bench_scale: $label failed:" >&2
+            tail -3 "$tmp/err" >&2
+            exit 1
+        fi
+        cat "$tmp/time" >>"$tmp/times"
+    done
+    paste <(cut -d' ' -f1 "$tmp/times" | sort -g) \
+          <(cut -d' ' -f2 "$tmp/times" | sort -g) |
+        awk '{ s[NR] = $1; k[NR] = $2 }
+             END { m = int((NR + 1) / 2); print s[m], k[m] }'
 }
 
 transforms=$("$bin" transforms | awk '$1 != "pin" { print $1 }')
-printf '%-9s %8s %9s  %-12s %8s %9s %8s\n' services bytes parse_ms what seconds peak_MB x_parse
+printf '%-9s %9s %9s  %-12s %8s %9s %8s %8s\n' services bytes parse_ms what seconds peak_MB x_input x_parse
 prev_n=0
 declare -A prev
 for n in "${sizes[@]}"; do
     dir=$tmp/p$n
     generate "$n" "$dir"
     bytes=$(stat -c %s "$dir/compose.yaml")
-    parse_ms=$("$build/bench_roundtrip" --rounds 3 "$dir/compose.yaml" |
+    parse_ms=$("$build/bench_roundtrip" --rounds 5 "$dir/compose.yaml" |
                awk '/libyaml event parse/ { print $4 }')
     for what in migrate $transforms; do
         if [ "$what" = migrate ]; then args=(--skip pin); else args=(--only "$what"); fi
         read -r secs kib < <(cd "$dir" && run "$what" "${args[@]}")
-        ratio=$(awk -v s="$secs" -v p="$parse_ms" 'BEGIN { printf "%.0f", p > 0 ? s * 1000 / p : 0 }')
+        ratio=$(awk -v s="$secs" -v p="$parse_ms" 'BEGIN { printf "%.0f", (p > 0 ? s * 1000 / p : 0) }')
         growth=
         if [ "$prev_n" -gt 0 ] && [ -n "${prev[$what]:-}" ]; then
             growth=$(awk -v s="$secs" -v p="${prev[$what]}" -v a="$n" -v b="$prev_n" \
                 'BEGIN { if (p > 0.01) printf "  %.1fx for %.0fx the input", s / p, a / b }')
         fi
-        printf '%-9s %8s %9s  %-12s %8s %9.1f %8s%s\n' "$n" "$bytes" "$parse_ms" \
-            "$what" "$secs" "$(awk -v k="$kib" 'BEGIN { print k / 1024 }')" "$ratio" "$growth"
+        printf '%-9s %9s %9s  %-12s %8s %9.1f %8.0f %8s%s\n' "$n" "$bytes" \
+            "$parse_ms" "$what" "$secs" \
+            "$(awk -v k="$kib" 'BEGIN { print k / 1024 }')" \
+            "$(awk -v k="$kib" -v b="$bytes" 'BEGIN { print k * 1024 / b }')" \
+            "$ratio" "$growth"
         prev[$what]=$secs
     done
     prev_n=$n
