@@ -654,7 +654,8 @@ static uint32_t comments_above(struct render *r, uint32_t ls, unsigned col)
 static void emit_dash_item(struct render *r, const struct cz_node *item,
                            unsigned dash_col)
 {
-    const struct cz_node *from = item->comments;
+    const struct cz_node *from = item->flags & CZ_NODE_FRESH ? item->comments
+                                                              : NULL;
     uint32_t ls, dash, at, e;
     struct cz_span c = {0, 0};
 
