@@ -57,6 +57,18 @@ PY
 }
 
 runs=${BENCH_RUNS:-3}
+export BENCH_ERR=$tmp/err
+
+# measure CMD...: "wall_seconds cpu_seconds peak_KiB" of one run: the
+# times from bash's `time` (milliseconds, where time(1) rounds to 10 ms;
+# time(1), which reads the peak, adds well under one), the peak from time(1)
+measure() {
+    local TIMEFORMAT='%3R %3U %3S' t rc
+    t=$( { time /usr/bin/time -f '%M' -o "$tmp/peak" "$@" \
+               >/dev/null 2>"$BENCH_ERR"; } 2>&1 ) || return 1
+    awk -v t="$t" -v k="$(cat "$tmp/peak")" \
+        'BEGIN { split(t, a, " "); printf "%.3f %.3f %s\n", a[1], a[2] + a[3], k }'
+}
 
 # run LABEL ARGS...: median wall seconds, CPU seconds and peak KiB of
 # $runs composure runs
@@ -65,17 +77,15 @@ run() {
     shift
     : >"$tmp/times"
     for ((i = 0; i < runs; i++)); do
-        if ! /usr/bin/time -f '%e %U %S %M' -o "$tmp/time" "$bin" migrate -q "$@" \
-                >/dev/null 2>"$tmp/err"; then
+        if ! measure "$bin" migrate -q "$@" >>"$tmp/times"; then
             echo "bench_scale: $label failed:" >&2
-            tail -3 "$tmp/err" >&2
+            tail -3 "$BENCH_ERR" >&2
             exit 1
         fi
-        cat "$tmp/time" >>"$tmp/times"
     done
     paste <(cut -d' ' -f1 "$tmp/times" | sort -g) \
-          <(awk '{ print $2 + $3 }' "$tmp/times" | sort -g) \
-          <(cut -d' ' -f4 "$tmp/times" | sort -g) |
+          <(cut -d' ' -f2 "$tmp/times" | sort -g) \
+          <(cut -d' ' -f3 "$tmp/times" | sort -g) |
         awk '{ w[NR] = $1; c[NR] = $2; k[NR] = $3 }
              END { m = int((NR + 1) / 2); print w[m], c[m], k[m] }'
 }
@@ -93,13 +103,13 @@ for n in "${sizes[@]}"; do
     for what in migrate $transforms; do
         if [ "$what" = migrate ]; then args=(--skip pin); else args=(--only "$what"); fi
         read -r wall secs kib < <(cd "$dir" && run "$what" "${args[@]}")
-        ratio=$(awk -v s="$secs" -v p="$parse_ms" 'BEGIN { printf "%.0f", (p > 0 ? s * 1000 / p : 0) }')
+        ratio=$(awk -v s="$secs" -v p="$parse_ms" 'BEGIN { printf "%.1f", (p > 0 ? s * 1000 / p : 0) }')
         growth=
         if [ "$prev_n" -gt 0 ] && [ -n "${prev[$what]:-}" ]; then
             growth=$(awk -v s="$secs" -v p="${prev[$what]}" -v a="$n" -v b="$prev_n" \
                 'BEGIN { if (p > 0.01) printf "  %.1fx for %.0fx the input", s / p, a / b }')
         fi
-        printf '%-9s %9s %9s  %-12s %7s %7.2f %9.1f %8.0f %8s%s\n' "$n" \
+        printf '%-9s %9s %9s  %-12s %7s %7.3f %9.1f %8.0f %8s%s\n' "$n" \
             "$bytes" "$parse_ms" "$what" "$wall" "$secs" \
             "$(awk -v k="$kib" 'BEGIN { print k / 1024 }')" \
             "$(awk -v k="$kib" -v b="$bytes" 'BEGIN { print k * 1024 / b }')" \
