@@ -8,8 +8,14 @@
 # offline transform) and of each transform alone, next to a bare libyaml
 # event parse of the same bytes (bench_roundtrip). The last column of the
 # growth table is the time ratio to the size before: doubling the input
-# may multiply the time by at most 2.2 (10x: 11x). Not a test: numbers
-# depend on the machine. Needs the bench_roundtrip target built.
+# may multiply the time by at most 2.2 (10x: 11x). Each composure run is
+# repeated BENCH_RUNS times (default 3) and the medians of its wall time
+# and peak memory (max RSS) are shown: cpu_s is user + system time, which
+# a machine shared with other work changes far less than the wall time
+# (wall_s); the parse is the best CPU time of 5 rounds. x_parse is cpu_s over the
+# parse's time, x_input the peak memory over the file's size, and the
+# growth is that of cpu_s. Not a test: numbers depend on the machine and its load.
+# Needs the bench_roundtrip target built.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$repo/build}" && pwd)
@@ -50,40 +56,64 @@ for i in range(n):
 PY
 }
 
-# run LABEL ARGS...: seconds and peak KiB of one composure run
+runs=${BENCH_RUNS:-3}
+export BENCH_ERR=$tmp/err
+
+# measure CMD...: "wall_seconds cpu_seconds peak_KiB" of one run: the
+# times from bash's `time` (milliseconds, where time(1) rounds to 10 ms;
+# time(1), which reads the peak, adds well under one), the peak from time(1)
+measure() {
+    local TIMEFORMAT='%3R %3U %3S' t rc
+    t=$( { time /usr/bin/time -f '%M' -o "$tmp/peak" "$@" \
+               >/dev/null 2>"$BENCH_ERR"; } 2>&1 ) || return 1
+    awk -v t="$t" -v k="$(cat "$tmp/peak")" \
+        'BEGIN { split(t, a, " "); printf "%.3f %.3f %s\n", a[1], a[2] + a[3], k }'
+}
+
+# run LABEL ARGS...: median wall seconds, CPU seconds and peak KiB of
+# $runs composure runs
 run() {
-    local label=$1
+    local label=$1 i
     shift
-    if ! /usr/bin/time -f '%e %M' -o "$tmp/time" "$bin" migrate -q "$@" \
-            >/dev/null 2>"$tmp/err"; then
-        echo "bench_scale: $label failed:" >&2
-        tail -3 "$tmp/err" >&2
-        exit 1
-    fi
-    cat "$tmp/time"
+    : >"$tmp/times"
+    for ((i = 0; i < runs; i++)); do
+        if ! measure "$bin" migrate -q "$@" >>"$tmp/times"; then
+            echo "bench_scale: $label failed:" >&2
+            tail -3 "$BENCH_ERR" >&2
+            exit 1
+        fi
+    done
+    paste <(cut -d' ' -f1 "$tmp/times" | sort -g) \
+          <(cut -d' ' -f2 "$tmp/times" | sort -g) \
+          <(cut -d' ' -f3 "$tmp/times" | sort -g) |
+        awk '{ w[NR] = $1; c[NR] = $2; k[NR] = $3 }
+             END { m = int((NR + 1) / 2); print w[m], c[m], k[m] }'
 }
 
 transforms=$("$bin" transforms | awk '$1 != "pin" { print $1 }')
-printf '%-9s %8s %9s  %-12s %8s %9s %8s\n' services bytes parse_ms what seconds peak_MB x_parse
+printf '%-9s %9s %9s  %-12s %7s %7s %9s %8s %8s\n' services bytes parse_ms what wall_s cpu_s peak_MB x_input x_parse
 prev_n=0
 declare -A prev
 for n in "${sizes[@]}"; do
     dir=$tmp/p$n
     generate "$n" "$dir"
     bytes=$(stat -c %s "$dir/compose.yaml")
-    parse_ms=$("$build/bench_roundtrip" --rounds 3 "$dir/compose.yaml" |
+    parse_ms=$("$build/bench_roundtrip" --cpu --rounds 5 "$dir/compose.yaml" |
                awk '/libyaml event parse/ { print $4 }')
     for what in migrate $transforms; do
         if [ "$what" = migrate ]; then args=(--skip pin); else args=(--only "$what"); fi
-        read -r secs kib < <(cd "$dir" && run "$what" "${args[@]}")
-        ratio=$(awk -v s="$secs" -v p="$parse_ms" 'BEGIN { printf "%.0f", p > 0 ? s * 1000 / p : 0 }')
+        read -r wall secs kib < <(cd "$dir" && run "$what" "${args[@]}")
+        ratio=$(awk -v s="$secs" -v p="$parse_ms" 'BEGIN { printf "%.1f", (p > 0 ? s * 1000 / p : 0) }')
         growth=
         if [ "$prev_n" -gt 0 ] && [ -n "${prev[$what]:-}" ]; then
             growth=$(awk -v s="$secs" -v p="${prev[$what]}" -v a="$n" -v b="$prev_n" \
                 'BEGIN { if (p > 0.01) printf "  %.1fx for %.0fx the input", s / p, a / b }')
         fi
-        printf '%-9s %8s %9s  %-12s %8s %9.1f %8s%s\n' "$n" "$bytes" "$parse_ms" \
-            "$what" "$secs" "$(awk -v k="$kib" 'BEGIN { print k / 1024 }')" "$ratio" "$growth"
+        printf '%-9s %9s %9s  %-12s %7s %7.3f %9.1f %8.0f %8s%s\n' "$n" \
+            "$bytes" "$parse_ms" "$what" "$wall" "$secs" \
+            "$(awk -v k="$kib" 'BEGIN { print k / 1024 }')" \
+            "$(awk -v k="$kib" -v b="$bytes" 'BEGIN { print k * 1024 / b }')" \
+            "$ratio" "$growth"
         prev[$what]=$secs
     done
     prev_n=$n

@@ -301,22 +301,36 @@ static void note_bind(struct dx *dx, struct df_target *t, const char *src,
         t->rw_bind = src;
 }
 
-/* Notes a named volume of the target, once. */
-static int add_volume(struct df_target *t, const char *name)
+/* 1 when the target noted what (kind 'd' or 'v') before, 0 when it is
+ * new (and noted now), -1 on ENOMEM. */
+static int seen_before(struct dx *dx, struct df_target *t, char kind,
+                       const char *what)
 {
-    size_t i;
+    const char *key = cz_dx_printf(dx, "%c/%s", kind, what);
 
-    for (i = 0; name && *name && i < t->volumes.n; i++)
-        if (strcmp(t->volumes.items[i], name) == 0)
-            return CZ_OK;
-    return name && *name && cz_strlist_add(&t->volumes, name) ? CZ_ENOMEM
-                                                               : CZ_OK;
+    if (!key)
+        return -1;
+    if (cz_strmap_get(&t->seen, key, NULL))
+        return 1;
+    return cz_strmap_put(&t->seen, &dx->ar, key, 0) ? -1 : 0;
+}
+
+/* Notes a named volume of the target, once. */
+static int add_volume(struct dx *dx, struct df_target *t, const char *name)
+{
+    int seen;
+
+    if (!name || !*name)
+        return CZ_OK;
+    if ((seen = seen_before(dx, t, 'v', name)) != 0)
+        return seen < 0 ? CZ_ENOMEM : CZ_OK;
+    return cz_strlist_add(&t->volumes, name) ? CZ_ENOMEM : CZ_OK;
 }
 
 static int add_dir(struct dx *dx, struct df_target *t, const char *dir,
                    const struct cz_node *at)
 {
-    size_t i;
+    int seen;
 
     if (!dir || dir[0] != '/') {
         cz_report_add(dx->rep, CZ_LEVEL_WARNING, dx->model->src,
@@ -327,9 +341,8 @@ static int add_dir(struct dx *dx, struct df_target *t, const char *dir,
                                                            : "?");
         return CZ_OK;
     }
-    for (i = 0; i < t->dirs.n; i++)
-        if (strcmp(t->dirs.items[i], dir) == 0)
-            return CZ_OK;
+    if ((seen = seen_before(dx, t, 'd', dir)) != 0)
+        return seen < 0 ? CZ_ENOMEM : CZ_OK;
     return cz_strlist_add(&t->dirs, dir) ? CZ_ENOMEM : CZ_OK;
 }
 
@@ -377,7 +390,7 @@ static int read_volumes(struct dx *dx, struct df_target *t,
                 return CZ_ENOMEM;
             rc = add_dir(dx, t, dir, item);
             if (!rc)
-                rc = add_volume(t, cz_arena_strndup(&dx->ar, s,
+                rc = add_volume(dx, t, cz_arena_strndup(&dx->ar, s,
                                                     (size_t)(c1 - s)));
             continue;
         }
@@ -413,7 +426,7 @@ static int read_volumes(struct dx *dx, struct df_target *t,
         }
         rc = add_dir(dx, t, dir, item);
         if (!rc)
-            rc = add_volume(t,
+            rc = add_volume(dx, t,
                             expand(dx, scalar(cz_map_get(item, "source"))));
     }
     return rc;
@@ -569,7 +582,8 @@ static struct df_target *target_for(struct df_file *f, int stage)
     t = &f->targets[f->ntargets++];
     memset(t, 0, sizeof(*t));
     t->stage = stage;
-    t->names = "";
+    cz_buf_init(&t->namelist);
+    t->names = t->namelist.buf;
     return t;
 }
 
@@ -581,10 +595,10 @@ static int add_service(struct dx *dx, struct df_target *t,
     const char *user = NULL;
     uint32_t low;
 
-    t->names = cz_dx_printf(dx, "%s%s'%s'", t->names, *t->names ? ", " : "",
-                            svc->name);
-    if (!t->names)
+    if (cz_buf_addf(&t->namelist, "%s'%s'", t->namelist.len ? ", " : "",
+                    svc->name))
         return CZ_ENOMEM;
+    t->names = t->namelist.buf;
     if (cz_service_lookup(dx->model, svc, "healthcheck", &v))
         hc = cz_node_resolve(v.node);
     if (cz_service_lookup(dx->model, svc, "user", &v))
@@ -1591,6 +1605,7 @@ static int dockerfile_apply(struct cz_run *run, struct cz_model *model,
         for (k = 0; k < dx.files[i].ntargets; k++) {
             cz_strlist_release(&dx.files[i].targets[k].dirs);
             cz_strlist_release(&dx.files[i].targets[k].volumes);
+            cz_buf_release(&dx.files[i].targets[k].namelist);
         }
         free(dx.files[i].targets);
         free(dx.files[i].edits);

@@ -43,10 +43,14 @@ struct df_base {
  * what they need. */
 struct df_target {
     int stage;                  /* index in df->stages */
-    const char *names;          /* "'web', 'worker'" */
+    const char *names;          /* "'web', 'worker'" (namelist's bytes) */
+    struct cz_buf namelist;     /* grows by appending: a Dockerfile that
+                                 * thousands of services build stays linear */
     const struct cz_service *svc;   /* the first, for places */
     struct cz_strlist dirs;     /* volume mount points, absolute */
     struct cz_strlist volumes;  /* the named volumes mounted, as written */
+    struct cz_strmap seen;      /* dirs and volumes noted, each once
+                                 * ("d/..." and "v/...") */
     const struct cz_node *health;   /* compose healthcheck of the first */
     unsigned health_differs;    /* services disagree on it */
     const char *user;           /* compose `user:` of the first, or NULL */

@@ -1517,7 +1517,12 @@ struct deps {
     size_t *first, *count;      /* per service: its uses */
     struct words **said;        /* per service: what it runs, or NULL */
     unsigned char *said_done;
+    /* per use, filled by link_uses(): the next use of the same list
+     * (NO_USE after the last), and whether it is the list's first use */
+    size_t *next_in_list;
+    unsigned char *list_head;
 };
+#define NO_USE ((size_t)-1)
 
 static int healthy(const struct hc *hc, const char *name)
 {
@@ -1876,21 +1881,59 @@ static int in_flow(const struct cz_node *node)
     return 0;
 }
 
-/* Whether the entry at index of list waits for health (any use). */
-static int entry_waits(const struct deps *d, const struct cz_node *list,
-                       uint32_t index)
+/* Uses by list, then in their own order. */
+static int by_list(const void *a, const void *b)
+{
+    const struct dep_use *x = *(struct dep_use *const *)a;
+    const struct dep_use *y = *(struct dep_use *const *)b;
+    uintptr_t lx = (uintptr_t)x->list, ly = (uintptr_t)y->list;
+
+    if (lx != ly)
+        return lx < ly ? -1 : 1;
+    return x < y ? -1 : x > y;
+}
+
+/* Chains the uses of each list (a list that an anchor shares has
+ * several) in their order, so that each list is edited and reported once
+ * without a pass over every use for each. */
+static int link_uses(struct hc *hc, struct deps *d)
+{
+    struct dep_use **order = cz_arena_alloc(&hc->ar, (d->n + 1) *
+                                                         sizeof(*order));
+    size_t i;
+
+    d->next_in_list = cz_arena_alloc(&hc->ar, (d->n + 1) * sizeof(size_t));
+    d->list_head = cz_arena_alloc(&hc->ar, d->n + 1);
+    if (!order || !d->next_in_list || !d->list_head)
+        return oom(hc);
+    for (i = 0; i < d->n; i++)
+        order[i] = &d->v[i];
+    qsort(order, d->n, sizeof(*order), by_list);
+    for (i = 0; i < d->n; i++) {
+        size_t at = (size_t)(order[i] - d->v);
+        int last = i + 1 == d->n || order[i + 1]->list != order[i]->list;
+        d->next_in_list[at] = last ? NO_USE : (size_t)(order[i + 1] - d->v);
+        d->list_head[at] = i == 0 || order[i - 1]->list != order[i]->list;
+    }
+    return CZ_OK;
+}
+
+/* Whether the entry at index of the list whose first use is head waits
+ * for health (any use). */
+static int entry_waits(const struct deps *d, size_t head, uint32_t index)
 {
     size_t i;
 
-    for (i = 0; i < d->n; i++)
-        if (d->v[i].list == list && d->v[i].index == index)
+    for (i = head; i != NO_USE; i = d->next_in_list[i])
+        if (d->v[i].index == index)
             return (int)d->v[i].wait;
     return 0;
 }
 
 /* `- db` becomes `db: {condition: service_healthy}`; the others keep
  * service_started, which is what the short form meant. */
-static int edit_short(struct hc *hc, const struct deps *d, struct cz_node *seq)
+static int edit_short(struct hc *hc, const struct deps *d, size_t head,
+                      struct cz_node *seq)
 {
     int flow = in_flow(seq->parent);
     struct cz_node *map = cz_node_new_map(hc->doc);
@@ -1906,7 +1949,7 @@ static int edit_short(struct hc *hc, const struct deps *d, struct cz_node *seq)
         if (cz_map_find(map, name) >= 0)
             continue;
         if ((rc = cz_map_set(hc->doc, map, name,
-                             condition(hc, entry_waits(d, seq, i)
+                             condition(hc, entry_waits(d, head, i)
                                                ? "service_healthy"
                                                : "service_started",
                                        flow),
@@ -1917,14 +1960,15 @@ static int edit_short(struct hc *hc, const struct deps *d, struct cz_node *seq)
 }
 
 /* Long form: the entries that wait get condition: service_healthy. */
-static int edit_long(struct hc *hc, const struct deps *d, struct cz_node *map)
+static int edit_long(struct hc *hc, const struct deps *d, size_t head,
+                     struct cz_node *map)
 {
     uint32_t i;
     int rc = CZ_OK;
 
     for (i = 0; i < cz_map_len(map) && !rc; i++) {
         struct cz_node *val = cz_map_value(map, i);
-        if (!entry_waits(d, map, i))
+        if (!entry_waits(d, head, i))
             continue;
         if (cz_node_is_null(val))
             rc = cz_map_replace(hc->doc, map, i,
@@ -1959,20 +2003,19 @@ static int edit_lists(struct hc *hc, struct deps *d)
     size_t i, j, n;
     int rc = CZ_OK;
 
+    if ((rc = link_uses(hc, d)))
+        return rc;
     for (i = 0; i < d->n && !rc; i++) {
         struct cz_node *list = d->v[i].list;
         const char *first = NULL;
-        int seen = 0;
-        for (j = 0; j < i && !seen; j++)
-            seen = d->v[j].list == list;
-        if (seen)
+        if (!d->list_head[i])
             continue;
         buf_clear(&names);
         buf_clear(&users);
         n = 0;
-        for (j = i; j < d->n && !rc; j++) {
+        for (j = i; j != NO_USE && !rc; j = d->next_in_list[j]) {
             const char *user = hc->model->svcs[d->v[j].si].name;
-            if (d->v[j].list != list || !d->v[j].wait)
+            if (!d->v[j].wait)
                 continue;
             if (!first)
                 first = user;
@@ -1986,8 +2029,8 @@ static int edit_lists(struct hc *hc, struct deps *d)
             continue;
         hc->doc = d->v[i].doc;   /* the list is edited in its own file */
         hc->src = cz_doc_source(hc->doc);
-        rc = list->kind == CZ_NODE_SEQUENCE ? edit_short(hc, d, list)
-                                            : edit_long(hc, d, list);
+        rc = list->kind == CZ_NODE_SEQUENCE ? edit_short(hc, d, i, list)
+                                            : edit_long(hc, d, i, list);
         if (!rc && strchr(users.buf, ','))
             rc = add(hc, CZ_LEVEL_INFO, list->span.start,
                      "healthcheck.depends-on", "shared depends_on entries "
@@ -2047,18 +2090,41 @@ static int report_cycles(struct hc *hc, const struct deps *d)
 static int report_no_hc(struct hc *hc, const struct deps *d)
 {
     struct cz_buf users = CZ_BUF_INIT;
-    size_t si, i;
+    size_t nsvcs = hc->model->nsvcs, *first, *next, *last, *said, si, i;
     int rc = CZ_OK;
 
-    for (si = 0; si < hc->model->nsvcs && !rc; si++) {
+    /* the uses of each dependency without a healthcheck, chained in
+     * order, and the last dependency each user was listed for */
+    first = cz_arena_alloc(&hc->ar, (nsvcs + 1) * sizeof(*first));
+    last = cz_arena_alloc(&hc->ar, (nsvcs + 1) * sizeof(*last));
+    said = cz_arena_alloc(&hc->ar, (nsvcs + 1) * sizeof(*said));
+    next = cz_arena_alloc(&hc->ar, (d->n + 1) * sizeof(*next));
+    if (!first || !last || !said || !next)
+        return oom(hc);
+    for (si = 0; si < nsvcs; si++)
+        first[si] = last[si] = said[si] = NO_USE;
+    for (i = 0; i < d->n; i++) {
+        const struct cz_service *dep;
+        next[i] = NO_USE;
+        if (d->v[i].why != DEP_NO_HC ||
+            !(dep = cz_model_service(hc->model, d->v[i].name)))
+            continue;
+        si = (size_t)(dep - hc->model->svcs);
+        if (first[si] == NO_USE)
+            first[si] = i;
+        else
+            next[last[si]] = i;
+        last[si] = i;
+    }
+    for (si = 0; si < nsvcs && !rc; si++) {
         const struct cz_service *dep = &hc->model->svcs[si];
         buf_clear(&users);
-        for (i = 0; i < d->n && !rc; i++) {
-            const char *user = hc->model->svcs[d->v[i].si].name;
-            if (d->v[i].why == DEP_NO_HC &&
-                strcmp(d->v[i].name, dep->name) == 0 &&
-                !strstr(users.buf, cz_hc_printf(hc, "'%s'", user)))
-                rc = names_add(&users, user);
+        for (i = first[si]; i != NO_USE && !rc; i = next[i]) {
+            size_t ui = d->v[i].si;
+            if (said[ui] != si) {
+                said[ui] = si;
+                rc = names_add(&users, hc->model->svcs[ui].name);
+            }
         }
         hc->src = cz_doc_source(dep->doc);
         if (!rc && users.len)

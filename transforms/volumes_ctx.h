@@ -113,8 +113,8 @@ struct vctx {
         const struct cz_service *svc;
     } *seq_users;             /* sorted by seq, then service */
     size_t nseq_users, capseq_users;
-    struct build *builds;
-    size_t nbuilds;
+    struct build *builds;     /* one per service, at its index in
+                               * model->svcs, read when first needed */
     struct hostref *refs;     /* every host path mounted, sorted */
     size_t nrefs;
 };

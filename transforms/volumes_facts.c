@@ -182,17 +182,20 @@ int cz_vol_local_kind(struct vctx *c, const char *key, int *exec)
 static const struct build *service_build(struct vctx *c,
                                          const struct cz_service *svc)
 {
+    static const struct build none;
+    size_t at = (size_t)(svc - c->model->svcs);
     struct build *bd;
     struct cz_build build;
     struct cz_df_config cfg;
     const char *context;
-    size_t i;
     int rc;
 
-    for (i = 0; i < c->nbuilds; i++)
-        if (c->builds[i].svc == svc)
-            return &c->builds[i];
-    bd = &c->builds[c->nbuilds++];
+    /* one slot per service of the model, in its order (zeroed: not read) */
+    if (svc < c->model->svcs || at >= c->model->nsvcs)
+        return &none;
+    bd = &c->builds[at];
+    if (bd->svc == svc)
+        return bd;
     memset(bd, 0, sizeof(*bd));
     bd->svc = svc;
     if (!cz_service_build(c->model, svc, &build) ||

@@ -52,6 +52,8 @@ enum cz_node_flags {
     CZ_NODE_ATTACHED = 1 << 4 /* a fresh node already placed in the tree */
 };
 
+struct cz_map_index;
+
 struct cz_node {
     uint8_t kind;             /* enum cz_node_kind */
     uint8_t style;            /* enum cz_node_style */
@@ -65,19 +67,30 @@ struct cz_node {
     struct cz_node *parent;
 
     const char *value;        /* scalar: decoded, NUL-terminated */
-    uint32_t len;
-    struct cz_node *target;   /* alias: the anchored node (NULL if unknown) */
-    const struct cz_node *comments;   /* fresh: the parsed node whose
-                                       * comments it carries
-                                       * (cz_node_take_comments) */
 
     /* Collections. A mapping holds key, value, key, value...; n counts
      * nodes, so a mapping has n / 2 entries. orig is what the source had,
      * kept for rendering once edits change items. */
     struct cz_node **items;
+    /* Fields that no node needs both of share their place: a big file
+     * holds millions of nodes. Read each only for the nodes it names. */
+    union {
+        struct cz_node **orig;    /* a parsed collection: see above */
+        const struct cz_node *comments;   /* a fresh node: the parsed node
+                                           * whose comments it carries
+                                           * (cz_node_take_comments) */
+    };
+    union {
+        struct cz_node *target;   /* an alias: the anchored node (NULL if
+                                   * unknown) */
+        /* a mapping: its keys, hashed when it is big (private to
+         * src/yaml/), so that cz_map_find stays constant-time on a
+         * 100,000-service file; NULL for small ones */
+        struct cz_map_index *keys;
+    };
     uint32_t n, cap;
-    struct cz_node **orig;
     uint32_t norig;
+    uint32_t len;             /* scalar: bytes in value */
 };
 
 /* What the document's own text looks like; new nodes are written the same

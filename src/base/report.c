@@ -38,24 +38,24 @@ int cz_report_add(struct cz_report *rep, enum cz_level level,
                   struct cz_source *src, uint32_t at, const char *rule,
                   const char *fmt, ...)
 {
-    struct cz_buf msg = CZ_BUF_INIT;
     unsigned line = 0, col = 0;
     va_list ap;
+    char *msg;
     int n;
 
     va_start(ap, fmt);
     n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
-    if (n < 0 || cz_buf_grow(&msg, (size_t)n))
+    /* exactly its size: a run on a big file keeps tens of thousands */
+    if (n < 0 || !(msg = malloc((size_t)n + 1)))
         return CZ_ENOMEM;
     va_start(ap, fmt);
-    vsnprintf(msg.buf, (size_t)n + 1, fmt, ap);
+    vsnprintf(msg, (size_t)n + 1, fmt, ap);
     va_end(ap);
-    msg.len = (size_t)n;
     if (src && at != CZ_NOPOS)
         cz_source_locate(src, at, &line, &col);
     return report_push(rep, level, src ? src->path : NULL, line, col, rule,
-                       cz_buf_detach(&msg, NULL));
+                       msg);
 }
 
 int cz_report_add_error(struct cz_report *rep, const struct cz_error *err)

@@ -29,6 +29,10 @@ struct cz_model_dockerfile {
     unsigned own_src;             /* else borrowed from an entry of key */
     struct cz_dockerfile *df;
     struct cz_error err;          /* why df is NULL */
+    /* cz_build_config() of each stage, worked out once for the services
+     * that build it (thousands may share one Dockerfile) */
+    struct cz_df_config *configs;
+    unsigned char *config_done;
 };
 
 static const struct cz_error no_file = {
@@ -244,14 +248,40 @@ int cz_build_config(struct cz_model *model, const struct cz_build *build,
     const struct cz_error *why;
     const struct cz_df_stage *stage;
     struct cz_dockerfile *df = cz_model_dockerfile(model, build, &why);
+    struct cz_model_dockerfile *d;
     struct cz_error err = {0};
+    size_t at;
+    int rc;
 
     if (!df)
         return why->code;
     stage = cz_build_stage(build, df);
     if (!stage)
         return CZ_EINPUT;
-    return cz_dockerfile_config(df, stage, cfg, &err);
+    for (d = model->dockerfiles; d && d->df != df; d = d->next)
+        ;
+    at = (size_t)(stage - df->stages);
+    if (!d || at >= df->nstages)
+        return cz_dockerfile_config(df, stage, cfg, &err);
+    if (!d->configs) {
+        d->configs = cz_arena_alloc(&model->ar,
+                                    df->nstages * sizeof(*d->configs));
+        d->config_done = cz_arena_alloc(&model->ar, df->nstages);
+        if (!d->configs || !d->config_done) {
+            d->configs = NULL;
+            return CZ_ENOMEM;
+        }
+    }
+    if (d->config_done[at]) {
+        *cfg = d->configs[at];
+        return CZ_OK;
+    }
+    rc = cz_dockerfile_config(df, stage, cfg, &err);
+    if (rc == CZ_OK) {
+        d->configs[at] = *cfg;
+        d->config_done[at] = 1;
+    }
+    return rc;
 }
 
 void cz_model_release_dockerfiles(struct cz_model *model)

@@ -57,6 +57,7 @@ static int lookup_in(struct cz_node *map, const char *key,
                      struct cz_value *out, int depth, struct visit *vis)
 {
     size_t i, j;
+    long found;
 
     map = cz_node_resolve(map);
     if (!map || map->kind != CZ_NODE_MAPPING || depth > MAX_MERGE_DEPTH)
@@ -67,15 +68,17 @@ static int lookup_in(struct cz_node *map, const char *key,
     if (vis->n == MAX_VISITED)
         return 0;
     vis->seen[vis->n++] = map;
-    for (i = 0; i < cz_map_len(map); i++)
-        if (cz_scalar_is(cz_map_key(map, i), key) && strcmp(key, "<<")) {
-            out->node = cz_node_resolve(cz_map_value(map, i));
-            out->owner = map;
-            out->index = i;
-            out->via = depth ? CZ_VIA_MERGE : CZ_VIA_SELF;
-            return 1;
-        }
-    for (i = 0; i < cz_map_len(map); i++) {
+    if (strcmp(key, "<<") && (found = cz_map_find(map, key)) >= 0) {
+        out->node = cz_node_resolve(cz_map_value(map, (size_t)found));
+        out->owner = map;
+        out->index = (size_t)found;
+        out->via = depth ? CZ_VIA_MERGE : CZ_VIA_SELF;
+        return 1;
+    }
+    /* the merge keys, from the first one on */
+    if ((found = cz_map_find(map, "<<")) < 0)
+        return 0;
+    for (i = (size_t)found; i < cz_map_len(map); i++) {
         struct cz_node *merge;
         if (!cz_scalar_is(cz_map_key(map, i), "<<"))
             continue;

@@ -33,6 +33,22 @@ struct cz_doc {
  * style. Shared by cz_doc_parse and the re-parse check of the renderer. */
 int cz_yaml_load(struct cz_doc *doc, struct cz_error *err);
 
+/* (Re)builds the key index of mapping map when it is big enough to need
+ * one (else map->keys is NULL): after parsing it, and after an edit that
+ * moves its entries. CZ_OK, or CZ_ENOMEM with no index (lookups scan). */
+int cz_yaml_index_keys(struct cz_arena *ar, struct cz_node *map);
+
+/*
+ * The re-parse check: reads doc->src (doc's arena and src set) as
+ * cz_yaml_load does, with the same errors, and compares it node by node,
+ * as it is read, with the edited tree expect (kind, anchor, tag, scalar
+ * values, alias names, collection sizes), keeping no second tree: doc's
+ * root and nodes are not usable after. On CZ_OK, *differs_at is the
+ * offset of the first difference found, or CZ_NOPOS when none.
+ */
+int cz_yaml_verify(struct cz_doc *doc, const struct cz_node *expect,
+                   uint32_t *differs_at, struct cz_error *err);
+
 /* Offset of the start of the line that holds off. */
 uint32_t cz_yaml_line_start(const struct cz_source *src, uint32_t off);
 

@@ -77,12 +77,95 @@ int cz_node_is_null(const struct cz_node *node)
             strcmp(node->value, "null") == 0);
 }
 
+/* ---- the key index of a big mapping -------------------------------------
+ * A mapping of MAP_INDEX_MIN entries or more (services, volumes of a big
+ * file) gets a hash of its scalar keys: open addressing, at most half
+ * full, each slot an entry number + 1 (0: empty). Built when the parser
+ * closes the mapping or an edit makes it that big, and kept exact by every
+ * edit of the mapping: an append adds one slot, anything that moves
+ * entries (an insertion before the end, a removal, a key's new value)
+ * rebuilds it, which costs what moving the entries costs already. */
+#define MAP_INDEX_MIN 32
+
+struct cz_map_index {
+    uint32_t *slots;
+    uint32_t cap;
+};
+
+static uint32_t index_slot(const struct cz_node *map, const char *key,
+                           uint32_t hash)
+{
+    const struct cz_map_index *ix = map->keys;
+    uint32_t h = hash & (ix->cap - 1);
+
+    for (; ix->slots[h]; h = (h + 1) & (ix->cap - 1)) {
+        const struct cz_node *k = map->items[2 * (ix->slots[h] - 1)];
+        if (strcmp(k->value, key) == 0)
+            break;
+    }
+    return h;
+}
+
+/* Adds entry i (a scalar key) unless an earlier entry has its key: a
+ * lookup finds the first, as the linear scan did. */
+static void index_add(struct cz_node *map, size_t i)
+{
+    const struct cz_node *key = map->items[2 * i];
+    uint32_t h;
+
+    if (key->kind != CZ_NODE_SCALAR)
+        return;
+    h = index_slot(map, key->value, cz_str_hash(key->value));
+    if (!map->keys->slots[h])
+        map->keys->slots[h] = (uint32_t)i + 1;
+}
+
+int cz_yaml_index_keys(struct cz_arena *ar, struct cz_node *map)
+{
+    size_t len = cz_map_len(map), i;
+    uint32_t cap = 64;
+
+    if (len < MAP_INDEX_MIN) {
+        map->keys = NULL;
+        return CZ_OK;
+    }
+    while (cap < 2 * len + 2)
+        cap *= 2;
+    if (!map->keys || map->keys->cap < cap) {
+        struct cz_map_index *ix = cz_arena_alloc(ar, sizeof(*ix));
+        if (!ix || !(ix->slots = cz_arena_alloc(ar, cap * sizeof(uint32_t)))) {
+            map->keys = NULL;     /* lookups fall back to the scan */
+            return CZ_ENOMEM;
+        }
+        ix->cap = cap;
+        map->keys = ix;
+    } else {
+        memset(map->keys->slots, 0, map->keys->cap * sizeof(uint32_t));
+    }
+    for (i = 0; i < len; i++)
+        index_add(map, i);
+    return CZ_OK;
+}
+
+/* After entry i was appended: one more slot, or a bigger table. */
+static int index_appended(struct cz_doc *doc, struct cz_node *map, size_t i)
+{
+    if (!map->keys || 2 * (i + 2) > map->keys->cap)
+        return cz_yaml_index_keys(&doc->ar, map);
+    index_add(map, i);
+    return CZ_OK;
+}
+
 long cz_map_find(const struct cz_node *map, const char *key)
 {
     size_t i;
 
     if (!map || map->kind != CZ_NODE_MAPPING)
         return -1;
+    if (map->keys) {
+        uint32_t h = index_slot(map, key, cz_str_hash(key));
+        return map->keys->slots[h] ? (long)map->keys->slots[h] - 1 : -1;
+    }
     for (i = 0; i < cz_map_len(map); i++)
         if (cz_scalar_is(cz_map_key(map, i), key))
             return (long)i;
@@ -326,6 +409,9 @@ int cz_map_insert(struct cz_doc *doc, struct cz_node *map, size_t index,
     adopt(map, key);
     adopt(map, value);
     mark_dirty(doc, map);
+    if ((index + 1 == cz_map_len(map) ? index_appended(doc, map, index)
+                                       : cz_yaml_index_keys(&doc->ar, map)))
+        return oom(err);
     return CZ_OK;
 }
 
@@ -369,7 +455,8 @@ int cz_map_remove(struct cz_doc *doc, struct cz_node *map, size_t index,
         return misuse(err, "no such mapping entry");
     if (inside_key(map))
         return misuse(err, "cannot edit inside a complex (?) key");
-    if (remove_at(doc, map, 2 * index, 2))
+    if (remove_at(doc, map, 2 * index, 2) ||
+        (map->keys && cz_yaml_index_keys(&doc->ar, map)))
         return oom(err);
     return CZ_OK;
 }
@@ -437,10 +524,27 @@ int cz_seq_remove(struct cz_doc *doc, struct cz_node *seq, size_t index,
     return CZ_OK;
 }
 
+/* Whether node is a key of a mapping with a key index, which its new
+ * value would leave out of date: the key the index finds under its value,
+ * or a parsed key the index left out (a duplicate). */
+static int is_indexed_key(const struct cz_node *node)
+{
+    const struct cz_node *map = node->parent;
+    long i;
+
+    if (!map || map->kind != CZ_NODE_MAPPING || !map->keys)
+        return 0;
+    i = cz_map_find(map, node->value);
+    return (i >= 0 && cz_map_key(map, (size_t)i) == node) ||
+           (!(node->flags & CZ_NODE_FRESH) && 2 * node->index < map->norig &&
+            map->orig[2 * node->index] == node);
+}
+
 int cz_scalar_set(struct cz_doc *doc, struct cz_node *node, const char *s,
                   size_t len, enum cz_scalar_type type, struct cz_error *err)
 {
     char *value;
+    int rekey;
 
     if (!node || node->kind != CZ_NODE_SCALAR)
         return misuse(err, "not a scalar");
@@ -448,6 +552,7 @@ int cz_scalar_set(struct cz_doc *doc, struct cz_node *node, const char *s,
         return misuse(err, "cannot edit inside a complex (?) key");
     if (node->len == len && memcmp(node->value, s, len) == 0)
         return CZ_OK;
+    rekey = is_indexed_key(node);
     value = cz_arena_strndup(&doc->ar, s, len);
     if (!value)
         return oom(err);
@@ -456,5 +561,7 @@ int cz_scalar_set(struct cz_doc *doc, struct cz_node *node, const char *s,
     node->scalar_type = (uint8_t)type;
     node->flags |= CZ_NODE_CHANGED;
     mark_dirty(doc, node);
+    if (rekey && cz_yaml_index_keys(&doc->ar, node->parent))
+        return oom(err);
     return CZ_OK;
 }

@@ -127,6 +127,8 @@ struct frame {
     struct cz_node *node;
     size_t base;          /* where its children start on the scratch stack */
     uint64_t size;        /* nodes so far with aliases expanded, itself too */
+    const struct cz_node *expect;   /* verifying: the edited node it must
+                                     * equal, NULL after a difference */
 };
 
 struct loader {
@@ -145,6 +147,17 @@ struct loader {
     unsigned indent_votes[9];
     unsigned seq_in, seq_out, quote_single, quote_double;
     struct cz_error *err;
+    /* The re-parse check (cz_yaml_verify): each node is compared with
+     * the edited tree as it is read, and the nodes of a collection that
+     * has ended go back to `spare` for the next ones (anchored nodes,
+     * which aliases use, stay), so that no second tree is kept. */
+    unsigned verifying;
+    const struct cz_node *expect_root;
+    const struct cz_node *expect_last;  /* what attach() compared with */
+    unsigned differs;                   /* a difference was found ... */
+    uint32_t differs_at;                /* ... here */
+    struct cz_node **spare;
+    size_t nspare, capspare;
 };
 
 static int push_child(struct loader *ld, struct cz_node *node)
@@ -231,10 +244,14 @@ static char *copy_str(struct loader *ld, const unsigned char *s)
 static struct cz_node *node_new(struct loader *ld, enum cz_node_kind kind,
                                 const yaml_event_t *ev)
 {
-    struct cz_node *node = cz_arena_alloc(&ld->doc->ar, sizeof(*node));
+    struct cz_node *node;
 
-    if (!node)
+    if (ld->nspare) {
+        node = ld->spare[--ld->nspare];
+        memset(node, 0, sizeof(*node));
+    } else if (!(node = cz_arena_alloc(&ld->doc->ar, sizeof(*node)))) {
         return NULL;
+    }
     node->kind = (uint8_t)kind;
     node->span.start = markmap_byte(&ld->mm, ev->start_mark.index);
     node->span.end = markmap_byte(&ld->mm, ev->end_mark.index);
@@ -403,8 +420,57 @@ static void vote_style(struct loader *ld, struct cz_node *node)
         *(nc > kc ? &ld->seq_in : &ld->seq_out) += 1;
 }
 
+static int same_str(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* The first difference found, at offset at of the text read. */
+static void differ(struct loader *ld, uint32_t at)
+{
+    if (!ld->differs) {
+        ld->differs = 1;
+        ld->differs_at = at;
+    }
+}
+
+/* Verifying: compares node, just read, with the edited node at its place
+ * (the root, or the next child of the edited collection that the open one
+ * stands for), as far as it is read: a collection's children come later,
+ * their number at its end. Sets ld->expect_last to that edited node when
+ * the two are the same so far, else to NULL. */
+static void compare(struct loader *ld, const struct cz_node *node)
+{
+    const struct frame *f = ld->depth ? &ld->frames[ld->depth - 1] : NULL;
+    const struct cz_node *a = NULL;
+    size_t pos = f ? ld->nstack - f->base : 0;
+
+    ld->expect_last = NULL;
+    if (ld->differs)
+        return;
+    if (!f)
+        a = ld->expect_root;
+    else if (f->expect && pos < f->expect->n)
+        a = f->expect->items[pos];
+    if (!a) {       /* one child too many: the collection differs */
+        differ(ld, f ? f->node->span.start : node->span.start);
+        return;
+    }
+    if (a->kind != node->kind || !same_str(a->anchor, node->anchor) ||
+        !same_str(a->tag, node->tag) ||
+        (a->kind == CZ_NODE_SCALAR &&
+         (a->len != node->len || memcmp(a->value, node->value, a->len))) ||
+        (a->kind == CZ_NODE_ALIAS && strcmp(a->value, node->value) != 0)) {
+        differ(ld, node->span.start);
+        return;
+    }
+    ld->expect_last = a;
+}
+
 static int attach(struct loader *ld, struct cz_node *node)
 {
+    if (ld->verifying)
+        compare(ld, node);
     if (ld->depth == 0) {
         ld->doc->root = node;
         return CZ_OK;
@@ -414,6 +480,23 @@ static int attach(struct loader *ld, struct cz_node *node)
     node->parent = f->node;
     node->index = (uint32_t)(f->node->kind == CZ_NODE_MAPPING ? pos / 2 : pos);
     return push_child(ld, node);
+}
+
+/* Verifying, at the end of a collection: its children, checked, are not
+ * needed any more, but for anchored ones. */
+static int recycle_children(struct loader *ld, const struct frame *f)
+{
+    size_t i;
+
+    for (i = f->base; i < ld->nstack; i++) {
+        if (ld->stack[i]->anchor)
+            continue;
+        if (cz_array_grow(&ld->spare, ld->nspare, &ld->capspare,
+                          sizeof(*ld->spare)))
+            return CZ_ENOMEM;
+        ld->spare[ld->nspare++] = ld->stack[i];
+    }
+    return CZ_OK;
 }
 
 /* libyaml puts the empty value of "key:" right after the colon, but the
@@ -451,6 +534,7 @@ static int on_scalar(struct loader *ld, const yaml_event_t *ev)
 {
     struct cz_node *node = node_new(ld, CZ_NODE_SCALAR, ev);
     const struct cz_source *src = ld->src;
+    int rc;
 
     if (!node)
         return CZ_ENOMEM;
@@ -472,9 +556,13 @@ static int on_scalar(struct loader *ld, const yaml_event_t *ev)
     default:
         node->style = CZ_STYLE_PLAIN;
     }
-    node->value = cz_arena_strndup(&ld->doc->ar,
-                                   (const char *)ev->data.scalar.value,
-                                   ev->data.scalar.length);
+    /* verifying, the value is read where libyaml has it, and kept only
+     * when it differs from the edited one (see keep_value) */
+    node->value = ld->verifying
+                      ? (const char *)ev->data.scalar.value
+                      : cz_arena_strndup(&ld->doc->ar,
+                                         (const char *)ev->data.scalar.value,
+                                         ev->data.scalar.length);
     node->len = (uint32_t)ev->data.scalar.length;
     node->anchor = copy_str(ld, ev->data.scalar.anchor);
     node->tag = copy_str(ld, ev->data.scalar.tag);
@@ -495,7 +583,16 @@ static int on_scalar(struct loader *ld, const yaml_event_t *ev)
     if (anchor_define(ld, node))
         return CZ_ENOMEM;
     count_nodes(ld, 1);
-    return attach(ld, node);
+    rc = attach(ld, node);
+    if (!rc && ld->verifying) {   /* the same bytes, or a copy of libyaml's */
+        node->value = ld->expect_last
+                          ? ld->expect_last->value
+                          : cz_arena_strndup(&ld->doc->ar, node->value,
+                                             node->len);
+        if (!node->value)
+            return CZ_ENOMEM;
+    }
+    return rc;
 }
 
 static int on_alias(struct loader *ld, const yaml_event_t *ev)
@@ -568,6 +665,7 @@ static int on_start(struct loader *ld, const yaml_event_t *ev,
     ld->frames[ld->depth].node = node;
     ld->frames[ld->depth].base = ld->nstack;
     ld->frames[ld->depth].size = 1;
+    ld->frames[ld->depth].expect = ld->expect_last;
     ld->depth++;
     return CZ_OK;
 }
@@ -577,6 +675,7 @@ static int on_end(struct loader *ld, const yaml_event_t *ev)
     struct frame *f = &ld->frames[--ld->depth];
     struct cz_node *node = f->node;
     size_t n = ld->nstack - f->base;
+    const struct cz_node *last;
     struct anchor *a;
     int rc;
 
@@ -591,21 +690,32 @@ static int on_end(struct loader *ld, const yaml_event_t *ev)
         a->done = 1;
     }
     count_nodes(ld, f->size);
-    if (n) {
+    last = n ? ld->stack[f->base + n - 1] : NULL;
+    if (ld->verifying) {
+        /* the children were compared one by one; the collection keeps
+         * none (nothing reads them once the check is done) */
+        if (f->expect && f->expect->n != n)
+            differ(ld, node->span.start);
+        if (recycle_children(ld, f))
+            return CZ_ENOMEM;
+    } else if (n) {
         node->items = cz_arena_alloc(&ld->doc->ar, n * sizeof(*node->items));
         if (!node->items)
             return CZ_ENOMEM;
         memcpy(node->items, ld->stack + f->base, n * sizeof(*node->items));
+        node->n = node->cap = node->norig = (uint32_t)n;
+        node->orig = node->items;
     }
-    node->n = node->cap = node->norig = (uint32_t)n;
-    node->orig = node->items;
     ld->nstack = f->base;
+    if (node->kind == CZ_NODE_MAPPING && !ld->verifying &&
+        cz_yaml_index_keys(&ld->doc->ar, node))
+        return CZ_ENOMEM;
     /* A single-pair mapping in a flow sequence ("[a: 1 ]") has no closing
      * brace; libyaml ends it at the next token, as a block collection. */
     if (n && (node->style == CZ_STYLE_BLOCK ||
               (node->kind == CZ_NODE_MAPPING &&
                ld->src->bytes[node->content.start] != '{')))
-        node->span.end = node->items[n - 1]->span.end;
+        node->span.end = last->span.end;
     else
         node->span.end = markmap_byte(&ld->mm, ev->end_mark.index);
     node->content.end = node->span.end;
@@ -732,7 +842,8 @@ static int check_inner_bom(struct cz_source *src, struct cz_error *err)
     return CZ_OK;
 }
 
-int cz_yaml_load(struct cz_doc *doc, struct cz_error *err)
+static int load(struct cz_doc *doc, const struct cz_node *expect,
+                int verifying, uint32_t *differs_at, struct cz_error *err)
 {
     struct loader *ld;
     yaml_parser_t parser;
@@ -758,6 +869,8 @@ int cz_yaml_load(struct cz_doc *doc, struct cz_error *err)
     ld->doc = doc;
     ld->src = doc->src;
     ld->err = err;
+    ld->verifying = (unsigned)verifying;
+    ld->expect_root = expect;
     markmap_init(&ld->mm, doc->src->bytes, doc->src->len);
     if (!yaml_parser_initialize(&parser)) {
         free(ld);
@@ -781,10 +894,26 @@ int cz_yaml_load(struct cz_doc *doc, struct cz_error *err)
     }
     if (!rc)
         decide_style(ld);
+    if (!rc && verifying && expect && !doc->root)
+        differ(ld, 0);
+    if (differs_at)
+        *differs_at = ld->differs ? ld->differs_at : CZ_NOPOS;
     yaml_parser_delete(&parser);
+    free(ld->spare);
     free(ld->stack);
     free(ld->anchors.buckets);
     free(ld->keys);
     free(ld);
     return rc;
+}
+
+int cz_yaml_load(struct cz_doc *doc, struct cz_error *err)
+{
+    return load(doc, NULL, 0, NULL, err);
+}
+
+int cz_yaml_verify(struct cz_doc *doc, const struct cz_node *expect,
+                   uint32_t *differs_at, struct cz_error *err)
+{
+    return load(doc, expect, 1, differs_at, err);
 }
