@@ -549,11 +549,12 @@ static struct df_file *file_for(struct dx *dx, struct cz_dockerfile *df,
     size_t i;
 
     *rc = CZ_OK;
-    for (i = 0; i < dx->nfiles; i++)
-        if (strcmp(dx->files[i].path, df->src->path) == 0)
-            return &dx->files[i];
+    if (cz_strmap_get(&dx->file_index, df->src->path, &i))
+        return &dx->files[i];
     if (cz_array_grow(&dx->files, dx->nfiles, &dx->capfiles,
-                      sizeof(*dx->files))) {
+                      sizeof(*dx->files)) ||
+        cz_strmap_put(&dx->file_index, &dx->ar, df->src->path,
+                      dx->nfiles)) {
         *rc = CZ_ENOMEM;
         return NULL;
     }

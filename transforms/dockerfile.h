@@ -91,6 +91,7 @@ struct dx {
     struct cz_arena ar;
     struct df_file *files;
     size_t nfiles, capfiles;
+    struct cz_strmap file_index;    /* path -> index in files */
 };
 
 /* A formatted string in dx->ar, or NULL on ENOMEM. */

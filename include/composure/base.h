@@ -158,6 +158,8 @@ CZ_API uint32_t cz_str_hash(const char *s);
 /* A formatted string in the arena, or NULL on ENOMEM. */
 CZ_API char *cz_arena_vprintf(struct cz_arena *ar, const char *fmt,
                               va_list ap) CZ_PRINTF(2, 0);
+CZ_API char *cz_arena_printf(struct cz_arena *ar, const char *fmt, ...)
+    CZ_PRINTF(2, 3);
 
 /*
  * A growable byte buffer. buf is never NULL (it points at a static empty

@@ -66,6 +66,12 @@ struct cz_model {
                                  * services are known but not migrated */
     size_t nincluded;
     struct cz_model_dockerfile *dockerfiles;  /* read for builds */
+    /* indexes of those (thousands of services may name their own): a
+     * build (file or inline text, and its args) and a file read once */
+    struct cz_model_dockerfile **dockerfile_list;
+    size_t ndockerfile_list, capdockerfile_list;
+    struct cz_strmap dockerfile_builds;   /* build key -> list index */
+    struct cz_strmap dockerfile_sources;  /* file path -> list index */
 };
 
 /*

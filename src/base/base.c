@@ -389,6 +389,17 @@ char *cz_arena_vprintf(struct cz_arena *ar, const char *fmt, va_list ap)
     return s;
 }
 
+char *cz_arena_printf(struct cz_arena *ar, const char *fmt, ...)
+{
+    va_list ap;
+    char *s;
+
+    va_start(ap, fmt);
+    s = cz_arena_vprintf(ar, fmt, ap);
+    va_end(ap);
+    return s;
+}
+
 /* ---- buffer ------------------------------------------------------------- */
 
 void cz_buf_init(struct cz_buf *b)

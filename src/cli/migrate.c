@@ -652,28 +652,26 @@ static int show_diff(const char *shown, const char *old, size_t oldlen,
     return rc;
 }
 
-/* Whether two paths name one file (through links, "./", "a/../a"). */
-static int same_file(const char *a, const char *b)
+/* The files met so far, by identity (device and inode, so
+ * links, "./" and "a/../a" meet; the path when it cannot be read). */
+struct seen_files {
+    struct cz_arena ar;
+    struct cz_strmap ids;
+};
+
+/* 1 the first time path is met, 0 after, -1 on ENOMEM. */
+static int first_sight(struct seen_files *seen, const char *path)
 {
-    struct stat sa, sb;
+    struct stat st;
+    char *id = stat(path, &st)
+        ? cz_arena_printf(&seen->ar, "=%s", path)
+        : cz_arena_printf(&seen->ar, "%ju:%ju", (uintmax_t)st.st_dev,
+                          (uintmax_t)st.st_ino);
+    size_t before = seen->ids.n;
 
-    if (stat(a, &sa) || stat(b, &sb))
-        return strcmp(a, b) == 0;
-    return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-}
-
-/* A companion file changed by an earlier job too is shown once: the
- * first job's version counts. */
-static int seen_before(const struct job *jobs, size_t i, size_t k)
-{
-    size_t j, m;
-
-    for (j = 0; j <= i; j++)
-        for (m = 0; m < (j == i ? k : jobs[j].run.nfiles); m++)
-            if (same_file(jobs[j].run.files[m].path,
-                          jobs[i].run.files[k].path))
-                return 1;
-    return 0;
+    if (!id || cz_strmap_put(&seen->ids, &seen->ar, id, 0))
+        return -1;
+    return seen->ids.n > before;
 }
 
 static int discover_all(const struct migrate_opts *o, int argc, char **argv,
@@ -990,6 +988,7 @@ static int deliver(const struct migrate_opts *o, struct job *jobs, size_t n,
 {
     int color = cz_cli_use_color(o->color, stdout), status = CZ_OK, rc;
     struct writes w = {0};
+    struct seen_files seen = {0};
     /* --write --apply-dockerfiles shows no diff: no root to warn of */
     size_t i, k, up = o->check || (o->write && o->apply_dockerfiles)
                           ? 0 : diff_levels_up(jobs, n);
@@ -1020,11 +1019,14 @@ static int deliver(const struct migrate_opts *o, struct job *jobs, size_t n,
         for (k = 0; k < job->run.nfiles && status <= CZ_ECHANGED; k++) {
             struct cz_run_file *f = &job->run.files[k];
             char *shown;
-            if (seen_before(jobs, i, k))
+            /* changed by several jobs: the first job's version counts */
+            if ((rc = first_sight(&seen, f->path)) == 0)
                 continue;
-            shown = cz_cli_display_path(f->path);
-            if (!shown)
+            shown = rc < 0 ? NULL : cz_cli_display_path(f->path);
+            if (!shown) {
+                cz_arena_release(&seen.ar);
                 return finish_writes(&w, CZ_EINTERNAL, rep);
+            }
             if (o->check) {
                 printf("%s\n", shown);
                 status = CZ_ECHANGED;
@@ -1051,6 +1053,7 @@ static int deliver(const struct migrate_opts *o, struct job *jobs, size_t n,
             free(shown);
         }
     }
+    cz_arena_release(&seen.ar);
     rc = finish_writes(&w, status > CZ_ECHANGED ? status : CZ_OK, rep);
     return rc ? rc : status;
 }
@@ -1193,12 +1196,13 @@ static int run_command(enum command cmd, int argc, char **argv)
     struct cz_strlist files = {0};
     struct cz_report rep = {0};
     struct job *jobs = NULL;
+    struct seen_files named = {0};
     struct cz_rules *rules = NULL;
     struct cz_pinner *pinner = NULL;
     struct cz_error err = {0};
     unsigned unresolved = 0;
     int status, rc;
-    size_t i, j, nfound;
+    size_t i, nfound;
 
     rc = parse_options(&o, cmd, argc, argv);
     if (rc) {
@@ -1239,10 +1243,12 @@ static int run_command(enum command cmd, int argc, char **argv)
         goto out;
     }
     for (i = 0; i < files.n; i++) {
-        for (j = 0; j < i; j++)    /* a file named twice runs once */
-            if (jobs[j].path && same_file(files.items[j], files.items[i]))
-                break;
-        if (j < i)
+        rc = first_sight(&named, files.items[i]);  /* named twice: run once */
+        if (rc < 0) {
+            status = CZ_EINTERNAL;
+            goto out;
+        }
+        if (!rc)
             continue;
         jobs[i].path = files.items[i];
         jobs[i].shown = cz_cli_display_path(files.items[i]);
@@ -1286,6 +1292,7 @@ out:
         free(jobs[i].shown);
     }
     free(jobs);
+    cz_arena_release(&named.ar);
     cz_pinner_free(pinner);
     cz_rules_free(rules);
     cz_strlist_release(&files);

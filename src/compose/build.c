@@ -146,29 +146,30 @@ int cz_service_build(struct cz_model *model, const struct cz_service *svc,
     return 1;
 }
 
-static int same_args(const struct cz_model_dockerfile *d,
-                     const struct cz_build *build)
+/* The key of a build in model->dockerfile_builds: what makes two builds
+ * read the same parse (the file or inline text, and the build args). */
+static int build_key(struct cz_buf *key, const struct cz_build *build)
 {
     size_t i;
+    int rc = cz_buf_addf(key, "%c%s", build->inline_text ? 'i' : 'f',
+                         build->inline_text ? build->inline_text
+                                            : build->dockerfile);
 
-    if (d->nargs != build->nargs)
-        return 0;
-    for (i = 0; i < d->nargs; i++)
-        if (strcmp(d->arg_names[i], build->arg_names[i]) != 0 ||
-            strcmp(d->arg_values[i], build->arg_values[i]) != 0)
-            return 0;
-    return 1;
+    for (i = 0; !rc && i < build->nargs; i++)
+        rc = cz_buf_addf(key, "\001%s=%s", build->arg_names[i],
+                         build->arg_values[i]);
+    return rc;
 }
 
-/* Reads (or borrows from an entry of the same file) and parses d->key. */
+/* Reads (or borrows from an entry of the same file, read once however
+ * many build args it is parsed with) and parses d->key. */
 static void load(struct cz_model *model, struct cz_model_dockerfile *d)
 {
-    struct cz_model_dockerfile *o;
+    size_t at;
 
-    for (o = model->dockerfiles; o && !d->src; o = o->next)
-        if (o->src && o->is_inline == d->is_inline &&
-            strcmp(o->key, d->key) == 0)
-            d->src = o->src;
+    if (!d->is_inline &&
+        cz_strmap_get(&model->dockerfile_sources, d->key, &at))
+        d->src = model->dockerfile_list[at]->src;
     if (!d->src && d->is_inline) {
         d->src = cz_source_new("dockerfile_inline", d->key, strlen(d->key));
         if (!d->src) {
@@ -193,38 +194,66 @@ static void load(struct cz_model *model, struct cz_model_dockerfile *d)
     }
 }
 
+/* Frees what load() made for d. */
+static void load_undo(struct cz_model_dockerfile *d)
+{
+    cz_dockerfile_free(d->df);
+    if (d->own_src)
+        cz_source_free(d->src);
+}
+
+/* The entry of build, read and parsed on first use; NULL on ENOMEM. */
+static struct cz_model_dockerfile *entry_for(struct cz_model *model,
+                                             const struct cz_build *build)
+{
+    struct cz_model_dockerfile *d = NULL;
+    struct cz_buf key = CZ_BUF_INIT;
+    size_t at, n = model->ndockerfile_list;
+
+    if (build_key(&key, build))
+        goto out;
+    if (cz_strmap_get(&model->dockerfile_builds, key.buf, &at)) {
+        d = model->dockerfile_list[at];
+        goto out;
+    }
+    if (cz_array_grow(&model->dockerfile_list, n, &model->capdockerfile_list,
+                      sizeof(*model->dockerfile_list)) ||
+        !(d = cz_arena_alloc(&model->ar, sizeof(*d))))
+        goto out;
+    memset(d, 0, sizeof(*d));
+    d->is_inline = build->inline_text != NULL;
+    d->key = d->is_inline ? build->inline_text : build->dockerfile;
+    d->arg_names = build->arg_names;
+    d->arg_values = build->arg_values;
+    d->nargs = build->nargs;
+    load(model, d);
+    if (cz_strmap_put(&model->dockerfile_builds, &model->ar, key.buf, n) ||
+        (d->src && !d->is_inline && cz_strmap_put(&model->dockerfile_sources, &model->ar,
+                                 d->key, n))) {
+        load_undo(d);
+        d = NULL;
+        goto out;
+    }
+    model->dockerfile_list[model->ndockerfile_list++] = d;
+    d->next = model->dockerfiles;
+    model->dockerfiles = d;
+out:
+    cz_buf_release(&key);
+    return d;
+}
+
 struct cz_dockerfile *cz_model_dockerfile(struct cz_model *model,
                                           const struct cz_build *build,
                                           const struct cz_error **err)
 {
     struct cz_model_dockerfile *d;
-    const char *key = build->inline_text ? build->inline_text
-                                         : build->dockerfile;
 
     *err = &no_file;
-    if (!key)
+    if (!(build->inline_text ? build->inline_text : build->dockerfile))
         return NULL;
-    for (d = model->dockerfiles; d; d = d->next)
-        if (d->is_inline == (build->inline_text != NULL) &&
-            strcmp(d->key, key) == 0 && same_args(d, build)) {
-            *err = &d->err;
-            return d->df;
-        }
-    *err = &no_memory;
-    d = cz_arena_alloc(&model->ar, sizeof(*d));
-    if (!d)
-        return NULL;
-    memset(d, 0, sizeof(*d));
-    d->key = key;
-    d->is_inline = build->inline_text != NULL;
-    d->arg_names = build->arg_names;
-    d->arg_values = build->arg_values;
-    d->nargs = build->nargs;
-    load(model, d);
-    d->next = model->dockerfiles;
-    model->dockerfiles = d;
-    *err = &d->err;
-    return d->df;
+    d = entry_for(model, build);
+    *err = d ? &d->err : &no_memory;
+    return d ? d->df : NULL;
 }
 
 const struct cz_df_stage *cz_build_stage(const struct cz_build *build,
@@ -248,7 +277,7 @@ int cz_build_config(struct cz_model *model, const struct cz_build *build,
     const struct cz_error *why;
     const struct cz_df_stage *stage;
     struct cz_dockerfile *df = cz_model_dockerfile(model, build, &why);
-    struct cz_model_dockerfile *d;
+    struct cz_model_dockerfile *d = df ? entry_for(model, build) : NULL;
     struct cz_error err = {0};
     size_t at;
     int rc;
@@ -258,8 +287,6 @@ int cz_build_config(struct cz_model *model, const struct cz_build *build,
     stage = cz_build_stage(build, df);
     if (!stage)
         return CZ_EINPUT;
-    for (d = model->dockerfiles; d && d->df != df; d = d->next)
-        ;
     at = (size_t)(stage - df->stages);
     if (!d || at >= df->nstages)
         return cz_dockerfile_config(df, stage, cfg, &err);
@@ -295,6 +322,11 @@ void cz_model_release_dockerfiles(struct cz_model *model)
         if (d->own_src)
             cz_source_free(d->src);
     model->dockerfiles = NULL;
+    free(model->dockerfile_list);
+    model->dockerfile_list = NULL;
+    model->ndockerfile_list = model->capdockerfile_list = 0;
+    memset(&model->dockerfile_builds, 0, sizeof(model->dockerfile_builds));
+    memset(&model->dockerfile_sources, 0, sizeof(model->dockerfile_sources));
 }
 
 int cz_build_unreadable(struct cz_model *model, struct cz_report *rep,
