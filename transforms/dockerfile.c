@@ -541,6 +541,32 @@ static struct df_target *target_for(struct df_file *f, int stage)
     return t;
 }
 
+/* Appends the compose command and entrypoint of svc to t->command, as
+ * text: what a strategy must find in the runtime stage. */
+static int add_command(struct dx *dx, struct df_target *t,
+                       const struct cz_service *svc)
+{
+    static const char *const keys[] = {"command", "entrypoint"};
+    struct cz_value v;
+    struct cz_node *node;
+    size_t k, i;
+
+    for (k = 0; k < 2; k++) {
+        if (!cz_service_lookup(dx->model, svc, keys[k], &v) ||
+            !(node = cz_node_resolve(v.node)))
+            continue;
+        if (scalar(node))
+            t->command = cz_dx_printf(dx, "%s\n%s", t->command ?: "",
+                                      scalar(node));
+        for (i = 0; node->kind == CZ_NODE_SEQUENCE && i < node->n; i++)
+            t->command = cz_dx_printf(dx, "%s %s", t->command ?: "",
+                                      scalar(node->items[i]) ?: "");
+        if (!t->command)
+            return CZ_ENOMEM;
+    }
+    return CZ_OK;
+}
+
 static int add_service(struct dx *dx, struct df_target *t,
                        const struct cz_service *svc)
 {
@@ -571,6 +597,8 @@ static int add_service(struct dx *dx, struct df_target *t,
     low = low_port(dx, svc);
     if (low && (!t->low_port || low < t->low_port))
         t->low_port = low;
+    if (add_command(dx, t, svc))
+        return CZ_ENOMEM;
     return read_volumes(dx, t, svc);
 }
 

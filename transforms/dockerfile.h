@@ -54,6 +54,8 @@ struct df_target {
     const char *rw_bind;        /* a writable bind mount of a host folder
                                  * or socket, or NULL */
     unsigned slim;              /* its base became the slim variant */
+    const char *command;        /* the compose command and entrypoint of
+                                 * its services, as text, or NULL */
 };
 
 /* One Dockerfile and everything done to it. */
