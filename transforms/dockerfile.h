@@ -149,6 +149,10 @@ const char *slim_tag(struct dx *dx, const char *tag);
 /* The slim variant of a node tag ("22-bookworm" -> "22-bookworm-slim"),
  * or the tag itself. */
 const char *node_slim(struct dx *dx, const char *tag);
+/* Whether a lock file's text names package name, quoted. */
+int lock_names(const char *text, size_t len, const char *name);
+/* Whether text sets key to a true value ("KEY=1", "key true"). */
+int sets_true(const char *text, const char *key);
 #endif
 
 #endif

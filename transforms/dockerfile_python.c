@@ -698,7 +698,7 @@ static const char *dev_dep_run(struct dx *dx, const struct df_file *f,
 }
 
 /* Whether text sets key to a true value: "KEY=1", "key true". */
-static int sets_true(const char *text, const char *key)
+CZ_TESTABLE int sets_true(const char *text, const char *key)
 {
     const char *p = text ? strstr(text, key) : NULL;
 
@@ -938,7 +938,7 @@ static void note_native(struct py *py, size_t i, unsigned *unknown_native)
 /* Whether text names package name as a quoted string, in any case and
  * with '-' or '_' (poetry.lock, uv.lock: name = "x"; Pipfile.lock:
  * "x": {...}); "psycopg2-binary" is not "psycopg2". */
-static int lock_names(const char *text, size_t len, const char *name)
+CZ_TESTABLE int lock_names(const char *text, size_t len, const char *name)
 {
     size_t n = strlen(name), k;
     const char *p, *end = text + len;
