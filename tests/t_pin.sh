@@ -82,8 +82,13 @@ grep -q '^+.*ghost' "$tmp/out" && fail "the missing image was changed"
 
 # `lock` records the pins and changes nothing else.
 pin lock || fail "lock exited $?: $(cat "$tmp/err")"
-has composure.lock "$reg/library/python:3.11-slim 3.11.10-slim-bookworm $slim"
-has composure.lock "$reg/acme/web:1.0 1.0.3 $multi"
+# (each with the compressed size the registry lists: tests/t_sizes.sh)
+has_pin() {  # has_pin LINE: the lock file pins as LINE, with a size
+    grep -qx -- "$1 size=linux/amd64:[0-9]*" composure.lock ||
+        { fail "no pin '$1' in composure.lock:"; cat composure.lock >&2; }
+}
+has_pin "$reg/library/python:3.11-slim 3.11.10-slim-bookworm $slim"
+has_pin "$reg/acme/web:1.0 1.0.3 $multi"
 diff -r -x composure.lock "$tmp/orig" "$proj" >/dev/null ||
     fail "lock changed more than the lock file"
 

@@ -1346,13 +1346,14 @@ int cz_dx_python(struct dx *dx, struct df_file *f, struct df_target *t,
             dx->rep, CZ_LEVEL_INFO, f->df->src, st->from->span.start,
             "dockerfile.python",
             "%s: multi-stage: a builder %s into a virtualenv at %s%s, the "
-            "runtime copies only the virtualenv%s%s%s%s", t->names,
+            "runtime copies only the virtualenv%s%s%s%s%s", t->names,
             what_builder(dx, &py) ?: "", py.venv,
             py.build.n ? " with the build packages" : "",
             slim ? cz_dx_printf(dx, " and runs on the slim '%.*s:%s'",
                                 (int)strcspn(st->image, ":@"), st->image,
                                 slim) ?: ""
                  : "",
+            cz_dx_slim_sizes(dx, b, slim),
             py.project ? cz_dx_printf(dx, "; the project itself is "
                                           "installed into it, editable, from "
                                           "the source the runtime copies to "

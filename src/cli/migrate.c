@@ -944,6 +944,7 @@ static int write_locks(const struct migrate_opts *o, struct job *jobs,
             const struct cz_pin *pin = &jobs[i].lock.pins[k];
             if (cz_lock_put(&lock, pin->key, pin->tag, pin->digest, 0))
                 status = CZ_EINTERNAL;
+            cz_lock_set_size(&lock, pin->key, pin->size);
         }
         if (!status && (lock.dirty || access(path.buf, F_OK) != 0)) {
             if (cz_lock_render(&lock, 0, &text))
