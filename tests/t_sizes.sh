@@ -2,7 +2,7 @@
 # t_sizes.sh COMPOSURE BUILD_DIR - image sizes, from a real registry
 # (Debian's docker-registry on 127.0.0.1, seeded by tests/registry/mkoci.py
 # and skopeo) to the dockerfile transform's slim finding: `composure lock`
-# and `composure pin` record the compressed linux/amd64 size of each image
+# records the compressed linux/amd64 size of each image (`pin` does not)
 # (the layers of the index's amd64 manifest, or of the manifest itself),
 # and the python strategy quotes both sizes when the lock file knows them,
 # and no size at all when it does not.
@@ -72,11 +72,22 @@ cd "$tmp/images"
     fail "lock exited $?: $(cat "$tmp/err")"
 has composure.lock "$reg/library/python:3.11 3.11 $full_digest size=linux/amd64:$full_size"
 has composure.lock "$reg/library/python:3.11-slim 3.11-slim $slim_digest size=linux/amd64:$slim_size"
-"$bin" pin --insecure-registry "$reg" --lock "$tmp/no.lock" >"$tmp/out" \
-    2>"$tmp/err" || fail "pin exited $?: $(cat "$tmp/err")"
 grep -q "^$reg/library/python:3.11 3.11 $full_digest size=linux/amd64:$full_size [0-9]*\$" \
     "$XDG_CACHE_HOME/composure/pins" ||
     fail "the cache has no size: $(cat "$XDG_CACHE_HOME/composure/pins")"
+# `pin` asks for no size (a manifest GET is a pull on Docker Hub, the HEAD
+# is not) and keeps the ones `lock` put in the cache.
+pin_fresh() { "$bin" pin --insecure-registry "$reg" --lock "$tmp/no.lock" \
+    >"$tmp/out" 2>"$tmp/err" || fail "pin exited $?: $(cat "$tmp/err")"; }
+pin_fresh
+grep -q "size=linux/amd64:$full_size" "$XDG_CACHE_HOME/composure/pins" ||
+    fail "pin dropped a size from the cache"
+rm -rf "$XDG_CACHE_HOME"
+pin_fresh
+grep -q "$full_digest" "$XDG_CACHE_HOME/composure/pins" ||
+    fail "pin cached nothing: $(cat "$tmp/err")"
+grep -q "size=" "$XDG_CACHE_HOME/composure/pins" &&
+    fail "pin asked for sizes: $(cat "$XDG_CACHE_HOME/composure/pins")"
 cz_reg_stop
 
 # ---- the slim finding quotes them -------------------------------------------

@@ -25,6 +25,9 @@ struct cz_pin_options {
     unsigned offline;                  /* lock file and cache only */
     unsigned fresh;                    /* ask the registries even when the
                                         * cache knows (composure lock) */
+    unsigned sizes;                    /* also record image sizes: manifest
+                                        * GETs, which Docker Hub counts as
+                                        * pulls (composure lock) */
     const char *cache_dir;             /* NULL: $XDG_CACHE_HOME/composure
                                         * or ~/.cache/composure; "": none */
     long cache_ttl;                    /* seconds; 0: one day */

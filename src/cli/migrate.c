@@ -1070,6 +1070,7 @@ static int run_command(enum command cmd, int argc, char **argv)
     if (getenv("COMPOSURE_OFFLINE") && *getenv("COMPOSURE_OFFLINE"))
         o.popts.offline = 1;   /* CI without a network, and the tests */
     o.popts.fresh = cmd == CMD_LOCK;   /* a lock file records today's pins */
+    o.popts.sizes = cmd == CMD_LOCK;   /* and sizes: a GET is a Hub pull */
     rc = cz_rules_load(&rules, o.rules_path, &err);
     for (i = 0; !rc && cz_transforms[i]; i++)
         if (o.selected[i] && cz_transforms[i]->flags & CZ_TRANSFORM_NETWORK)

@@ -188,7 +188,8 @@ static int resolve_remote(struct cz_pinner *p, struct cz_pin_req *reqs,
     struct cz_lookup **first = calloc(n ? n : 1, sizeof(*first));
     struct cz_lookup ***cands = calloc(n ? n : 1, sizeof(*cands));
     size_t *ncands = calloc(n ? n : 1, sizeof(*ncands));
-    unsigned want = CZ_LOOKUP_DIGEST | CZ_LOOKUP_SIZE |
+    unsigned want = CZ_LOOKUP_DIGEST |
+                    (p->opts.sizes ? CZ_LOOKUP_SIZE : 0) |
                     (p->opts.mode == CZ_PIN_DIGEST ? 0 : CZ_LOOKUP_TAGS);
     size_t i, j, k;
     int rc = CZ_OK;
