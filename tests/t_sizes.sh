@@ -9,27 +9,9 @@
 set -euo pipefail
 bin=${1:?usage: t_sizes.sh COMPOSURE BUILD_DIR}
 here=$(cd "$(dirname "$0")" && pwd)
-for tool in docker-registry skopeo python3 timeout; do
-    command -v "$tool" >/dev/null 2>&1 ||
-        { echo "t_sizes: '$tool' is not installed" >&2; exit 1; }
-done
-unset http_proxy https_proxy all_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY
-export no_proxy='*' NO_PROXY='*'
-
-CZ_REG_TMP=$(mktemp -d "${TMPDIR:-/tmp}/t_sizes.XXXXXX")
-# shellcheck source=registry/lib.sh
-. "$here/registry/lib.sh"
-trap 'cz_reg_stop; rm -rf "$CZ_REG_TMP"' EXIT
-trap 'exit 143' TERM INT HUP
-tmp=$CZ_REG_TMP
-export HOME=$tmp/home DOCKER_CONFIG=$tmp/no-docker-config
-export XDG_CACHE_HOME=$tmp/cache
-mkdir -p "$HOME"
-failures=0
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
-has() {  # has FILE LINE: FILE holds exactly this line
-    grep -qxF -- "$2" "$1" || { fail "no line '$2' in $1:"; cat "$1" >&2; }
-}
+cz_test=t_sizes
+# shellcheck source=registry/cli_env.sh
+. "$here/registry/cli_env.sh"
 
 # ---- a full image (a two-platform index, 12 MB a platform) and its slim
 # variant (one manifest, 1.5 MB) ---------------------------------------------
