@@ -473,10 +473,11 @@ static enum py_role run_role(struct dx *dx, const struct df_file *f,
     if (*tool < 0)
         return ROLE_NONE;
     if (nother) {
-        py->why = cz_dx_printf(dx, "line %u mixes %s %s with other steps",
-                               line_of(f, in),
-                               ninst ? "the install with" : "setting up",
-                               tools[*tool].cmd);
+        py->why = cz_dx_printf(dx, ninst ? "line %u mixes its %s install "
+                                           "with other steps"
+                                         : "line %u mixes setting up %s "
+                                           "with other steps",
+                               line_of(f, in), tools[*tool].cmd);
         return ROLE_NONE;
     }
     return ninst ? ROLE_INSTALL : ROLE_SETUP;
