@@ -8,27 +8,9 @@
 set -euo pipefail
 bin=${1:?usage: t_pin.sh COMPOSURE BUILD_DIR}
 here=$(cd "$(dirname "$0")" && pwd)
-for tool in docker-registry skopeo python3 timeout; do
-    command -v "$tool" >/dev/null 2>&1 ||
-        { echo "t_pin: '$tool' is not installed" >&2; exit 1; }
-done
-unset http_proxy https_proxy all_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY
-export no_proxy='*' NO_PROXY='*'
-
-CZ_REG_TMP=$(mktemp -d "${TMPDIR:-/tmp}/t_pin.XXXXXX")
-# shellcheck source=registry/lib.sh
-. "$here/registry/lib.sh"
-trap 'cz_reg_stop; rm -rf "$CZ_REG_TMP"' EXIT
-trap 'exit 143' TERM INT HUP
-tmp=$CZ_REG_TMP
-export HOME=$tmp/home DOCKER_CONFIG=$tmp/no-docker-config
-export XDG_CACHE_HOME=$tmp/cache
-mkdir -p "$HOME"
-failures=0
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
-has() {  # has FILE LINE: FILE holds exactly this line
-    grep -qxF -- "$2" "$1" || { fail "no line '$2' in $1:"; cat "$1" >&2; }
-}
+cz_test=t_pin
+# shellcheck source=registry/cli_env.sh
+. "$here/registry/cli_env.sh"
 
 # ---- a registry with two tags on one digest, an index, a manifest list --
 cz_reg_start open
@@ -82,8 +64,13 @@ grep -q '^+.*ghost' "$tmp/out" && fail "the missing image was changed"
 
 # `lock` records the pins and changes nothing else.
 pin lock || fail "lock exited $?: $(cat "$tmp/err")"
-has composure.lock "$reg/library/python:3.11-slim 3.11.10-slim-bookworm $slim"
-has composure.lock "$reg/acme/web:1.0 1.0.3 $multi"
+# (each with the compressed size the registry lists: tests/t_sizes.sh)
+has_pin() {  # has_pin LINE: the lock file pins as LINE, with a size
+    grep -qx -- "$1 size=linux/amd64:[0-9]*" composure.lock ||
+        { fail "no pin '$1' in composure.lock:"; cat composure.lock >&2; }
+}
+has_pin "$reg/library/python:3.11-slim 3.11.10-slim-bookworm $slim"
+has_pin "$reg/acme/web:1.0 1.0.3 $multi"
 diff -r -x composure.lock "$tmp/orig" "$proj" >/dev/null ||
     fail "lock changed more than the lock file"
 

@@ -215,6 +215,37 @@ static void test_go_binary(void **state)
     fx_free(&fx);
 }
 
+/* poetry.lock, uv.lock and Pipfile.lock name packages in quotes; a
+ * longer name is another package. */
+static void test_lock_names(void **state)
+{
+    static const char poetry[] = "[[package]]\nname = \"Psycopg2\"\n";
+    static const char uv[] = "{ name = \"psycopg2-binary\" },\n";
+    static const char pipfile[] = "\"default\": {\"python_ldap\": {}}";
+
+    (void)state;
+    assert_true(lock_names(poetry, sizeof(poetry) - 1, "psycopg2"));
+    assert_false(lock_names(uv, sizeof(uv) - 1, "psycopg2"));
+    assert_true(lock_names(uv, sizeof(uv) - 1, "psycopg2-binary"));
+    assert_true(lock_names(pipfile, sizeof(pipfile) - 1, "python-ldap"));
+    assert_false(lock_names(pipfile, 5, "python-ldap"));
+}
+
+static void test_sets_true(void **state)
+{
+    (void)state;
+    assert_true(sets_true("POETRY_VIRTUALENVS_IN_PROJECT=true",
+                          "VIRTUALENVS_IN_PROJECT"));
+    assert_true(sets_true("poetry config virtualenvs.in-project true",
+                          "virtualenvs.in-project"));
+    assert_true(sets_true("PIPENV_VENV_IN_PROJECT=\"1\"",
+                          "PIPENV_VENV_IN_PROJECT"));
+    assert_false(sets_true("POETRY_VIRTUALENVS_IN_PROJECT=false",
+                           "VIRTUALENVS_IN_PROJECT"));
+    assert_false(sets_true("PIPENV_VENV_IN_PROJECT=", "PIPENV_VENV_IN_PROJECT"));
+    assert_false(sets_true(NULL, "X"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -225,6 +256,8 @@ int main(void)
         cmocka_unit_test(test_stage_commands),
         cmocka_unit_test(test_java_major),
         cmocka_unit_test(test_go_binary),
+        cmocka_unit_test(test_lock_names),
+        cmocka_unit_test(test_sets_true),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

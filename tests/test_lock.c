@@ -91,6 +91,44 @@ static void test_missing_and_bad(void **state)
     assert_int_equal(lock.n, 0);
 }
 
+/* The optional size field: read with or without the time, written back
+ * as read, dropped when the pin moves to another digest. */
+static void test_sizes(void **state)
+{
+    struct cz_lock lock;
+    struct cz_error err = {0};
+    struct cz_buf out = CZ_BUF_INIT;
+
+    (void)state;
+    assert_int_equal(cz_lock_load(&lock, "data/lock/sizes.lock", 0, &err),
+                     CZ_OK);
+    assert_int_equal(lock.n, 3);
+    assert_int_equal(cz_lock_find(&lock, "python:3.11")->size, 409123456);
+    assert_int_equal(cz_lock_find(&lock, "python:3.11")->when, 1900000000);
+    assert_int_equal(cz_lock_find(&lock, "python:3.11-slim")->size,
+                     45500000);
+    assert_int_equal(cz_lock_find(&lock, "nginx:1.25")->size, 0);
+    assert_int_equal(cz_lock_render(&lock, 1, &out), CZ_OK);
+    assert_string_equal(out.buf,
+        "nginx:1.25 1.25.4 sha256:" A64 " 0\n"
+        "python:3.11 3.11.10-bookworm sha256:" A64
+        " size=linux/amd64:409123456 1900000000\n"
+        "python:3.11-slim 3.11.10-slim-bookworm sha256:" B64
+        " size=linux/amd64:45500000 0\n");
+    cz_buf_release(&out);
+    assert_int_equal(cz_lock_put(&lock, "python:3.11", "3.11.11-bookworm",
+                                 "sha256:" B64, 0), CZ_OK);
+    assert_int_equal(cz_lock_find(&lock, "python:3.11")->size, 0);
+    cz_lock_set_size(&lock, "python:3.11", 410000000);
+    assert_int_equal(cz_lock_find(&lock, "python:3.11")->size, 410000000);
+    cz_lock_set_size(&lock, "ghost:1", 5);     /* no pin: nothing */
+    assert_null(cz_lock_find(&lock, "ghost:1"));
+    cz_lock_release(&lock);
+    assert_int_equal(cz_lock_load(&lock, "data/lock/badsize.lock", 0, &err),
+                     CZ_EINPUT);
+    assert_string_equal(err.rule, "lock.syntax");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -98,6 +136,7 @@ int main(void)
         cmocka_unit_test(test_load_and_render),
         cmocka_unit_test(test_ttl),
         cmocka_unit_test(test_missing_and_bad),
+        cmocka_unit_test(test_sizes),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

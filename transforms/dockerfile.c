@@ -35,6 +35,8 @@
  */
 #include "dockerfile.h"
 
+#include "composure/pin.h"
+
 #include <ctype.h>
 #include <dirent.h>
 #include <stdarg.h>
@@ -251,6 +253,50 @@ void cz_dx_base_info(const struct cz_df_config *cfg, struct df_base *b)
         b->user = "node";
         b->uid = b->gid = 1000;
     }
+}
+
+/* ---- image sizes ------------------------------------------------------- */
+
+/* Bytes as a pull size: "45 MB", "8.2 MB" (decimal, as registries show
+ * them). */
+static const char *megabytes(struct dx *dx, unsigned long long n)
+{
+    double mb = (double)n / 1e6;
+
+    return mb < 10 ? cz_dx_printf(dx, "%.1f MB", mb)
+                   : cz_dx_printf(dx, "%.0f MB", mb);
+}
+
+const char *cz_dx_slim_sizes(struct dx *dx, const struct df_base *b,
+                             const char *slim)
+{
+    struct cz_imageref ref = b->ref;
+    char full_key[600], slim_key[600];
+    unsigned long long full, small;
+    struct cz_buf path = CZ_BUF_INIT;
+    struct cz_error err = {0};
+
+    if (!slim)
+        return "";
+    if (!dx->lock_read) {
+        /* a lock file that cannot be read is pin's to report */
+        dx->lock_read = 1;
+        if (!cz_run_lock_path(dx->run, dx->model->dir, &path) &&
+            cz_lock_load(&dx->lock, path.buf, 0, &err))
+            memset(&dx->lock, 0, sizeof(dx->lock));
+        cz_buf_release(&path);
+    }
+    ref.digest[0] = '\0';
+    cz_pin_key(&ref, full_key, sizeof(full_key));
+    snprintf(ref.tag, sizeof(ref.tag), "%s", slim);
+    cz_pin_key(&ref, slim_key, sizeof(slim_key));
+    full = cz_pinner_size(dx->run->pinner, &dx->lock, full_key);
+    small = cz_pinner_size(dx->run->pinner, &dx->lock, slim_key);
+    if (!full || !small)
+        return "";
+    return cz_dx_printf(dx, "; %s \u2192 %s: %s compressed instead of %s",
+                        full_key, slim_key, megabytes(dx, small),
+                        megabytes(dx, full)) ?: "";
 }
 
 /* ---- reading the compose side ------------------------------------------ */
@@ -588,6 +634,32 @@ static struct df_target *target_for(struct df_file *f, int stage)
     return t;
 }
 
+/* Appends the compose command and entrypoint of svc to t->command, as
+ * text: what a strategy must find in the runtime stage. */
+static int add_command(struct dx *dx, struct df_target *t,
+                       const struct cz_service *svc)
+{
+    static const char *const keys[] = {"command", "entrypoint"};
+    struct cz_value v;
+    struct cz_node *node;
+    size_t k, i;
+
+    for (k = 0; k < 2; k++) {
+        if (!cz_service_lookup(dx->model, svc, keys[k], &v) ||
+            !(node = cz_node_resolve(v.node)))
+            continue;
+        if (scalar(node))
+            t->command = cz_dx_printf(dx, "%s\n%s", t->command ?: "",
+                                      scalar(node));
+        for (i = 0; node->kind == CZ_NODE_SEQUENCE && i < node->n; i++)
+            t->command = cz_dx_printf(dx, "%s %s", t->command ?: "",
+                                      scalar(node->items[i]) ?: "");
+        if (!t->command)
+            return CZ_ENOMEM;
+    }
+    return CZ_OK;
+}
+
 static int add_service(struct dx *dx, struct df_target *t,
                        const struct cz_service *svc)
 {
@@ -618,6 +690,8 @@ static int add_service(struct dx *dx, struct df_target *t,
     low = low_port(dx, svc);
     if (low && (!t->low_port || low < t->low_port))
         t->low_port = low;
+    if (add_command(dx, t, svc))
+        return CZ_ENOMEM;
     return read_volumes(dx, t, svc);
 }
 
@@ -1612,6 +1686,7 @@ static int dockerfile_apply(struct cz_run *run, struct cz_model *model,
         free(dx.files[i].edits);
     }
     free(dx.files);
+    cz_lock_release(&dx.lock);
     cz_arena_release(&dx.ar);
     return rc;
 }

@@ -16,6 +16,7 @@
 
 #include "composure/dockerfile.h"
 #include "composure/image.h"
+#include "composure/lock.h"
 #include "composure/transform.h"
 
 /* How users are made on a base image. */
@@ -66,6 +67,8 @@ struct df_target {
     const char *runtime_workdir;    /* that stage's WORKDIR, or NULL */
     const char *runtime_artifact;   /* the one file it copies in */
     unsigned skip_user;         /* a strategy said why no USER is added */
+    const char *command;        /* the compose command and entrypoint of
+                                 * its services, as text, or NULL */
 };
 
 /* One Dockerfile and everything done to it. */
@@ -92,6 +95,8 @@ struct dx {
     struct df_file *files;
     size_t nfiles, capfiles;
     struct cz_strmap file_index;    /* path -> index in files */
+    struct cz_lock lock;        /* the lock file, for image sizes */
+    unsigned lock_read;
 };
 
 /* A formatted string in dx->ar, or NULL on ENOMEM. */
@@ -106,6 +111,12 @@ int cz_dx_edit(struct dx *dx, struct df_file *f, struct cz_span span,
  * end of the file, then *need_eol is set). */
 uint32_t cz_dx_after(const struct df_file *f, const struct cz_df_instr *in,
                      int *need_eol);
+
+/* "; python:3.11 -> python:3.11-slim: 45 MB compressed instead of 409
+ * MB" when the lock file or the pin cache knows the compressed size of
+ * both the base b and its slim tag; "" otherwise (no guessed figures). */
+const char *cz_dx_slim_sizes(struct dx *dx, const struct df_base *b,
+                             const char *slim);
 
 /* Fills b from the expanded base image of cfg. */
 void cz_dx_base_info(const struct cz_df_config *cfg, struct df_base *b);
@@ -254,6 +265,10 @@ unsigned java_major(const char *name, const char *tag);
 /* The name go build gives the binary of module path mod ("example.com/
  * x/v2": "x"), in dx->ar; NULL when empty. */
 const char *binary_of_module(struct dx *dx, const char *mod);
+/* Whether a lock file's text names package name, quoted. */
+int lock_names(const char *text, size_t len, const char *name);
+/* Whether text sets key to a true value ("KEY=1", "key true"). */
+int sets_true(const char *text, const char *key);
 #endif
 
 #endif

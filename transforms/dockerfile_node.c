@@ -263,9 +263,10 @@ int cz_dx_node(struct dx *dx, struct df_file *f, struct df_target *t,
                        st->from->span.start, "dockerfile.node",
                        "%s: multi-stage: the stage builds as before and "
                        "keeps production modules only (%s); the runtime "
-                       "on '%.*s:%s' copies %s", t->names, prune,
+                       "on '%.*s:%s' copies %s%s", t->names, prune,
                        (int)strcspn(st->image, ":@"), st->image, tag,
-                       cfg->workdir);
+                       cfg->workdir,
+                       cz_dx_slim_sizes(dx, b, t->slim ? tag : NULL));
 out:
     cz_buf_release(&text);
     return rc;

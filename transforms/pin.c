@@ -460,9 +460,13 @@ static int apply_target(struct pin *p, struct target *t,
                           t->req.source);
         return CZ_OK;
     }
-    if (p->run->lock_out)
-        return cz_lock_put(p->run->lock_out, t->req.key, t->req.tag,
-                           t->req.digest, 0) ? oom(err) : CZ_OK;
+    if (p->run->lock_out) {
+        if (cz_lock_put(p->run->lock_out, t->req.key, t->req.tag,
+                        t->req.digest, 0))
+            return oom(err);
+        cz_lock_set_size(p->run->lock_out, t->req.key, t->req.size);
+        return CZ_OK;
+    }
     if (t->quote)
         rc = cz_buf_addc(&text, t->quote);
     if (!rc)
@@ -546,13 +550,9 @@ static int pin_apply(struct cz_run *run, struct cz_model *model,
     p.run = run;
     p.model = model;
     p.rep = rep;
-    if (run->lock_path)
-        cz_buf_adds(&lock_path, run->lock_path);
-    else if (strcmp(model->dir, ".") == 0)
-        cz_buf_adds(&lock_path, "composure.lock");
-    else
-        cz_buf_addf(&lock_path, "%s/composure.lock", model->dir);
-    rc = cz_lock_load(&p.lock, lock_path.buf, 0, err);
+    rc = cz_run_lock_path(run, model->dir, &lock_path)
+             ? oom(err)
+             : cz_lock_load(&p.lock, lock_path.buf, 0, err);
     cz_buf_release(&lock_path);
     if (rc)
         return rc;

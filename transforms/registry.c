@@ -75,6 +75,16 @@ static char *copy_bytes(const char *s, size_t len)
     return c;
 }
 
+int cz_run_lock_path(const struct cz_run *run, const char *dir,
+                     struct cz_buf *out)
+{
+    if (run->lock_path)
+        return cz_buf_adds(out, run->lock_path);
+    if (strcmp(dir, ".") == 0)
+        return cz_buf_adds(out, "composure.lock");
+    return cz_buf_addf(out, "%s/composure.lock", dir);
+}
+
 int cz_run_add_file(struct cz_run *run, const char *path, const char *old,
                     size_t oldlen, const char *text, size_t len)
 {

@@ -5,8 +5,10 @@
  * ($XDG_CACHE_HOME/composure/pins, with a time column and a TTL):
  *
  *   # comment
- *   <image:tag> <exact tag> <digest> [<unix time>]
+ *   <image:tag> <exact tag> <digest> [size=linux/amd64:<bytes>] [<unix time>]
  *
+ * The size, optional (files without it stay valid), is the compressed
+ * size of the image's linux/amd64 layers as the registry listed them.
  * <image:tag> is the familiar name (python, ghcr.io/org/app) and the tag
  * as written ("latest" when none). Files are written sorted, one pin per
  * line, so that a lock file diffs well.
@@ -23,6 +25,7 @@ struct cz_pin {
     char *tag;        /* "3.11.10-slim-bookworm" */
     char *digest;     /* "sha256:..." */
     time_t when;      /* cache only: when it was resolved */
+    unsigned long long size;  /* linux/amd64 compressed bytes, 0 unknown */
 };
 
 struct cz_lock {
@@ -47,6 +50,10 @@ CZ_API const struct cz_pin *cz_lock_find(const struct cz_lock *lock,
 /* Adds or replaces a pin. CZ_OK or CZ_ENOMEM. */
 CZ_API int cz_lock_put(struct cz_lock *lock, const char *key,
                        const char *tag, const char *digest, time_t when);
+/* Records the compressed linux/amd64 size of key's image (0: unknown,
+ * nothing changes); a key without a pin is ignored. */
+CZ_API void cz_lock_set_size(struct cz_lock *lock, const char *key,
+                             unsigned long long size);
 /* The file's text, sorted by key; with_time adds the time column. */
 CZ_API int cz_lock_render(const struct cz_lock *lock, int with_time,
                           struct cz_buf *out);

@@ -25,6 +25,9 @@ struct cz_pin_options {
     unsigned offline;                  /* lock file and cache only */
     unsigned fresh;                    /* ask the registries even when the
                                         * cache knows (composure lock) */
+    unsigned sizes;                    /* also record image sizes: manifest
+                                        * GETs, which Docker Hub counts as
+                                        * pulls (composure lock) */
     const char *cache_dir;             /* NULL: $XDG_CACHE_HOME/composure
                                         * or ~/.cache/composure; "": none */
     long cache_ttl;                    /* seconds; 0: one day */
@@ -42,6 +45,8 @@ struct cz_pin_req {
     char tag[129];            /* out: the most specific tag */
     char digest[160];         /* out: what the tag points at */
     const char *source;       /* out: "lock file", "cache", "registry" */
+    unsigned long long size;  /* out: compressed linux/amd64 bytes of the
+                               * image, 0 when not known */
     char reason[400];         /* out, when !ok: why, without the image */
     char registry[256];       /* out, when !ok because the registry failed:
                                * its domain, so that callers warn once */
@@ -67,6 +72,13 @@ CZ_API int cz_pinner_resolve(struct cz_pinner *pinner, struct cz_pin_req *reqs,
 
 CZ_API const struct cz_pin_options *cz_pinner_options(
     const struct cz_pinner *pinner);
+
+/* The compressed linux/amd64 size of the image key ("python:3.11") as
+ * lock (may be NULL) or the cache of pinner (may be NULL) recorded it,
+ * without asking a registry; 0 when neither knows it. */
+CZ_API unsigned long long cz_pinner_size(const struct cz_pinner *pinner,
+                                         const struct cz_lock *lock,
+                                         const char *key);
 
 /* HTTP requests made so far (for the benchmark and the cache test). */
 CZ_API unsigned long cz_pinner_requests(const struct cz_pinner *pinner);

@@ -30,6 +30,9 @@
  *     index's digest, never one platform's. A registry that sends no
  *     Docker-Content-Digest is asked again with GET, and the digest is the
  *     sha256 of the body, provided the body is a manifest;
+ *   - the size (CZ_LOOKUP_SIZE) comes from `GET` of the manifest by that
+ *     digest and, for an index, of its linux/amd64 manifest: the sum of
+ *     layers[].size, what a pull downloads;
  *   - tags come from `GET /v2/<path>/tags/list`, following each
  *     `Link: <...>; rel="next"` on the same registry;
  *   - docker.io is reached at registry-1.docker.io;
@@ -78,7 +81,9 @@ struct cz_registry_options {
 enum cz_lookup_want {
     CZ_LOOKUP_DIGEST = 1 << 0, /* what the tag (else the digest, else
                                 * "latest") points at */
-    CZ_LOOKUP_TAGS = 1 << 1    /* the repository's tags */
+    CZ_LOOKUP_TAGS = 1 << 1,   /* the repository's tags */
+    CZ_LOOKUP_SIZE = 1 << 2    /* with DIGEST: the compressed size of its
+                                * linux/amd64 image (best effort) */
 };
 
 /* How a look-up ended. The names (cz_lookup_status_name) are stable. */
@@ -110,6 +115,10 @@ struct cz_lookup {
     char media_type[128];    /* of what digest names, as the registry said */
     unsigned digest_computed;/* 1: no Docker-Content-Digest was sent; the
                               * digest is the sha256 of the body */
+    /* CZ_LOOKUP_SIZE: the sum of layers[].size of the linux/amd64 image
+     * manifest (the index's entry for it, or the manifest itself), in
+     * bytes; 0 when unknown. Its failure never fails the look-up. */
+    unsigned long long size;
     struct cz_strlist tags;  /* CZ_LOOKUP_TAGS: in the registry's order */
     int http_status;         /* the last HTTP status, 0 when none */
     /* Why it failed (status != OK): lowercase, without the image's name

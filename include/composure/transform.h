@@ -117,6 +117,10 @@ CZ_API int cz_run_add_file(struct cz_run *run, const char *path,
 CZ_API const struct cz_run_file *cz_run_file_find(const struct cz_run *run,
                                                   const char *path);
 CZ_API void cz_run_release(struct cz_run *run);
+/* The lock file of a compose file in folder dir: --lock, else
+ * composure.lock beside it, into out. CZ_OK or CZ_ENOMEM. */
+CZ_API int cz_run_lock_path(const struct cz_run *run, const char *dir,
+                            struct cz_buf *out);
 
 enum cz_transform_flags {
     CZ_TRANSFORM_NETWORK = 1 << 0   /* may talk to registries */

@@ -1089,6 +1089,7 @@ static int write_locks(const struct migrate_opts *o, struct job *jobs,
             const struct cz_pin *pin = &jobs[i].lock.pins[k];
             if (cz_lock_put(&lock, pin->key, pin->tag, pin->digest, 0))
                 status = CZ_EINTERNAL;
+            cz_lock_set_size(&lock, pin->key, pin->size);
         }
         if (!status && (lock.dirty || access(path.buf, F_OK) != 0)) {
             if (cz_lock_render(&lock, 0, &text))
@@ -1215,6 +1216,7 @@ static int run_command(enum command cmd, int argc, char **argv)
     if (getenv("COMPOSURE_OFFLINE") && *getenv("COMPOSURE_OFFLINE"))
         o.popts.offline = 1;   /* CI without a network, and the tests */
     o.popts.fresh = cmd == CMD_LOCK;   /* a lock file records today's pins */
+    o.popts.sizes = cmd == CMD_LOCK;   /* and sizes: a GET is a Hub pull */
     rc = cz_rules_load(&rules, o.rules_path, &err);
     for (i = 0; !rc && cz_transforms[i]; i++)
         if (o.selected[i] && cz_transforms[i]->flags & CZ_TRANSFORM_NETWORK)

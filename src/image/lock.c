@@ -71,8 +71,48 @@ int cz_lock_put(struct cz_lock *lock, const char *key, const char *tag,
     pin->tag = t;
     pin->digest = d;
     pin->when = when;
+    pin->size = 0;           /* another image: its size is not known */
     lock->dirty = 1;
     return CZ_OK;
+}
+
+void cz_lock_set_size(struct cz_lock *lock, const char *key,
+                      unsigned long long size)
+{
+    struct cz_pin *pin = (struct cz_pin *)cz_lock_find(lock, key);
+
+    if (!pin || !size || pin->size == size)
+        return;
+    pin->size = size;
+    lock->dirty = 1;
+}
+
+/* The optional fields after the digest: "size=linux/amd64:N" and the
+ * time. Returns 0 when rest holds anything else. */
+static int read_optional(const char *rest, unsigned long long *size,
+                         long long *when, int *has_when)
+{
+    char word[64], *end;
+    int used;
+
+    while (sscanf(rest, "%63s%n", word, &used) == 1) {
+        rest += used;
+        if (strncmp(word, "size=linux/amd64:", 17) == 0 && !*size &&
+            !*has_when && word[17] >= '0' && word[17] <= '9') {
+            *size = strtoull(word + 17, &end, 10);
+            if (*end)
+                return 0;
+        } else if (!*has_when && ((word[0] >= '0' && word[0] <= '9') ||
+                                  word[0] == '-')) {
+            *when = strtoll(word, &end, 10);
+            if (*end)
+                return 0;
+            *has_when = 1;
+        } else {
+            return 0;
+        }
+    }
+    return 1;
 }
 
 int cz_lock_load(struct cz_lock *lock, const char *path, time_t ttl,
@@ -91,10 +131,11 @@ int cz_lock_load(struct cz_lock *lock, const char *path, time_t ttl,
         return rc;
     end = src->bytes + src->len;
     for (p = src->bytes; p < end && !rc; p = eol < end ? eol + 1 : end) {
-        char line[1024], key[600], tag[200], digest[200], extra[2];
+        char line[1024], key[600], tag[200], digest[200];
+        unsigned long long size = 0;
         long long when = 0;
         size_t len;
-        int n;
+        int n, used = 0, has_when = 0;
 
         eol = memchr(p, '\n', (size_t)(end - p));
         if (!eol)
@@ -108,19 +149,20 @@ int cz_lock_load(struct cz_lock *lock, const char *path, time_t ttl,
         line[len] = '\0';
         if (line[strspn(line, " \t")] == '#' || !line[strspn(line, " \t")])
             continue;
-        n = sscanf(line, "%599s %199s %199s %lld %1s", key, tag, digest,
-                   &when, extra);
-        if (n < 3 || n > 4 || !cz_digest_valid(digest) ||
-            !cz_tag_valid(tag)) {
+        n = sscanf(line, "%599s %199s %199s%n", key, tag, digest, &used);
+        if (n < 3 || !cz_digest_valid(digest) || !cz_tag_valid(tag) ||
+            !read_optional(line + used, &size, &when, &has_when)) {
             rc = cz_error_set(err, CZ_EINPUT, "lock.syntax", src,
                               (uint32_t)(p - src->bytes),
                               "expected 'image:tag exact-tag digest' with a "
                               "digest algorithm:hex");
             break;
         }
-        if (ttl > 0 && (n < 4 || now - (time_t)when > ttl))
+        if (ttl > 0 && (!has_when || now - (time_t)when > ttl))
             continue;
         rc = cz_lock_put(lock, key, tag, digest, (time_t)when);
+        if (!rc)
+            cz_lock_set_size(lock, key, size);
     }
     lock->dirty = 0;
     cz_source_free(src);
@@ -157,6 +199,8 @@ int cz_lock_render(const struct cz_lock *lock, int with_time,
     for (i = 0; i < lock->n && !rc; i++) {
         rc = cz_buf_addf(out, "%s %s %s", sorted[i].key, sorted[i].tag,
                          sorted[i].digest);
+        if (!rc && sorted[i].size)
+            rc = cz_buf_addf(out, " size=linux/amd64:%llu", sorted[i].size);
         if (!rc && with_time)
             rc = cz_buf_addf(out, " %lld", (long long)sorted[i].when);
         if (!rc)

@@ -139,8 +139,9 @@ int cz_pinner_first_warning(struct cz_pinner *p, const char *domain)
 }
 
 static void take(struct cz_pin_req *req, const char *tag, const char *digest,
-                 const char *source)
+                 unsigned long long size, const char *source)
 {
+    req->size = size;
     snprintf(req->tag, sizeof(req->tag), "%s", tag);
     snprintf(req->digest, sizeof(req->digest), "%s", digest);
     req->source = source;
@@ -187,9 +188,9 @@ static int resolve_remote(struct cz_pinner *p, struct cz_pin_req *reqs,
     struct cz_lookup **first = calloc(n ? n : 1, sizeof(*first));
     struct cz_lookup ***cands = calloc(n ? n : 1, sizeof(*cands));
     size_t *ncands = calloc(n ? n : 1, sizeof(*ncands));
-    unsigned want = p->opts.mode == CZ_PIN_DIGEST ? CZ_LOOKUP_DIGEST
-                                                  : CZ_LOOKUP_DIGEST |
-                                                        CZ_LOOKUP_TAGS;
+    unsigned want = CZ_LOOKUP_DIGEST |
+                    (p->opts.sizes ? CZ_LOOKUP_SIZE : 0) |
+                    (p->opts.mode == CZ_PIN_DIGEST ? 0 : CZ_LOOKUP_TAGS);
     size_t i, j, k;
     int rc = CZ_OK;
 
@@ -256,7 +257,7 @@ static int resolve_remote(struct cz_pinner *p, struct cz_pin_req *reqs,
                 strcmp(cands[owner][k]->digest, lk->digest) == 0)
                 same[nsame++] = cands[owner][k]->ref.tag;
         take(&reqs[i], cz_tag_most_specific(lk->ref.tag, same, nsame),
-             lk->digest, "registry");
+             lk->digest, lk->size, "registry");
         /* A digest-only answer did not look for the exact tag: caching it
          * would hand a later run the tag as written for the exact one. */
         if (p->opts.mode != CZ_PIN_DIGEST &&
@@ -265,6 +266,7 @@ static int resolve_remote(struct cz_pinner *p, struct cz_pin_req *reqs,
             rc = oom(err);
             goto out;
         }
+        cz_lock_set_size(&p->cache, reqs[i].key, lk->size);
     }
 out:
     for (i = 0; cands && i < n; i++)
@@ -273,6 +275,17 @@ out:
     free(ncands);
     free(first);
     return rc;
+}
+
+unsigned long long cz_pinner_size(const struct cz_pinner *p,
+                                  const struct cz_lock *lock, const char *key)
+{
+    const struct cz_pin *pin = lock ? cz_lock_find(lock, key) : NULL;
+
+    if (pin && pin->size)
+        return pin->size;
+    pin = p ? cz_lock_find(&p->cache, key) : NULL;
+    return pin ? pin->size : 0;
 }
 
 int cz_pinner_resolve(struct cz_pinner *p, struct cz_pin_req *reqs, size_t n,
@@ -288,9 +301,9 @@ int cz_pinner_resolve(struct cz_pinner *p, struct cz_pin_req *reqs, size_t n,
         req->reason[0] = req->registry[0] = '\0';
         cz_pin_key(&req->ref, req->key, sizeof(req->key));
         if (lock && (pin = cz_lock_find(lock, req->key)))
-            take(req, pin->tag, pin->digest, "lock file");
+            take(req, pin->tag, pin->digest, pin->size, "lock file");
         else if (!p->opts.fresh && (pin = cz_lock_find(&p->cache, req->key)))
-            take(req, pin->tag, pin->digest, "cache");
+            take(req, pin->tag, pin->digest, pin->size, "cache");
         else if (p->opts.offline)
             snprintf(req->reason, sizeof(req->reason),
                      "not in the lock file or the cache, and --offline "

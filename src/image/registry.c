@@ -363,7 +363,8 @@ static int req_start(struct cz_reg_req *req)
         return CZ_ENOMEM;
     req->easy = e;
     req->headers = NULL;
-    if (req->kind == CZ_REQ_HEAD || req->kind == CZ_REQ_GET)
+    if (req->kind == CZ_REQ_HEAD || req->kind == CZ_REQ_GET ||
+        req->kind == CZ_REQ_SIZE)
         rc = add_header(&req->headers, "Accept: %s", cz_registry_accept);
     else if (req->kind == CZ_REQ_TAGS)
         rc = add_header(&req->headers, "Accept: %s", "application/json");

@@ -238,6 +238,8 @@ static void error_message(struct cz_reg_req *req, char *out, size_t size)
 /* Fails req's look-up, or the token it fetches. */
 static void req_fail(struct cz_reg_req *req, int status, const char *reason)
 {
+    if (req->kind == CZ_REQ_SIZE)
+        return;      /* the size is best effort: the digest stands */
     if (req->kind == CZ_REQ_TOKEN)
         cz_reg_token_fail(req->tok, status, reason);
     else
@@ -413,6 +415,70 @@ static int on_challenge(struct cz_reg_req *req)
     return 1;
 }
 
+/* Turns req into a GET of the manifest digest names, for its size, when
+ * its look-up wants one. */
+static void ask_size(struct cz_reg_req *req, const char *digest)
+{
+    struct cz_buf url = CZ_BUF_INIT;
+
+    if (!(req->lk->pub.want & CZ_LOOKUP_SIZE) ||
+        cz_buf_addf(&url, "%s/v2/%s/manifests/%s", req->host->base,
+                    req->lk->pub.ref.path, digest)) {
+        cz_buf_release(&url);
+        return;
+    }
+    free(req->url);
+    req->url = cz_buf_detach(&url, NULL);
+    req->kind = CZ_REQ_SIZE;
+    req->pages = req->tries = 0;
+    req->not_before = 0;
+    req->again = req->url != NULL;
+}
+
+/* A manifest asked for its size: an index leads on to its linux/amd64
+ * entry (once); an image manifest's layers add up to what a pull
+ * downloads. Anything unexpected leaves the size unknown. */
+static void on_size(struct cz_reg_req *req)
+{
+    const struct cz_json *list, *m, *plat, *layers, *size;
+    unsigned long long sum = 0;
+    struct cz_json *root;
+    struct cz_arena ar;
+    const char *digest = NULL, *os, *arch;
+
+    cz_arena_init(&ar);
+    if (cz_json_parse(&ar, req->body.buf, req->body.len, &root, NULL, 0) ||
+        root->type != CZ_JSON_OBJECT)
+        goto out;
+    list = cz_json_member(root, "manifests");
+    for (m = list && list->type == CZ_JSON_ARRAY ? list->child : NULL;
+         m && !digest; m = m->next) {
+        plat = cz_json_member(m, "platform");
+        os = cz_json_string(plat, "os");
+        arch = cz_json_string(plat, "architecture");
+        if (os && arch && !strcmp(os, "linux") && !strcmp(arch, "amd64"))
+            digest = cz_json_string(m, "digest");
+    }
+    if (list) {
+        if (digest && cz_digest_valid(digest) && !req->pages++) {
+            ask_size(req, digest);
+            req->pages = 1;
+        }
+        goto out;
+    }
+    layers = cz_json_member(root, "layers");
+    for (m = layers && layers->type == CZ_JSON_ARRAY ? layers->child : NULL;
+         m; m = m->next) {
+        size = cz_json_member(m, "size");
+        if (!size || size->type != CZ_JSON_NUMBER || size->str[0] == '-')
+            goto out;
+        sum += strtoull(size->str, NULL, 10);
+    }
+    req->lk->pub.size = sum;
+out:
+    cz_arena_release(&ar);
+}
+
 static void on_manifest(struct cz_reg_req *req)
 {
     struct cz_lookup *pub = &req->lk->pub;
@@ -439,6 +505,7 @@ static void on_manifest(struct cz_reg_req *req)
                 strcspn(req->h_type, "; "));
     if (req->kind == CZ_REQ_HEAD) {
         cz_reg_say(pub->digest, sizeof(pub->digest), "%s", req->h_digest);
+        ask_size(req, pub->digest);
         return;
     }
     /* a GET: the body must be a manifest for its hash to be a digest */
@@ -474,6 +541,7 @@ static void on_manifest(struct cz_reg_req *req)
     if (!pub->media_type[0] && type)
         cz_registry_sanitize(pub->media_type, sizeof(pub->media_type), type,
                              120);
+    ask_size(req, pub->digest);
 }
 
 /* The next page's absolute URL into next; 0, or -1 with lk failed. */
@@ -710,10 +778,14 @@ static void on_answer(struct cz_reg_req *req, long status)
 {
     char msg[160];
 
+    if (req->kind == CZ_REQ_SIZE && status != 200 && status != 401)
+        return;      /* the size is best effort: the digest stands */
     switch (status) {
     case 200:
         if (req->kind == CZ_REQ_TAGS)
             on_tags(req);
+        else if (req->kind == CZ_REQ_SIZE)
+            on_size(req);
         else
             on_manifest(req);
         break;

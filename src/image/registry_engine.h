@@ -18,7 +18,13 @@
 /* the token specification's floor for expires_in */
 #define CZ_REG_TOKEN_MIN_LIFE_MS 60000L
 
-enum cz_reg_kind { CZ_REQ_HEAD, CZ_REQ_GET, CZ_REQ_TAGS, CZ_REQ_TOKEN };
+enum cz_reg_kind {
+    CZ_REQ_HEAD,
+    CZ_REQ_GET,
+    CZ_REQ_TAGS,
+    CZ_REQ_TOKEN,
+    CZ_REQ_SIZE     /* GET of a manifest by digest, for its size */
+};
 enum cz_reg_state { CZ_REQ_QUEUED, CZ_REQ_ACTIVE };
 enum cz_token_state { CZ_TOKEN_FETCHING, CZ_TOKEN_OK, CZ_TOKEN_FAILED };
 

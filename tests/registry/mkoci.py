@@ -3,7 +3,7 @@
 
 Usage: mkoci.py DIR SPEC...
 
-Each SPEC is KIND:NAME:SEED and adds one reference NAME (the
+Each SPEC is KIND:NAME:SEED[:BYTES] and adds one reference NAME (the
 org.opencontainers.image.ref.name annotation, what `skopeo copy
 oci:DIR:NAME` picks) to the layout in DIR, created or extended:
 
@@ -13,7 +13,9 @@ oci:DIR:NAME` picks) to the layout in DIR, created or extended:
   docker-list a Docker manifest list of two Docker manifests
 
 SEED makes the content (and so every digest) distinct: each image has one
-gzip'ed tar layer holding a file with the seed in it, and a config. Gzip
+gzip'ed tar layer holding a file with the seed in it, and a config.
+BYTES adds a file of that many bytes that gzip cannot shrink (a SHA-256
+chain from the seed), so that images differ in size as real ones do. Gzip
 and tar headers carry no time stamps, so a layout is the same bytes on
 every run. Prints one line per SPEC on stdout:
 
@@ -55,16 +57,31 @@ def dumps(obj):
     return json.dumps(obj, indent=2, sort_keys=False).encode()
 
 
-def image(root, seed, arch, docker):
+def noise(seed, size):
+    """size bytes that do not compress: SHA-256 blocks chained from seed."""
+    out, block = bytearray(), hashlib.sha256(seed.encode()).digest()
+    while len(out) < size:
+        block = hashlib.sha256(block).digest()
+        out += block
+    return bytes(out[:size])
+
+
+def add_file(tar, name, data):
+    info = tarfile.TarInfo(name)
+    info.size = len(data)
+    info.mtime = 0
+    info.mode = 0o644
+    tar.addfile(info, io.BytesIO(data))
+
+
+def image(root, seed, arch, docker, pad=0):
     """Writes layer, config and manifest; returns the manifest descriptor."""
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w", format=tarfile.USTAR_FORMAT) as tar:
-        data = ("composure test image %s %s\n" % (seed, arch)).encode()
-        info = tarfile.TarInfo("seed.txt")
-        info.size = len(data)
-        info.mtime = 0
-        info.mode = 0o644
-        tar.addfile(info, io.BytesIO(data))
+        add_file(tar, "seed.txt",
+                 ("composure test image %s %s\n" % (seed, arch)).encode())
+        if pad:
+            add_file(tar, "payload.bin", noise(seed + arch, pad))
     diff_id = "sha256:" + hashlib.sha256(raw.getvalue()).hexdigest()
     layer = blob(root, gzip.compress(raw.getvalue(), mtime=0))
     layer["mediaType"] = DOCKER_LAYER if docker else OCI_LAYER
@@ -87,8 +104,9 @@ def image(root, seed, arch, docker):
     return desc
 
 
-def index(root, seed, docker):
-    children = [image(root, seed, arch, docker) for arch in ("amd64", "arm64")]
+def index(root, seed, docker, pad=0):
+    children = [image(root, seed, arch, docker, pad)
+                for arch in ("amd64", "arm64")]
     doc = {
         "schemaVersion": 2,
         "mediaType": DOCKER_LIST if docker else OCI_INDEX,
@@ -114,15 +132,17 @@ def main(argv):
             top = json.load(f)
     for spec in argv[2:]:
         kind, name, seed = spec.split(":", 2)
+        seed, _, pad = seed.partition(":")
+        pad = int(pad or 0)
         children = []
         if kind == "oci":
-            desc = image(root, seed, "amd64", False)
+            desc = image(root, seed, "amd64", False, pad)
         elif kind == "docker":
-            desc = image(root, seed, "amd64", True)
+            desc = image(root, seed, "amd64", True, pad)
         elif kind == "oci-index":
-            desc, children = index(root, seed, False)
+            desc, children = index(root, seed, False, pad)
         elif kind == "docker-list":
-            desc, children = index(root, seed, True)
+            desc, children = index(root, seed, True, pad)
         else:
             sys.stderr.write("mkoci.py: unknown kind '%s'\n" % kind)
             return 2
