@@ -21,20 +21,23 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* Whether the input may hold a "? " explicit key: a '?' followed by a
- * blank or a line end, after a line start, a blank, "- ", ':' or a flow
- * bracket or comma. Edits around those are not placed reliably (their
+/* Whether the input may hold a "? " explicit key: a '?' after a line
+ * start, a blank, "- ", ':' or a flow bracket or comma, and followed by a
+ * blank or a line end, or by anything in a file with flow collections
+ * (there libyaml takes any '?' starting a token as a key: "[?]"). Edits
+ * around those are not placed reliably (their
  * ':' may stand anywhere; the re-parse check refuses what goes wrong, and
  * no compose file uses them), so such inputs get the round-trip check
  * only. Over-broad on purpose: "a: what? ok" only loses the edit check. */
 static int has_explicit_key(const uint8_t *data, size_t size)
 {
+    int flow = memchr(data, '[', size) || memchr(data, '{', size);
     size_t i;
 
     for (i = 0; i < size; i++)
         if (data[i] == '?' &&
             (i == 0 || strchr(" \t\r\n-:[{,", data[i - 1])) &&
-            (i + 1 == size || strchr(" \t\r\n", data[i + 1])))
+            (i + 1 == size || flow || strchr(" \t\r\n", data[i + 1])))
             return 1;
     return 0;
 }

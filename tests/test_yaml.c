@@ -362,6 +362,32 @@ static void test_roundtrip_empty_and_comment_only(void **state)
     assert_null(load(fx, "# nothing\n"));
 }
 
+/* Found by fuzz_roundtrip: explicit keys inside flow sequences ("[?]",
+ * "[]: x" pairs). They render back as they were; an item appended next to
+ * them either renders and re-parses, or is refused by the re-parse check
+ * (yaml.verify): never a broken text. */
+static void test_flow_explicit_keys(void **state)
+{
+    static const char *const texts[] = {"[[]:[?]:]]", "[? a: b]"};
+    struct fx *fx = *state;
+    size_t i;
+    int rc;
+
+    for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+        load(fx, texts[i]);
+        assert_string_equal(render(fx), texts[i]);
+        fx->out.len = 0;
+        OK(cz_seq_append(fx->doc, cz_doc_root(fx->doc), plain(fx, "8000:80"),
+                         &fx->err));
+        rc = cz_doc_render(fx->doc, &fx->out, &fx->err);
+        if (rc != CZ_OK) {
+            assert_int_equal(rc, CZ_EINTERNAL);
+            assert_string_equal(fx->err.rule, "yaml.verify");
+        }
+        fx->out.len = 0;
+    }
+}
+
 /* libyaml's marks count characters; every span must still be in bytes. */
 static const char non_ascii[] =
     "# café — 5 € 😀\n"
@@ -2918,6 +2944,7 @@ int main(void)
         T(test_map_insert_passes_deeper_comments),
         T(test_map_remove_takes_deeper_comments),
         T(test_map_remove_explicit_key),
+        T(test_flow_explicit_keys),
         T(test_map_remove_leading_keys_of_item),
         T(test_flow_remove_and_insert),
         T(test_flow_single_pair),
