@@ -554,7 +554,8 @@ static int host_mount(struct ctx *cx, struct svc_info *si)
                 !(src = cz_rp_expand(cx, src, &unknown)) || unknown ||
                 !(what = replicas_host_bound_path(src)))
                 continue;
-            cz_rp_skip(cx, si, CZ_LEVEL_INFO, at_in(cx, si, layers[l].doc, item),
+            cz_rp_skip(cx, si, CZ_LEVEL_INFO,
+                       at_in(cx, si, layers[l].doc, item),
                        "replicas.host-mount",
                        "'%s' mounts %s ('%s'), which ties it to one "
                        "machine: not replicated", si->svc->name, what, src);
@@ -822,7 +823,8 @@ static void classify(struct ctx *cx, struct svc_info *si)
         if (cz_rp_ports_block(cx, si))
             return;
         if (si->cname_user) {
-            cz_rp_skip(cx, si, CZ_LEVEL_INFO, key, "replicas.container-name-used",
+            cz_rp_skip(cx, si, CZ_LEVEL_INFO, key,
+                       "replicas.container-name-used",
                        "'%s' has container_name '%s', which '%s' uses (%s): "
                        "replicas cannot share one name, so it is kept and "
                        "the service is not replicated", svc->name, si->cname,
@@ -831,7 +833,8 @@ static void classify(struct ctx *cx, struct svc_info *si)
         }
         if (svc_get1(svc, "container_name", &v) &&
             (v.doc != cx->doc || cz_rp_other_user(cx, si, v.owner, 0))) {
-            cz_rp_skip(cx, si, CZ_LEVEL_INFO, key, "replicas.container-name-used",
+            cz_rp_skip(cx, si, CZ_LEVEL_INFO, key,
+                       "replicas.container-name-used",
                        "'%s' has container_name '%s', defined %s: replicas "
                        "cannot share one name, and it cannot be removed "
                        "here; not replicated", svc->name,
