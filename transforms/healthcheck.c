@@ -1227,7 +1227,8 @@ static void installed_tools(const struct cz_dockerfile *df,
 }
 
 /* Decides for a service built from a parsed Dockerfile. */
-static int probe_built(struct hc *hc, size_t si, struct cz_dockerfile *df,
+static int probe_built(struct hc *hc, size_t si, const struct cz_build *build,
+                       struct cz_dockerfile *df,
                        const struct cz_df_stage *stage, const char *shown)
 {
     const struct cz_service *svc = &hc->model->svcs[si];
@@ -1240,7 +1241,13 @@ static int probe_built(struct hc *hc, size_t si, struct cz_dockerfile *df,
     const char *image;
     int rc, scratch, known;
 
-    if ((rc = cz_dockerfile_config(df, stage, &cfg, &err)))
+    /* a stage's config is worked out once for all the services it builds
+     * (cz_build_config); the target that names no stage falls back to the
+     * final one here, and an error is read again for its message */
+    rc = stage ? cz_build_config(hc->model, build, &cfg) : CZ_EINPUT;
+    if (rc && rc != CZ_ENOMEM)
+        rc = cz_dockerfile_config(df, stage, &cfg, &err);
+    if (rc)
         return rc == CZ_ENOMEM ? oom(hc)
                                : warn(hc, at, "healthcheck.no-dockerfile",
                                       "'%s': cannot read '%s': %s",
@@ -1311,7 +1318,7 @@ static int do_build(struct hc *hc, size_t si)
         return cz_build_unreadable(hc->model, hc->rep, svc, &build, why)
                    ? oom(hc) : CZ_OK;
     hc->build_context = build.context;
-    rc = probe_built(hc, si, df, cz_build_stage(&build, df), shown);
+    rc = probe_built(hc, si, &build, df, cz_build_stage(&build, df), shown);
     hc->build_context = NULL;
     return rc;
 }

@@ -57,18 +57,28 @@ void cz_rp_note(struct ctx *cx, enum cz_level level, uint32_t pos,
         fail(cx, CZ_ENOMEM);
 }
 
-void cz_rp_skip(struct svc_info *si, enum cz_level level, uint32_t pos,
-                const char *rule, const char *fmt, ...)
+void cz_rp_skip(struct ctx *cx, struct svc_info *si, enum cz_level level,
+                uint32_t pos, const char *rule, const char *fmt, ...)
 {
+    char msg[640];
     va_list ap;
+    int len;
 
     si->state = ST_SKIP;
     si->why.level = level;
     si->why.pos = pos;
     si->why.rule = rule;
     va_start(ap, fmt);
-    vsnprintf(si->why.msg, sizeof(si->why.msg), fmt, ap);
+    len = vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    if (len < 0)
+        len = 0;
+    else if ((size_t)len >= sizeof(msg))
+        len = sizeof(msg) - 1;
+    /* kept at its size: most services are not skipped */
+    si->why.msg = cz_arena_strndup(&cx->ar, msg, (size_t)len);
+    if (!si->why.msg)
+        fail(cx, CZ_ENOMEM);
 }
 
 const char *cz_rp_printf(struct ctx *cx, const char *fmt, ...)
@@ -408,7 +418,7 @@ static int data_mount(struct ctx *cx, struct svc_info *si)
             } else {
                 continue;
             }
-            cz_rp_skip(si, CZ_LEVEL_INFO,
+            cz_rp_skip(cx, si, CZ_LEVEL_INFO,
                  at_in(cx, si, layers[l].doc, item),
                  "replicas.data-volume",
                  "'%s' mounts '%s' read-write: replicas would share its "
@@ -425,7 +435,7 @@ static int data_mount(struct ctx *cx, struct svc_info *si)
         const char *colon = from ? strrchr(from, ':') : NULL;
         if (!from || (colon && strcmp(colon, ":ro") == 0))
             continue;
-        cz_rp_skip(si, CZ_LEVEL_INFO,
+        cz_rp_skip(cx, si, CZ_LEVEL_INFO,
              at_in(cx, si, v.doc, v.node->items[i]),
              "replicas.data-volume",
              "'%s' takes the volumes of '%s' read-write: replicas would "
@@ -544,7 +554,8 @@ static int host_mount(struct ctx *cx, struct svc_info *si)
                 !(src = cz_rp_expand(cx, src, &unknown)) || unknown ||
                 !(what = replicas_host_bound_path(src)))
                 continue;
-            cz_rp_skip(si, CZ_LEVEL_INFO, at_in(cx, si, layers[l].doc, item),
+            cz_rp_skip(cx, si, CZ_LEVEL_INFO,
+                       at_in(cx, si, layers[l].doc, item),
                        "replicas.host-mount",
                        "'%s' mounts %s ('%s'), which ties it to one "
                        "machine: not replicated", si->svc->name, what, src);
@@ -599,7 +610,7 @@ static void classify_agent(struct ctx *cx, struct svc_info *si,
     uint32_t key = at(si->svc->key);
 
     if (cx->run->opts->target != CZ_TARGET_SWARM) {
-        cz_rp_skip(si, CZ_LEVEL_INFO, key, "replicas.agent",
+        cz_rp_skip(cx, si, CZ_LEVEL_INFO, key, "replicas.agent",
                    "'%s' is a per-host agent (%s): one per host, not "
                    "replicated (under --target swarm it gets deploy.mode: "
                    "global)", si->svc->name, k->how);
@@ -608,7 +619,7 @@ static void classify_agent(struct ctx *cx, struct svc_info *si,
     if (cz_rp_svc_get(si->svc, mode_path, 2, &v) ||
         cz_rp_svc_get(si->svc, replicas_path, 2, &v) ||
         svc_get1(si->svc, "scale", &v)) {
-        cz_rp_skip(si, CZ_LEVEL_INFO, key, "replicas.agent",
+        cz_rp_skip(cx, si, CZ_LEVEL_INFO, key, "replicas.agent",
                    "'%s' is a per-host agent (%s), but sets its own "
                    "deploy.mode or replicas: left as it is", si->svc->name,
                    k->how);
@@ -654,7 +665,7 @@ static int evidence_against(struct ctx *cx, struct svc_info *si,
     if (!si->built && svc_get1(si->svc, "image", &v) && sval(v.node))
         runs = sval(v.node);    /* as written: "postgres:${TAG}" */
     if (kind_keeps_state(image) || image->kind == CZ_KIND_JOB) {
-        cz_rp_skip(si, CZ_LEVEL_INFO, key,
+        cz_rp_skip(cx, si, CZ_LEVEL_INFO, key,
                    image->kind == CZ_KIND_JOB ? "replicas.job"
                                               : "replicas.stateful",
                    "'%s' %s '%s', %s (%s): not replicated", name,
@@ -664,20 +675,20 @@ static int evidence_against(struct ctx *cx, struct svc_info *si,
     }
     env = cz_rp_env_kind(cx, si);
     if (env.kind != CZ_KIND_NONE) {
-        cz_rp_skip(si, CZ_LEVEL_INFO, key, "replicas.server-env",
+        cz_rp_skip(cx, si, CZ_LEVEL_INFO, key, "replicas.server-env",
                    "'%s' may be %s (%s): not replicated", name,
                    kind_said(&env), env.how);
         return 1;
     }
     cmd = cz_rp_command_kind(cx, si);
     if (cmd.kind == CZ_KIND_JOB) {
-        cz_rp_skip(si, CZ_LEVEL_INFO, key, "replicas.job",
+        cz_rp_skip(cx, si, CZ_LEVEL_INFO, key, "replicas.job",
                    "'%s' is a job or a singleton (%s): replicas would run it "
                    "at once; not replicated", name, cmd.how);
         return 1;
     }
     if (kind_keeps_state(&cmd)) {
-        cz_rp_skip(si, CZ_LEVEL_INFO, key, "replicas.server-command",
+        cz_rp_skip(cx, si, CZ_LEVEL_INFO, key, "replicas.server-command",
                    "'%s' is %s (%s): not replicated", name, kind_said(&cmd),
                    cmd.how);
         return 1;
@@ -706,7 +717,7 @@ static void classify(struct ctx *cx, struct svc_info *si)
     if (svc_get1(svc, "profiles", &v) && is_kind(v.node, CZ_NODE_SEQUENCE) &&
         v.node->n) {
         s = sval(v.node->items[0]);
-        cz_rp_skip(si, CZ_LEVEL_INFO, key, "replicas.profiles",
+        cz_rp_skip(cx, si, CZ_LEVEL_INFO, key, "replicas.profiles",
                    "'%s' runs only with profile '%s': a tool started by "
                    "hand, not replicated", svc->name, s ? s : "?");
         return;
@@ -716,21 +727,21 @@ static void classify(struct ctx *cx, struct svc_info *si)
         if (!s)
             return;
         if (unknown) {
-            cz_rp_skip(si, CZ_LEVEL_WARNING, key, "replicas.unresolved",
+            cz_rp_skip(cx, si, CZ_LEVEL_WARNING, key, "replicas.unresolved",
                        "'%s' has deploy.mode '%s', which stays unknown "
                        "without a value in .env: left as it is", svc->name,
                        sval(v.node));
             return;
         }
         if (strcmp(s, "global") == 0) {
-            cz_rp_skip(si, CZ_LEVEL_INFO, key, "replicas.global",
+            cz_rp_skip(cx, si, CZ_LEVEL_INFO, key, "replicas.global",
                        "'%s' runs in global mode (one task per node): not "
                        "replicated", svc->name);
             return;
         }
     }
     if (one_shot(cx, si, why, sizeof(why))) {
-        cz_rp_skip(si, CZ_LEVEL_INFO, key, "replicas.one-shot",
+        cz_rp_skip(cx, si, CZ_LEVEL_INFO, key, "replicas.one-shot",
                    "'%s' is a one-shot service (%s): not replicated",
                    svc->name, why);
         return;
@@ -739,14 +750,14 @@ static void classify(struct ctx *cx, struct svc_info *si)
     if (cx->rc)
         return;
     if (!si->built && runs && unknown) {
-        cz_rp_skip(si, CZ_LEVEL_WARNING, key, "replicas.unresolved",
+        cz_rp_skip(cx, si, CZ_LEVEL_WARNING, key, "replicas.unresolved",
                    "'%s' has image '%s', whose repository stays unknown "
                    "without a value in .env: cannot tell whether it keeps "
                    "state; not replicated", svc->name, runs);
         return;
     }
     if (!si->built && !runs) {
-        cz_rp_skip(si, CZ_LEVEL_WARNING, key, "replicas.unresolved",
+        cz_rp_skip(cx, si, CZ_LEVEL_WARNING, key, "replicas.unresolved",
                    "'%s' has no image or build: cannot tell whether it "
                    "keeps state; not replicated", svc->name);
         return;
@@ -758,7 +769,7 @@ static void classify(struct ctx *cx, struct svc_info *si)
         return;
     }
     if ((s = cz_rp_job_name(svc->name))) {
-        cz_rp_skip(si, CZ_LEVEL_INFO, key, "replicas.job",
+        cz_rp_skip(cx, si, CZ_LEVEL_INFO, key, "replicas.job",
                    "'%s' is named as a job or a singleton ('%.*s'): "
                    "replicas would run it at once; not replicated",
                    svc->name, (int)strcspn(s, "-_."), s);
@@ -767,21 +778,21 @@ static void classify(struct ctx *cx, struct svc_info *si)
     if (svc_get1(svc, "network_mode", &v) && (s = sval(v.node)) &&
         (strcmp(s, "host") == 0 || strncmp(s, "service:", 8) == 0 ||
          strncmp(s, "container:", 10) == 0)) {
-        cz_rp_skip(si, CZ_LEVEL_INFO, key, "replicas.network-mode",
+        cz_rp_skip(cx, si, CZ_LEVEL_INFO, key, "replicas.network-mode",
                    "'%s' uses network_mode '%s': replicas would share one "
                    "network stack and its ports; not replicated", svc->name,
                    s);
         return;
     }
     if (host_namespace(cx, si, "pid") || host_namespace(cx, si, "ipc")) {
-        cz_rp_skip(si, CZ_LEVEL_INFO, key, "replicas.host-namespace",
+        cz_rp_skip(cx, si, CZ_LEVEL_INFO, key, "replicas.host-namespace",
                    "'%s' shares the host's %s namespace, which ties it to "
                    "one machine: not replicated", svc->name,
                    host_namespace(cx, si, "pid") ? "pid" : "ipc");
         return;
     }
     if ((s = static_address(si))) {
-        cz_rp_skip(si, CZ_LEVEL_INFO, key, "replicas.static-ip",
+        cz_rp_skip(cx, si, CZ_LEVEL_INFO, key, "replicas.static-ip",
                    "'%s' has a fixed address in network '%s', which one "
                    "container can hold: not replicated", svc->name, s);
         return;
@@ -795,7 +806,7 @@ static void classify(struct ctx *cx, struct svc_info *si)
     if (!si->evidence && opted_in(cx, si))
         si->evidence = "--replicas-for";
     if (!si->evidence) {
-        cz_rp_skip(si, CZ_LEVEL_INFO, key, "replicas.unknown-image",
+        cz_rp_skip(cx, si, CZ_LEVEL_INFO, key, "replicas.unknown-image",
                    "'%s' %s: not replicated: nothing shows it is "
                    "stateless; `--replicas-for %s` opts in", svc->name,
                    !si->built      ? "runs an image no rule knows as a "
@@ -812,7 +823,8 @@ static void classify(struct ctx *cx, struct svc_info *si)
         if (cz_rp_ports_block(cx, si))
             return;
         if (si->cname_user) {
-            cz_rp_skip(si, CZ_LEVEL_INFO, key, "replicas.container-name-used",
+            cz_rp_skip(cx, si, CZ_LEVEL_INFO, key,
+                       "replicas.container-name-used",
                        "'%s' has container_name '%s', which '%s' uses (%s): "
                        "replicas cannot share one name, so it is kept and "
                        "the service is not replicated", svc->name, si->cname,
@@ -821,7 +833,8 @@ static void classify(struct ctx *cx, struct svc_info *si)
         }
         if (svc_get1(svc, "container_name", &v) &&
             (v.doc != cx->doc || cz_rp_other_user(cx, si, v.owner, 0))) {
-            cz_rp_skip(si, CZ_LEVEL_INFO, key, "replicas.container-name-used",
+            cz_rp_skip(cx, si, CZ_LEVEL_INFO, key,
+                       "replicas.container-name-used",
                        "'%s' has container_name '%s', defined %s: replicas "
                        "cannot share one name, and it cannot be removed "
                        "here; not replicated", svc->name,
@@ -1323,7 +1336,7 @@ static int replicas_apply(struct cz_run *run, struct cz_model *model,
                        "replicated; give '%s' its own deploy to replicate it",
                        si->svc->name, si->blocker, si->blocker,
                        si->svc->name);
-        else if (si->why.rule)
+        else if (si->why.msg)
             cz_rp_note(&cx, si->why.level, si->why.pos, si->why.rule, "%s",
                        si->why.msg);
         if (si->state == ST_GLOBAL)

@@ -26,7 +26,8 @@ struct svc_info {
         enum cz_level level;
         uint32_t pos;
         const char *rule;
-        char msg[640];
+        const char *msg;          /* in cx->ar: one per skipped service,
+                                   * not a buffer in every service's slot */
     } why;
     int base_done;                /* base_image was looked for */
     const char *base_image;       /* FROM of the stage it builds, or NULL */
@@ -39,7 +40,7 @@ struct svc_info {
     const char *cname_user;       /* another service that uses cname */
     const char *cname_how;        /* ... and where */
     struct svc_info *front;       /* --ports=expose: its reverse proxy */
-    char front_how[300];
+    const char *front_how;        /* ... and how it routes (cx->ar) */
     int proxy;                    /* -1 not judged yet, else 0 or 1 */
     const char *awaited_by;       /* a service that waits for it to exit 0
                                    * (service_completed_successfully) */
@@ -111,8 +112,9 @@ static inline int image_parse(const char *image, struct cz_imageref *ref)
 /* ---- replicas.c --------------------------------------------------------- */
 
 /* Marks si as not replicated; the finding waits for its turn in pass 3. */
-void cz_rp_skip(struct svc_info *si, enum cz_level level, uint32_t pos,
-                const char *rule, const char *fmt, ...) CZ_PRINTF(5, 6);
+void cz_rp_skip(struct ctx *cx, struct svc_info *si, enum cz_level level,
+                uint32_t pos, const char *rule, const char *fmt, ...)
+    CZ_PRINTF(6, 7);
 
 /* A formatted string in cx->ar, or NULL with cx->rc set. */
 const char *cz_rp_printf(struct ctx *cx, const char *fmt, ...)

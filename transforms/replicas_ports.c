@@ -541,6 +541,7 @@ static const char *cannot_expose(struct ctx *cx, struct svc_info *si,
 
 int cz_rp_ports_block(struct ctx *cx, struct svc_info *si)
 {
+    char how[300];
     struct cz_value v;
     struct pub *pubs, *first = NULL;
     const char *why;
@@ -555,7 +556,7 @@ int cz_rp_ports_block(struct ctx *cx, struct svc_info *si)
         if (pubs[i].fixed)
             first = &pubs[i];
     if (cz_rp_is_proxy(cx, si)) {
-        cz_rp_skip(si, CZ_LEVEL_INFO, at_in(cx, si, v.doc, first->item),
+        cz_rp_skip(cx, si, CZ_LEVEL_INFO, at_in(cx, si, v.doc, first->item),
                    "replicas.edge-proxy",
                    "'%s' is the reverse proxy that publishes host port %s "
                    "('%s'): one instance binds it; not replicated",
@@ -563,7 +564,7 @@ int cz_rp_ports_block(struct ctx *cx, struct svc_info *si)
         return 1;
     }
     if (cx->run->opts->ports != CZ_PORTS_EXPOSE) {
-        cz_rp_skip(si, CZ_LEVEL_INFO, at_in(cx, si, v.doc, first->item),
+        cz_rp_skip(cx, si, CZ_LEVEL_INFO, at_in(cx, si, v.doc, first->item),
                    "replicas.fixed-port",
                    "'%s' publishes fixed host port %s ('%s'), which a second "
                    "replica cannot bind: not replicated (--ports=expose "
@@ -571,13 +572,15 @@ int cz_rp_ports_block(struct ctx *cx, struct svc_info *si)
                    "to it)", si->svc->name, first->host, first->shown);
         return 1;
     }
-    si->front = proxy_of(cx, si, si->front_how, sizeof(si->front_how));
+    si->front = proxy_of(cx, si, how, sizeof(how));
     why = !si->front ? "no reverse proxy of this file routes to it"
                      : cannot_expose(cx, si, &v);
-    if (!why)
+    if (!why) {
+        si->front_how = cz_rp_printf(cx, "%s", how);
         return 0;
+    }
     si->front = NULL;
-    cz_rp_skip(si, CZ_LEVEL_INFO, at_in(cx, si, v.doc, first->item),
+    cz_rp_skip(cx, si, CZ_LEVEL_INFO, at_in(cx, si, v.doc, first->item),
                "replicas.fixed-port",
                "'%s' publishes fixed host port %s ('%s'), which a second "
                "replica cannot bind, and %s: not replicated", si->svc->name,
