@@ -22,7 +22,8 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Whether the input may hold a "? " explicit key: a '?' after a line
- * start, a blank, "- ", ':' or a flow bracket or comma, and followed by a
+ * start (a BOM's last byte too), a blank, "- ", ':' or a flow bracket
+ * or comma, and followed by a
  * blank or a line end, or by anything in a file with flow collections
  * (there libyaml takes any '?' starting a token as a key: "[?]"). Edits
  * around those are not placed reliably (their
@@ -36,7 +37,7 @@ static int has_explicit_key(const uint8_t *data, size_t size)
 
     for (i = 0; i < size; i++)
         if (data[i] == '?' &&
-            (i == 0 || strchr(" \t\r\n-:[{,", data[i - 1])) &&
+            (i == 0 || strchr(" \t\r\n-:[{,\xbf", data[i - 1])) &&
             (i + 1 == size || flow || strchr(" \t\r\n", data[i + 1])))
             return 1;
     return 0;

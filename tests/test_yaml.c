@@ -363,13 +363,15 @@ static void test_roundtrip_empty_and_comment_only(void **state)
 }
 
 /* Found by fuzz_roundtrip: explicit keys inside flow sequences ("[?]",
- * "[]: x" pairs). They render back as they were; an item appended next to
- * them either renders and re-parses, or is refused by the re-parse check
- * (yaml.verify): never a broken text. */
-static void test_flow_explicit_keys(void **state)
+ * "[]: x" pairs) and after BOMs. They render back as they were; an entry
+ * added next to them either renders and re-parses, or is refused by the
+ * re-parse check (yaml.verify): never a broken text. */
+static void test_explicit_key_corners(void **state)
 {
-    static const char *const texts[] = {"[[]:[?]:]]", "[? a: b]"};
+    static const char *const texts[] = {"[[]:[?]:]]", "[? a: b]",
+                                        "\xef\xbb\xbf\xef\xbb\xbf?"};
     struct fx *fx = *state;
+    struct cz_node *root;
     size_t i;
     int rc;
 
@@ -377,8 +379,11 @@ static void test_flow_explicit_keys(void **state)
         load(fx, texts[i]);
         assert_string_equal(render(fx), texts[i]);
         fx->out.len = 0;
-        OK(cz_seq_append(fx->doc, cz_doc_root(fx->doc), plain(fx, "8000:80"),
-                         &fx->err));
+        root = cz_doc_root(fx->doc);
+        if (root->kind == CZ_NODE_SEQUENCE)
+            OK(cz_seq_append(fx->doc, root, plain(fx, "8000:80"), &fx->err));
+        else
+            OK(cz_map_set(fx->doc, root, "cz", plain(fx, "1"), &fx->err));
         rc = cz_doc_render(fx->doc, &fx->out, &fx->err);
         if (rc != CZ_OK) {
             assert_int_equal(rc, CZ_EINTERNAL);
@@ -2944,7 +2949,7 @@ int main(void)
         T(test_map_insert_passes_deeper_comments),
         T(test_map_remove_takes_deeper_comments),
         T(test_map_remove_explicit_key),
-        T(test_flow_explicit_keys),
+        T(test_explicit_key_corners),
         T(test_map_remove_leading_keys_of_item),
         T(test_flow_remove_and_insert),
         T(test_flow_single_pair),
