@@ -363,13 +363,13 @@ static void test_roundtrip_empty_and_comment_only(void **state)
 }
 
 /* Found by fuzz_roundtrip: explicit keys inside flow sequences ("[?]",
- * "[]: x" pairs) and after BOMs. They render back as they were; an entry
+ * "[]: x" pairs) and after a BOM. They render back as they were; an entry
  * added next to them either renders and re-parses, or is refused by the
  * re-parse check (yaml.verify): never a broken text. */
 static void test_explicit_key_corners(void **state)
 {
     static const char *const texts[] = {"[[]:[?]:]]", "[? a: b]",
-                                        "\xef\xbb\xbf\xef\xbb\xbf?"};
+                                        "\xef\xbb\xbf?"};
     struct fx *fx = *state;
     struct cz_node *root;
     size_t i;
@@ -2457,8 +2457,9 @@ static void test_error_utf16(void **state)
     assert_non_null(strstr(fx->err.msg, "UTF-32LE"));
 }
 
-/* A BOM at the start of a later line: libyaml counts it as a column, so
- * no edit could be indented to match; refused (found by fuzz_roundtrip).
+/* A BOM at the start of a later line, or after another: libyaml counts it
+ * as a column, so no edit could be indented to match; refused (found by
+ * fuzz_roundtrip).
  * One at the start of the file, or inside a value, is fine. */
 static void test_error_inner_bom(void **state)
 {
@@ -2466,8 +2467,10 @@ static void test_error_inner_bom(void **state)
                                 "services:\n es:b:\n    image: x\n...\n";
     static const char first[] = "\xEF\xBB\xBFservices: {}\n";
     static const char value[] = "a: \"x\xEF\xBB\xBFy\"\n";
+    static const char twice[] = "\xEF\xBB\xBF\xEF\xBB\xBF\xEF\xBB\xBF]]:]:";
     struct fx *fx = *state;
 
+    assert_load_error(fx, twice, sizeof(twice) - 1, "yaml.encoding", 1, 1);
     assert_load_error(fx, inner, sizeof(inner) - 1, "yaml.encoding", 3, 1);
     assert_non_null(strstr(fx->err.msg, "byte-order mark"));
     assert_int_equal(try_load(fx, first, sizeof(first) - 1), CZ_OK);

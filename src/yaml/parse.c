@@ -824,19 +824,22 @@ static int check_utf16(struct cz_source *src, struct cz_error *err)
 /* libyaml skips a BOM at the start of any line (one may open each
  * document of a stream) but counts it as a column, so the keys after it
  * stand one column in, where the bytes say three and the eye says none:
- * no edit could be indented right. Refused (found by fuzz_roundtrip). */
+ * no edit could be indented right. Refused, as is a BOM after another
+ * (it too is skipped; both found by fuzz_roundtrip). */
 static int check_inner_bom(struct cz_source *src, struct cz_error *err)
 {
     const char *s = src->bytes, *end = s + src->len, *p = s + 1;
 
     while (p < end && (p = memchr(p, '\xEF', (size_t)(end - p)))) {
         if (end - p >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3) &&
-            (p[-1] == '\n' || p[-1] == '\r'))
+            (p[-1] == '\n' || p[-1] == '\r' ||
+             (p - s >= 3 && !memcmp(p - 3, "\xEF\xBB\xBF", 3))))
             return cz_error_set(err, CZ_EINPUT, "yaml.encoding", src,
                                 (uint32_t)(p - s),
                                 "a byte-order mark at the start of a line "
-                                "inside the file; only the file's first "
-                                "bytes may hold one: remove it");
+                                "inside the file or after another; only "
+                                "the file's first bytes may hold one: "
+                                "remove it");
         p++;
     }
     return CZ_OK;
