@@ -69,16 +69,22 @@ enospc="No space left on device"
 expect_intact fsync-full fsync 0 28 "cannot write '$file': $enospc"
 expect_intact close-full close 0 28 "cannot write '$file': $enospc"
 expect_intact rename-full rename 0 28 "cannot write '$file': $enospc"
-# The directory cannot be opened for its fsync (the second open: the first
-# reads the new content): the file is written, and the message says so.
-reset
-rc=0
-CZ_INJECT_FAIL=open CZ_INJECT_SKIP=1 CZ_INJECT_ERRNO=24 LD_PRELOAD=$shim \
-    "$driver" --write "$file" "$tmp/new" 2>"$tmp/stderr" || rc=$?
-[ "$rc" -eq 3 ] || fail "dir-open: exit $rc, expected 3"
-grep -qF "wrote '$file' but cannot sync its directory: Too many open files" \
-    "$tmp/stderr" || fail "dir-open: stderr is '$(cat "$tmp/stderr")'"
-cmp -s "$tmp/new" "$file" || fail "dir-open: new content not in place"
+# expect_written NAME CALL ERRNO REASON: only the directory's sync fails
+# (the second CALL: the first is the file's own), so the new content is in
+# place, exit 3, and the message says so rather than claim the original
+# is intact.
+expect_written() {
+    reset
+    rc=0
+    CZ_INJECT_FAIL=$2 CZ_INJECT_SKIP=1 CZ_INJECT_ERRNO=$3 LD_PRELOAD=$shim \
+        "$driver" --write "$file" "$tmp/new" 2>"$tmp/stderr" || rc=$?
+    [ "$rc" -eq 3 ] || fail "$1: exit $rc, expected 3"
+    grep -qF "wrote '$file' but cannot sync its directory: $4" \
+        "$tmp/stderr" || fail "$1: stderr is '$(cat "$tmp/stderr")'"
+    cmp -s "$tmp/new" "$file" || fail "$1: new content not in place"
+}
+# The directory cannot be opened for its fsync.
+expect_written dir-open open 24 "Too many open files"
 
 # Only root may give a file away: a refused fchown is no error, the file is
 # written with its mode.
@@ -97,16 +103,8 @@ cmp -s "$tmp/original" "$file.bak" || fail "rename-after-backup: bad backup"
 expect_intact backup-write write 1 '' "cannot write '$file.bak': $eio" .bak
 [ ! -e "$file.bak" ] || fail "backup-write: a backup was left"
 
-# Only the directory's fsync fails: the new content is in place, and the
-# message says so rather than claim the original is intact.
-reset
-rc=0
-CZ_INJECT_FAIL=fsync CZ_INJECT_SKIP=1 LD_PRELOAD=$shim \
-    "$driver" --write "$file" "$tmp/new" 2>"$tmp/stderr" || rc=$?
-[ "$rc" -eq 3 ] || fail "dir-fsync: exit $rc, expected 3"
-grep -qF "wrote '$file' but cannot sync its directory: $eio" \
-    "$tmp/stderr" || fail "dir-fsync: stderr is '$(cat "$tmp/stderr")'"
-cmp -s "$tmp/new" "$file" || fail "dir-fsync: new content not in place"
+# Only the directory's fsync fails.
+expect_written dir-fsync fsync 5 "$eio"
 
 # The shim loaded but idle changes nothing: the write succeeds.
 reset

@@ -65,6 +65,12 @@ const char *cz_dx_printf(struct dx *dx, const char *fmt, ...)
     return s;
 }
 
+int cz_dx_copies_from_context(const struct cz_df_instr *in)
+{
+    return (in->kind == CZ_DF_COPY || in->kind == CZ_DF_ADD) &&
+           !cz_df_instr_flag(in, "from");
+}
+
 int cz_dx_edit(struct dx *dx, struct df_file *f, struct cz_span span,
                const char *text)
 {
@@ -1522,8 +1528,7 @@ const char *cz_dx_runtime_file(struct dx *dx, const struct df_file *f,
 
     for (i = st->first + 1; i < st->first + st->count && !found; i++) {
         const struct cz_df_instr *in = &f->df->instrs[i];
-        if ((in->kind != CZ_DF_COPY && in->kind != CZ_DF_ADD) ||
-            cz_df_instr_flag(in, "from"))
+        if (!cz_dx_copies_from_context(in))
             continue;
         for (k = 0; k + 1 < in->nwords && !found; k++) {
             const char *w = in->words[k].text, *base;

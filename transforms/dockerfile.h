@@ -130,6 +130,10 @@ const char *cz_dx_path(struct dx *dx, const char *dir, const char *path);
 const char *cz_dx_workdir_at(struct dx *dx, struct cz_dockerfile *df,
                              const struct cz_df_stage *stage, uint32_t idx);
 
+/* Whether in copies from the build context: a COPY or ADD without
+ * --from, whose sources are words [0, nwords - 1). */
+int cz_dx_copies_from_context(const struct cz_df_instr *in);
+
 /*
  * A command of a shell-form RUN: words [first, end) of instr, between
  * `&&`, `||`, `;` and `|`. cz_dx_next_command() moves *first past the

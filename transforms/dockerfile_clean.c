@@ -423,8 +423,7 @@ static int copied(const struct df_file *f, const char *pattern)
 
     for (i = 0; i < f->df->ninstrs; i++) {
         const struct cz_df_instr *in = &f->df->instrs[i];
-        if ((in->kind != CZ_DF_COPY && in->kind != CZ_DF_ADD) ||
-            cz_df_instr_flag(in, "from"))
+        if (!cz_dx_copies_from_context(in))
             continue;
         for (k = 0; k + 1 < in->nwords; k++) {
             const char *w = in->words[k].text, *base;
@@ -452,8 +451,7 @@ static int copies_context(const struct df_file *f)
 
     for (i = 0; i < f->df->ninstrs; i++) {
         const struct cz_df_instr *in = &f->df->instrs[i];
-        if ((in->kind != CZ_DF_COPY && in->kind != CZ_DF_ADD) ||
-            cz_df_instr_flag(in, "from"))
+        if (!cz_dx_copies_from_context(in))
             continue;
         for (k = 0; k + 1 < in->nwords; k++)
             if (strcmp(in->words[k].text, ".") == 0 ||

@@ -274,8 +274,7 @@ static const char *module_binary(struct dx *dx, struct df_file *f,
                     strcmp(in->words[first + 1].text, "mod") == 0 &&
                     strcmp(in->words[first + 2].text, "init") == 0)
                     mod = in->words[first + 3].text;
-        if ((in->kind != CZ_DF_COPY && in->kind != CZ_DF_ADD) ||
-            cz_df_instr_flag(in, "from"))
+        if (!cz_dx_copies_from_context(in))
             continue;
         for (k = 0; k + 1 < in->nwords && !mod; k++) {
             const char *w = in->words[k].text;
