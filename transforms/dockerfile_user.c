@@ -237,12 +237,160 @@ static int covered(const struct done *d, const char *dir)
     return made && owned;
 }
 
+/* ---- what the command writes ------------------------------------------- */
+
+/* Options whose value is a file the process opens for writing: logs, pid
+ * files, celery's beat schedule and worker state, gunicorn's logs. */
+static const char *const write_options[] = {
+    "--logfile", "--log-file", "--pidfile", "--pid-file", "--schedule",
+    "--statedb", "--access-logfile", "--error-logfile", NULL};
+
+/* Appends the words of text (split at blanks and shell separators, the
+ * quotes around a word removed) to words. */
+static int add_words(struct cz_strlist *words, const char *text)
+{
+    static const char *const cut = " \t\n;&|";
+    char w[512];
+
+    for (text += strspn(text, cut); *text; text += strspn(text, cut)) {
+        size_t len = strcspn(text, cut);
+        size_t skip = len >= 2 && strchr("'\"", text[0]) &&
+                      text[len - 1] == text[0];
+        snprintf(w, sizeof(w), "%.*s", (int)(len - 2 * skip), text + skip);
+        if (cz_strlist_add(words, w))
+            return CZ_ENOMEM;
+        text += len;
+    }
+    return CZ_OK;
+}
+
+/* The file that words[*i] names for writing ("--logfile=F", or
+ * "--logfile F" and then *i moves past F), or NULL. */
+static const char *option_file(const struct cz_strlist *words, size_t *i)
+{
+    const char *w = words->items[*i], *eq = strchr(w, '=');
+    size_t n = eq ? (size_t)(eq - w) : strlen(w), k;
+
+    for (k = 0; write_options[k]; k++)
+        if (strlen(write_options[k]) == n &&
+            strncmp(w, write_options[k], n) == 0)
+            break;
+    if (!write_options[k])
+        return NULL;
+    if (eq)
+        return eq + 1;
+    return *i + 1 < words->n ? words->items[++*i] : NULL;
+}
+
+/* Whether words run celery's beat (`celery ... beat`, or a worker with -B
+ * or --beat) with its default scheduler and no --schedule/-s: that
+ * scheduler keeps its state in "celerybeat-schedule" in the working
+ * directory. */
+static int default_beat(const struct cz_strlist *words)
+{
+    int celery = 0, beat = 0, elsewhere = 0;
+    size_t i;
+
+    for (i = 0; i < words->n; i++) {
+        const char *w = words->items[i];
+        celery |= strcmp(w, "celery") == 0;
+        beat |= celery && (strcmp(w, "beat") == 0 || strcmp(w, "-B") == 0 ||
+                           strcmp(w, "--beat") == 0);
+        elsewhere |= strcmp(w, "-s") == 0 || strcmp(w, "-S") == 0 ||
+                     strncmp(w, "--schedule", 10) == 0;
+    }
+    return beat && !elsewhere;
+}
+
+/* The files the container's command writes, by the options it passes
+ * (write_options) or by what celery beat writes without them, from the
+ * compose command and entrypoint of t's services and the image's. A value
+ * from a variable, "-" (the terminal) and /dev/... are not files. */
+static int command_files(struct dx *dx, const struct df_target *t,
+                         const struct cz_df_config *cfg,
+                         struct cz_strlist *files)
+{
+    const char **image = cz_dx_command_tokens(dx, cfg);
+    struct cz_strlist words = {0};
+    size_t i;
+    int rc = image ? add_words(&words, t->command ? t->command : "")
+                   : CZ_ENOMEM;
+
+    for (; !rc && *image; image++)
+        rc = add_words(&words, *image);
+    for (i = 0; !rc && i < words.n; i++) {
+        const char *file = option_file(&words, &i);
+        if (file && *file && strcmp(file, "-") != 0 && !strchr(file, '$') &&
+            strncmp(file, "/dev/", 5) != 0)
+            rc = cz_strlist_add(files, file);
+    }
+    if (!rc && default_beat(&words))
+        rc = cz_strlist_add(files, "celerybeat-schedule");
+    cz_strlist_release(&words);
+    return rc;
+}
+
+/* The folders of the files t's command writes, for the new user to own
+ * (added to t->dirs and *rdirs, whose files a COPY may have brought in as
+ * root's). A file in the working directory itself or in a system folder
+ * cannot be given away without giving the code or the system with it
+ * (a folder below the working directory is the app's, even under /usr):
+ * then *why says which, and no USER is added. /tmp is everybody's. */
+static int command_dirs(struct dx *dx, struct df_target *t,
+                        const struct cz_df_config *cfg,
+                        struct cz_strlist *rdirs, const char **why)
+{
+    const char *workdir = cfg->workdir ? cfg->workdir : "/";
+    struct cz_strlist files = {0};
+    size_t i, k;
+    int rc = command_files(dx, t, cfg, &files);
+
+    for (i = 0; !rc && !*why && i < files.n; i++) {
+        const char *path = cz_dx_path(dx, workdir, files.items[i]);
+        const char *slash = path ? strrchr(path, '/') : NULL;
+        const char *dir = slash ? cz_arena_strndup(&dx->ar, path,
+                                                   (size_t)(slash - path))
+                                : NULL;
+        if (!dir) {
+            rc = CZ_ENOMEM;
+            break;
+        }
+        if (!*dir)
+            dir = "/";
+        if (is_under(dir, "/tmp") || is_under(dir, "/var/tmp"))
+            continue;
+        for (k = 0; k < t->dirs.n && !is_under(dir, t->dirs.items[k]); k++)
+            ;
+        if (k < t->dirs.n)
+            continue;        /* a volume the user is given anyway */
+        if (is_under(workdir, dir) ||
+            (system_path(dir) && !is_under(dir, workdir))) {
+            *why = cz_dx_printf(dx, "its command writes '%s' in %s, which "
+                                "%s; no USER added (point it at a folder "
+                                "of its own or a volume, then run again)",
+                                files.items[i], dir,
+                                is_under(workdir, dir)
+                                    ? "holds the code and would stay root's"
+                                    : "is the system's");
+            if (!*why)
+                rc = CZ_ENOMEM;
+        } else if (cz_strlist_add(&t->dirs, dir) ||
+                   cz_strlist_add(rdirs, dir)) {
+            rc = CZ_ENOMEM;
+        }
+    }
+    cz_strlist_release(&files);
+    return rc;
+}
+
 /* "install -d -o U -g G dir..." for the dirs not done yet, then "chown
- * U:G file..." for files; "" when there is nothing to do. */
+ * U:G file..." for files and "chown -R U:G dir..." for rdirs (either may
+ * be NULL); "" when there is nothing to do. */
 static const char *install_dirs(struct dx *dx, const struct df_file *f,
                                 const struct df_target *t,
                                 const struct done *d, const struct ids *id,
-                                const struct cz_strlist *files)
+                                const struct cz_strlist *files,
+                                const struct cz_strlist *rdirs)
 {
     struct cz_buf b = CZ_BUF_INIT;
     const char *todo[64], *out;
@@ -263,6 +411,14 @@ static const char *install_dirs(struct dx *dx, const struct df_file *f,
                                               : "",
                         id->owner, id->group);
         cz_buf_addf(&b, " %s", files->items[i]);
+    }
+    for (i = 0; rdirs && i < rdirs->n; i++) {
+        if (i == 0)
+            cz_buf_addf(&b, "%schown -R %s:%s",
+                        b.len ? cz_dx_printf(dx, " \\%s && ", f->eol) ?: ""
+                              : "",
+                        id->owner, id->group);
+        cz_buf_addf(&b, " %s", rdirs->items[i]);
     }
     out = cz_arena_strndup(&dx->ar, b.buf, b.len);
     cz_buf_release(&b);
@@ -455,7 +611,7 @@ static int keep_user(struct dx *dx, struct df_file *f, struct df_target *t,
         return note(dx, t, CZ_LEVEL_WARNING, "dockerfile.dirs-owner",
                     "cannot tell the owner to give the volume directories "
                     "to; chown them by hand");
-    if (!(dirs = install_dirs(dx, f, t, d, &id, NULL)))
+    if (!(dirs = install_dirs(dx, f, t, d, &id, NULL, NULL)))
         return CZ_ENOMEM;
     if (!*dirs)
         return CZ_OK;
@@ -555,9 +711,9 @@ int cz_dx_user(struct dx *dx, struct df_file *f, struct df_target *t,
     struct done d = {0};
     struct df_base b;
     struct ids id = {0};
-    struct cz_strlist files = {0};
+    struct cz_strlist files = {0}, rdirs = {0};
     char uid[32] = "", gid[32] = "";
-    const char *dirs, *create = NULL;
+    const char *dirs, *create = NULL, *why = NULL;
     size_t i;
     int rc;
 
@@ -632,10 +788,16 @@ int cz_dx_user(struct dx *dx, struct df_file *f, struct df_target *t,
                        "--gid app --no-create-home --shell /usr/sbin/nologin "
                        "app";
     }
+    if ((rc = command_dirs(dx, t, cfg, &rdirs, &why)))
+        goto out;
+    if (why && !t->user) {
+        rc = note(dx, t, CZ_LEVEL_WARNING, "dockerfile.command-writes", why);
+        goto out;
+    }
     if (!t->user && (rc = app_written(t, &d, &files)))
         goto out;
     if (!id.owner || !id.group ||
-        !(dirs = install_dirs(dx, f, t, &d, &id, &files))) {
+        !(dirs = install_dirs(dx, f, t, &d, &id, &files, &rdirs))) {
         rc = CZ_ENOMEM;
         goto out;
     }
@@ -664,6 +826,7 @@ int cz_dx_user(struct dx *dx, struct df_file *f, struct df_target *t,
         rc = tell_volume_owner(dx, t, id.owner, id.group);
 out:
     cz_strlist_release(&files);
+    cz_strlist_release(&rdirs);
     free(d.touched);
     free(d.made);
     free(d.owned);
