@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "composure/io.h"
+#include "composure/yaml.h"
 
 
 struct ids {
@@ -302,13 +303,75 @@ static int default_beat(const struct cz_strlist *words)
     return beat && !elsewhere;
 }
 
-/* The files the container's command writes, by the options it passes
- * (write_options) or by what celery beat writes without them, from the
- * compose command and entrypoint of t's services and the image's. A value
- * from a variable, "-" (the terminal) and /dev/... are not files. */
-static int command_files(struct dx *dx, const struct df_target *t,
+/* Whether words hold the two words a and b one after the other. */
+static int has_pair(const struct cz_strlist *words, const char *a,
+                    const char *b)
+{
+    size_t i;
+
+    for (i = 0; i + 1 < words->n; i++)
+        if (strcmp(words->items[i], a) == 0 &&
+            strcmp(words->items[i + 1], b) == 0)
+            return 1;
+    return 0;
+}
+
+/* The "start" script of the package.json in f's build context, or NULL.
+ * JSON is read with the YAML parser, of which it is a subset. */
+static const char *start_script(struct dx *dx, const struct df_file *f)
+{
+    const char *path = cz_dx_printf(dx, "%s/package.json",
+                                    f->context ? f->context : ".");
+    struct cz_source *src = NULL;
+    struct cz_doc *doc = NULL;
+    struct cz_error err = {0};
+    const char *start = NULL;
+
+    if (path && !cz_io_read(path, 1 << 22, &src, &err) &&
+        !cz_doc_parse(src, &doc, &err)) {
+        struct cz_node *scripts = cz_node_resolve(
+            cz_map_get(cz_doc_root(doc), "scripts"));
+        struct cz_node *s = cz_node_resolve(cz_map_get(scripts, "start"));
+        if (s && s->kind == CZ_NODE_SCALAR)
+            start = cz_arena_strndup(&dx->ar, s->value, s->len);
+    }
+    cz_doc_free(doc);
+    cz_source_free(src);
+    return start;
+}
+
+/* Whether the command runs Next.js's server (`next start`, or the
+ * package's start script through npm, yarn or pnpm when that script
+ * does): it writes its prerender and image caches into .next at run time,
+ * which is why Next.js's own Docker example gives .next to its user. */
+static int runs_next(struct dx *dx, const struct df_file *f,
+                     const struct cz_strlist *words)
+{
+    struct cz_strlist script = {0};
+    const char *start;
+    int yes;
+
+    if (has_pair(words, "next", "start"))
+        return 1;
+    if (!has_pair(words, "npm", "start") && !has_pair(words, "run", "start") &&
+        !has_pair(words, "yarn", "start") && !has_pair(words, "pnpm", "start"))
+        return 0;
+    if (!(start = start_script(dx, f)) || add_words(&script, start))
+        return 0;
+    yes = has_pair(&script, "next", "start");
+    cz_strlist_release(&script);
+    return yes;
+}
+
+/* What the container's command writes, from the compose command and
+ * entrypoint of t's services and the image's: the files named by the
+ * options it passes (write_options), celery beat's schedule without them,
+ * and the folders a server it runs writes (Next.js: .next). A value from
+ * a variable, "-" (the terminal) and /dev/... are not files. */
+static int command_files(struct dx *dx, const struct df_file *f,
+                         const struct df_target *t,
                          const struct cz_df_config *cfg,
-                         struct cz_strlist *files)
+                         struct cz_strlist *files, struct cz_strlist *folders)
 {
     const char **image = cz_dx_command_tokens(dx, cfg);
     struct cz_strlist words = {0};
@@ -326,6 +389,8 @@ static int command_files(struct dx *dx, const struct df_target *t,
     }
     if (!rc && default_beat(&words))
         rc = cz_strlist_add(files, "celerybeat-schedule");
+    if (!rc && runs_next(dx, f, &words))
+        rc = cz_strlist_add(folders, ".next");
     cz_strlist_release(&words);
     return rc;
 }
@@ -336,21 +401,24 @@ static int command_files(struct dx *dx, const struct df_target *t,
  * cannot be given away without giving the code or the system with it
  * (a folder below the working directory is the app's, even under /usr):
  * then *why says which, and no USER is added. /tmp is everybody's. */
-static int command_dirs(struct dx *dx, struct df_target *t,
-                        const struct cz_df_config *cfg,
+static int command_dirs(struct dx *dx, const struct df_file *f,
+                        struct df_target *t, const struct cz_df_config *cfg,
                         struct cz_strlist *rdirs, const char **why)
 {
     const char *workdir = cfg->workdir ? cfg->workdir : "/";
-    struct cz_strlist files = {0};
+    struct cz_strlist files = {0}, folders = {0};
     size_t i, k;
-    int rc = command_files(dx, t, cfg, &files);
+    int rc = command_files(dx, f, t, cfg, &files, &folders);
 
-    for (i = 0; !rc && !*why && i < files.n; i++) {
-        const char *path = cz_dx_path(dx, workdir, files.items[i]);
+    for (i = 0; !rc && !*why && i < files.n + folders.n; i++) {
+        const char *name = i < files.n ? files.items[i]
+                                       : folders.items[i - files.n];
+        const char *path = cz_dx_path(dx, workdir, name);
         const char *slash = path ? strrchr(path, '/') : NULL;
-        const char *dir = slash ? cz_arena_strndup(&dx->ar, path,
-                                                   (size_t)(slash - path))
-                                : NULL;
+        const char *dir = i >= files.n ? path
+                          : slash ? cz_arena_strndup(&dx->ar, path,
+                                                     (size_t)(slash - path))
+                                  : NULL;
         if (!dir) {
             rc = CZ_ENOMEM;
             break;
@@ -368,7 +436,7 @@ static int command_dirs(struct dx *dx, struct df_target *t,
             *why = cz_dx_printf(dx, "its command writes '%s' in %s, which "
                                 "%s; no USER added (point it at a folder "
                                 "of its own or a volume, then run again)",
-                                files.items[i], dir,
+                                name, dir,
                                 is_under(workdir, dir)
                                     ? "holds the code and would stay root's"
                                     : "is the system's");
@@ -380,6 +448,7 @@ static int command_dirs(struct dx *dx, struct df_target *t,
         }
     }
     cz_strlist_release(&files);
+    cz_strlist_release(&folders);
     return rc;
 }
 
@@ -788,7 +857,7 @@ int cz_dx_user(struct dx *dx, struct df_file *f, struct df_target *t,
                        "--gid app --no-create-home --shell /usr/sbin/nologin "
                        "app";
     }
-    if ((rc = command_dirs(dx, t, cfg, &rdirs, &why)))
+    if ((rc = command_dirs(dx, f, t, cfg, &rdirs, &why)))
         goto out;
     if (why && !t->user) {
         rc = note(dx, t, CZ_LEVEL_WARNING, "dockerfile.command-writes", why);
