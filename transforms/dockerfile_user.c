@@ -241,10 +241,13 @@ static int covered(const struct done *d, const char *dir)
 /* ---- what the command writes ------------------------------------------- */
 
 /* Options whose value is a file the process opens for writing: logs, pid
- * files, celery's beat schedule and worker state, gunicorn's logs. */
+ * files, gunicorn's logs; and, for celery only (other tools take a cron
+ * expression for --schedule), the beat schedule and the worker state. */
 static const char *const write_options[] = {
-    "--logfile", "--log-file", "--pidfile", "--pid-file", "--schedule",
-    "--statedb", "--access-logfile", "--error-logfile", NULL};
+    "--logfile", "--log-file", "--pidfile", "--pid-file",
+    "--access-logfile", "--error-logfile", NULL};
+static const char *const celery_write_options[] = {"--schedule", "--statedb",
+                                                   NULL};
 
 /* Appends the words of text (split at blanks and shell separators, the
  * quotes around a word removed) to words. */
@@ -265,18 +268,28 @@ static int add_words(struct cz_strlist *words, const char *text)
     return CZ_OK;
 }
 
+/* Whether the option word w (up to its '=') is one of opts. */
+static int is_option(const char *w, const char *const *opts)
+{
+    const char *eq = strchr(w, '=');
+    size_t n = eq ? (size_t)(eq - w) : strlen(w);
+
+    for (; *opts; opts++)
+        if (strlen(*opts) == n && strncmp(w, *opts, n) == 0)
+            return 1;
+    return 0;
+}
+
 /* The file that words[*i] names for writing ("--logfile=F", or
- * "--logfile F" and then *i moves past F), or NULL. */
-static const char *option_file(const struct cz_strlist *words, size_t *i)
+ * "--logfile F" and then *i moves past F), or NULL; celery's options
+ * count only in a command that runs celery. */
+static const char *option_file(const struct cz_strlist *words, size_t *i,
+                               int celery)
 {
     const char *w = words->items[*i], *eq = strchr(w, '=');
-    size_t n = eq ? (size_t)(eq - w) : strlen(w), k;
 
-    for (k = 0; write_options[k]; k++)
-        if (strlen(write_options[k]) == n &&
-            strncmp(w, write_options[k], n) == 0)
-            break;
-    if (!write_options[k])
+    if (!is_option(w, write_options) &&
+        !(celery && is_option(w, celery_write_options)))
         return NULL;
     if (eq)
         return eq + 1;
@@ -376,13 +389,16 @@ static int command_files(struct dx *dx, const struct df_file *f,
     const char **image = cz_dx_command_tokens(dx, cfg);
     struct cz_strlist words = {0};
     size_t i;
+    int celery = 0;
     int rc = image ? add_words(&words, t->command ? t->command : "")
                    : CZ_ENOMEM;
 
     for (; !rc && *image; image++)
         rc = add_words(&words, *image);
+    for (i = 0; !rc && i < words.n && !celery; i++)
+        celery = strcmp(words.items[i], "celery") == 0;
     for (i = 0; !rc && i < words.n; i++) {
-        const char *file = option_file(&words, &i);
+        const char *file = option_file(&words, &i, celery);
         if (file && *file && strcmp(file, "-") != 0 && !strchr(file, '$') &&
             strncmp(file, "/dev/", 5) != 0)
             rc = cz_strlist_add(files, file);
