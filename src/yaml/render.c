@@ -992,13 +992,24 @@ static int is_insertion(const struct cz_node *node)
     return node->flags & CZ_NODE_FRESH && !(node->flags & CZ_NODE_REPLACING);
 }
 
+/* Whether a parsed flow mapping is the single pair of a flow sequence
+ * written without braces ("[a: 1]"). libyaml starts such a pair where its
+ * key starts, a braced mapping at its '{', before its first key: the
+ * byte there alone cannot tell "[{a}: 1]" (a pair whose key is a flow
+ * mapping) from "[{a: 1}]" (found by fuzz_roundtrip). */
+static int unbraced_pair(struct render *r, const struct cz_node *map)
+{
+    return map->kind == CZ_NODE_MAPPING && map->style == CZ_STYLE_FLOW &&
+           map->norig && (r->s[map->content.start] != '{' ||
+                          map->orig[0]->span.start == map->content.start);
+}
+
 static void render_collection(struct render *r, struct cz_node *coll)
 {
     uint32_t step = coll->kind == CZ_NODE_MAPPING ? 2 : 1;
     uint32_t i, j = 0, k, run;
     /* "[a: 1]" holds a mapping without braces, which only one pair can */
-    int braces = step == 2 && coll->style == CZ_STYLE_FLOW &&
-                 r->s[coll->content.start] != '{' && coll->n != 2;
+    int braces = unbraced_pair(r, coll) && coll->n != 2;
 
     if (coll->n == 0) {
         render_emptied(r, coll);
