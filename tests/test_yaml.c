@@ -2284,6 +2284,29 @@ static void test_flow_pair_key_replaced(void **state)
     assert_render(fx, "a: [w   # c\n   , b]\n");
 }
 
+/* A bare CR ends a comment line as a LF does: "#\r-" is a comment and a
+ * sequence entry on the next line, where the entry's column is counted
+ * from (found by fuzz_roundtrip: "!\n#\r-" had its new item written one
+ * column in, which no longer read as the same sequence). */
+static void test_comment_ended_by_cr(void **state)
+{
+    struct fx *fx = *state;
+
+    load(fx, "!\n#\r-");
+    assert_int_equal(cz_doc_root(fx->doc)->content.start, 4);
+    append(fx, "", str(fx, "x"));
+    assert_render(fx, "!\n#\r-\n- x");
+
+    load(fx, "s:\n- a #c\r- b #d\r- c\n");
+    OK(cz_seq_remove(fx->doc, at(fx, "s"), 1, &fx->err));
+    OK(cz_seq_replace(fx->doc, at(fx, "s"), 1, str(fx, "w"), &fx->err));
+    assert_render(fx, "s:\n- a #c\r- w\n");
+
+    load(fx, "? a #c\r: b #d\n");
+    set(fx, "", "a", str(fx, "w"));
+    assert_render(fx, "? a #c\r: w #d\n");
+}
+
 static void test_empty_scalars_set(void **state)
 {
     struct fx *fx = *state;
@@ -3031,6 +3054,7 @@ int main(void)
         T(test_flow_single_pair),
         T(test_flow_pair_key_corners),
         T(test_flow_pair_key_replaced),
+        T(test_comment_ended_by_cr),
         T(test_empty_scalars_set),
         T(test_empty_value_becomes_block),
         T(test_seq_item_grows_into_block),

@@ -182,8 +182,8 @@ static uint32_t skip_properties(const struct cz_source *src, uint32_t off,
                 off++;
         } else if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
             off++;
-        } else if (c == '#') {
-            while (off < end && s[off] != '\n')
+        } else if (c == '#') {   /* to its line end, a CR's too */
+            while (off < end && s[off] != '\n' && s[off] != '\r')
                 off++;
         } else {
             break;

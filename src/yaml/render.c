@@ -543,8 +543,8 @@ static uint32_t entry_start(struct render *r, const struct cz_node *coll,
         return coll->content.start;   /* libyaml starts it at the first '-' */
     off = coll->orig[k - 1]->span.end;
     while (off < r->len && r->s[off] != '-') {
-        if (r->s[off] == '#')
-            while (off < r->len && r->s[off] != '\n')
+        if (r->s[off] == '#')   /* to its line end, a CR's too */
+            while (off < r->len && r->s[off] != '\n' && r->s[off] != '\r')
                 off++;
         else
             off++;
@@ -575,7 +575,8 @@ static uint32_t after_colon(struct render *r, const struct cz_node *key,
         if (r->s[off] == ':')
             return off + 1;
         if (r->s[off] == '#')
-            while (off + 1 < value->span.start && r->s[off + 1] != '\n')
+            while (off + 1 < value->span.start && r->s[off + 1] != '\n' &&
+                   r->s[off + 1] != '\r')
                 off++;
     }
     return value->span.start;
