@@ -2211,6 +2211,102 @@ static void test_flow_single_pair(void **state)
         "c: [{}]\n");
 }
 
+/* A key in every mapping and an item in every sequence, as
+ * fuzz/fuzz_roundtrip.c adds them, except inside keys (not editable). */
+static void add_everywhere(struct fx *fx, struct cz_node *node)
+{
+    uint32_t i;
+
+    if (node->kind == CZ_NODE_MAPPING) {
+        for (i = 1; i < node->n; i += 2)
+            add_everywhere(fx, node->items[i]);
+        map_add(fx, node, "cz", plain(fx, "1"));
+    } else if (node->kind == CZ_NODE_SEQUENCE) {
+        for (i = 0; i < node->n; i++)
+            add_everywhere(fx, node->items[i]);
+        seq_add(fx, node, str(fx, "x"));
+    }
+}
+
+/* The single pair of a flow sequence ("[k: v]") gains braces when it gets
+ * a second pair, also when its key is a flow mapping, which starts where
+ * the pair does: "[{+}: ]" once read as a braced "{+}" and lost the new
+ * pair outside it (found by fuzz_roundtrip). Its neighbours: other keys,
+ * blanks, tabs, line breaks and comments before the ']', nested pairs. */
+static void test_flow_pair_key_corners(void **state)
+{
+    static const char *const cases[][3] = {
+        {"[\t {+}:          \t\t\t]",
+         "[\t {{+}:          \t\t\t, cz: 1}, x]", "0/cz"},
+        {"[{+}: v]", "[{{+}: v, cz: 1}, x]", "0/cz"},
+        {"[ {a: b}: c \t]", "[ {{a: b}: c, cz: 1}, x \t]", "0/cz"},
+        {"[{a}: 1 , b]", "[{{a}: 1, cz: 1} , b, x]", "0/cz"},
+        {"[[a]: b]", "[{[a]: b, cz: 1}, x]", "0/cz"},
+        {"['q': v\t]", "[{'q': v, cz: 1}, x\t]", "0/cz"},
+        {"[&a k, *a : v]", "[&a k, {*a : v, cz: 1}, x]", "1/cz"},
+        {"[&k {a}: 1]", "[{&k {a}: 1, cz: 1}, x]", "0/cz"},
+        {"[{+}:\n]", "[{{+}: , cz: 1} , x\n]", "0/cz"},
+        {"[{+}: v # c\n]", "[{{+}: v, cz: 1}, x # c\n]", "0/cz"},
+        {"a:\n  - [{+}:\n    \t]\n",
+         "a:\n  - [{{+}: , cz: 1} , x\n    \t]\n  - x\ncz: 1\n", "a/0/0/cz"},
+        {"[{x}: [ {y}: z ]]",
+         "[{{x}: [ {{y}: z, cz: 1}, x ], cz: 1}, x]", "0/cz"},
+        {"[[{a}: b]: c]", "[{[{a}: b]: c, cz: 1}, x]", "0/cz"},
+        {"[{a}: 1, {b}: 2]",
+         "[{{a}: 1, cz: 1}, {{b}: 2, cz: 1}, x]", "0/cz"},
+        {"{{a}: 1}", "{{a}: 1, cz: 1}", "cz"},
+    };
+    struct fx *fx = *state;
+    char *out;
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        add_everywhere(fx, load(fx, cases[i][0]));
+        out = strdup(render(fx));
+        assert_non_null(out);
+        assert_string_equal(out, cases[i][1]);
+        /* the new pair is read back inside the mapping it was added to */
+        load(fx, out);
+        assert_string_equal(at(fx, cases[i][2])->value, "1");
+        free(out);
+    }
+}
+
+/* With no '}' of its own, a pair whose key is a flow mapping ends with its
+ * value, not at the next token: a new item in its place keeps the comment
+ * after it. */
+static void test_flow_pair_key_replaced(void **state)
+{
+    struct fx *fx = *state;
+
+    load(fx, "a: [{k}: v   # c\n   , b]\n");
+    OK(cz_seq_replace(fx->doc, at(fx, "a"), 0, str(fx, "w"), &fx->err));
+    assert_render(fx, "a: [w   # c\n   , b]\n");
+}
+
+/* A bare CR ends a comment line as a LF does: "#\r-" is a comment and a
+ * sequence entry on the next line, where the entry's column is counted
+ * from (found by fuzz_roundtrip: "!\n#\r-" had its new item written one
+ * column in, which no longer read as the same sequence). */
+static void test_comment_ended_by_cr(void **state)
+{
+    struct fx *fx = *state;
+
+    load(fx, "!\n#\r-");
+    assert_int_equal(cz_doc_root(fx->doc)->content.start, 4);
+    append(fx, "", str(fx, "x"));
+    assert_render(fx, "!\n#\r-\n- x");
+
+    load(fx, "s:\n- a #c\r- b #d\r- c\n");
+    OK(cz_seq_remove(fx->doc, at(fx, "s"), 1, &fx->err));
+    OK(cz_seq_replace(fx->doc, at(fx, "s"), 1, str(fx, "w"), &fx->err));
+    assert_render(fx, "s:\n- a #c\r- w\n");
+
+    load(fx, "? a #c\r: b #d\n");
+    set(fx, "", "a", str(fx, "w"));
+    assert_render(fx, "? a #c\r: w #d\n");
+}
+
 static void test_empty_scalars_set(void **state)
 {
     struct fx *fx = *state;
@@ -2956,6 +3052,9 @@ int main(void)
         T(test_map_remove_leading_keys_of_item),
         T(test_flow_remove_and_insert),
         T(test_flow_single_pair),
+        T(test_flow_pair_key_corners),
+        T(test_flow_pair_key_replaced),
+        T(test_comment_ended_by_cr),
         T(test_empty_scalars_set),
         T(test_empty_value_becomes_block),
         T(test_seq_item_grows_into_block),

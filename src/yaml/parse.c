@@ -182,8 +182,8 @@ static uint32_t skip_properties(const struct cz_source *src, uint32_t off,
                 off++;
         } else if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
             off++;
-        } else if (c == '#') {
-            while (off < end && s[off] != '\n')
+        } else if (c == '#') {   /* to its line end, a CR's too */
+            while (off < end && s[off] != '\n' && s[off] != '\r')
                 off++;
         } else {
             break;
@@ -711,10 +711,12 @@ static int on_end(struct loader *ld, const yaml_event_t *ev)
         cz_yaml_index_keys(&ld->doc->ar, node))
         return CZ_ENOMEM;
     /* A single-pair mapping in a flow sequence ("[a: 1 ]") has no closing
-     * brace; libyaml ends it at the next token, as a block collection. */
+     * brace; libyaml ends it at the next token, as a block collection,
+     * with an empty mark where a '}' has one of a byte. Not the byte at
+     * its start: in "[{a}: 1 ]" it is the key's (found by fuzz_roundtrip). */
     if (n && (node->style == CZ_STYLE_BLOCK ||
               (node->kind == CZ_NODE_MAPPING &&
-               ld->src->bytes[node->content.start] != '{')))
+               ev->end_mark.index == ev->start_mark.index)))
         node->span.end = last->span.end;
     else
         node->span.end = markmap_byte(&ld->mm, ev->end_mark.index);

@@ -543,8 +543,8 @@ static uint32_t entry_start(struct render *r, const struct cz_node *coll,
         return coll->content.start;   /* libyaml starts it at the first '-' */
     off = coll->orig[k - 1]->span.end;
     while (off < r->len && r->s[off] != '-') {
-        if (r->s[off] == '#')
-            while (off < r->len && r->s[off] != '\n')
+        if (r->s[off] == '#')   /* to its line end, a CR's too */
+            while (off < r->len && r->s[off] != '\n' && r->s[off] != '\r')
                 off++;
         else
             off++;
@@ -575,7 +575,8 @@ static uint32_t after_colon(struct render *r, const struct cz_node *key,
         if (r->s[off] == ':')
             return off + 1;
         if (r->s[off] == '#')
-            while (off + 1 < value->span.start && r->s[off + 1] != '\n')
+            while (off + 1 < value->span.start && r->s[off + 1] != '\n' &&
+                   r->s[off + 1] != '\r')
                 off++;
     }
     return value->span.start;
@@ -992,13 +993,24 @@ static int is_insertion(const struct cz_node *node)
     return node->flags & CZ_NODE_FRESH && !(node->flags & CZ_NODE_REPLACING);
 }
 
+/* Whether a parsed flow mapping is the single pair of a flow sequence
+ * written without braces ("[a: 1]"). libyaml starts such a pair where its
+ * key starts, a braced mapping at its '{', before its first key: the
+ * byte there alone cannot tell "[{a}: 1]" (a pair whose key is a flow
+ * mapping) from "[{a: 1}]" (found by fuzz_roundtrip). */
+static int unbraced_pair(struct render *r, const struct cz_node *map)
+{
+    return map->kind == CZ_NODE_MAPPING && map->style == CZ_STYLE_FLOW &&
+           map->norig && (r->s[map->content.start] != '{' ||
+                          map->orig[0]->span.start == map->content.start);
+}
+
 static void render_collection(struct render *r, struct cz_node *coll)
 {
     uint32_t step = coll->kind == CZ_NODE_MAPPING ? 2 : 1;
     uint32_t i, j = 0, k, run;
     /* "[a: 1]" holds a mapping without braces, which only one pair can */
-    int braces = step == 2 && coll->style == CZ_STYLE_FLOW &&
-                 r->s[coll->content.start] != '{' && coll->n != 2;
+    int braces = unbraced_pair(r, coll) && coll->n != 2;
 
     if (coll->n == 0) {
         render_emptied(r, coll);
