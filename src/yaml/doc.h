@@ -21,6 +21,10 @@
  * flag: its parsed key says where a new value goes. */
 #define CZ_NODE_REPLACING (1 << 7)
 
+/* The bytes a scalar node takes: the fields before the collections' (see
+ * struct cz_node). Collections and aliases take sizeof(struct cz_node). */
+#define CZ_SCALAR_NODE_SIZE offsetof(struct cz_node, items)
+
 struct cz_doc {
     struct cz_source *src;    /* borrowed */
     struct cz_arena ar;

@@ -186,16 +186,21 @@ struct cz_node *cz_node_resolve(struct cz_node *node)
 
 /* ---- new nodes ---------------------------------------------------------- */
 
+/* A fresh node has no content span: its place holds the comments it may
+ * take over (cz_node_take_comments), NULL until then. */
 static struct cz_node *fresh(struct cz_doc *doc, enum cz_node_kind kind)
 {
-    struct cz_node *node = cz_arena_alloc(&doc->ar, sizeof(*node));
+    struct cz_node *node = cz_arena_alloc(&doc->ar,
+                                          kind == CZ_NODE_SCALAR
+                                              ? CZ_SCALAR_NODE_SIZE
+                                              : sizeof(*node));
 
     if (!node)
         return NULL;
     node->kind = (uint8_t)kind;
     node->flags = CZ_NODE_FRESH | CZ_NODE_COPIED;
     node->style = kind == CZ_NODE_SCALAR ? CZ_STYLE_PLAIN : CZ_STYLE_BLOCK;
-    node->span = node->content = CZ_NOSPAN;
+    node->span = CZ_NOSPAN;
     return node;
 }
 
