@@ -566,9 +566,9 @@ static int on_scalar(struct loader *ld, const yaml_event_t *ev)
      * when it differs from the edited one (see keep_value) */
     node->value = ld->verifying
                       ? (const char *)ev->data.scalar.value
-                      : cz_arena_strndup(&ld->doc->ar,
-                                         (const char *)ev->data.scalar.value,
-                                         ev->data.scalar.length);
+                      : cz_yaml_string(ld->doc,
+                                       (const char *)ev->data.scalar.value,
+                                       ev->data.scalar.length);
     node->len = (uint32_t)ev->data.scalar.length;
     node->anchor = copy_str(ld, ev->data.scalar.anchor);
     node->tag = copy_str(ld, ev->data.scalar.tag);
