@@ -17,6 +17,7 @@ static void test_format(void **state)
     struct cz_source *src = cz_source_new("x.yaml", text, strlen(text));
     struct cz_report rep = {0};
     struct cz_buf out = CZ_BUF_INIT;
+    struct cz_finding f;
 
     (void)state;
     assert_int_equal(cz_report_add(&rep, CZ_LEVEL_WARNING, src, 5, "r.one",
@@ -25,11 +26,14 @@ static void test_format(void **state)
                                    "r.two", "whole file"), CZ_OK);
     assert_int_equal(cz_report_add(&rep, CZ_LEVEL_ERROR, NULL, CZ_NOPOS,
                                    NULL, "no place"), CZ_OK);
-    cz_finding_format(&rep.items[0], &out);
+    f = cz_report_get(&rep, 0);
+    cz_finding_format(&f, &out);
     cz_buf_adds(&out, "|");
-    cz_finding_format(&rep.items[1], &out);
+    f = cz_report_get(&rep, 1);
+    cz_finding_format(&f, &out);
     cz_buf_adds(&out, "|");
-    cz_finding_format(&rep.items[2], &out);
+    f = cz_report_get(&rep, 2);
+    cz_finding_format(&f, &out);
     assert_string_equal(out.buf, "x.yaml:2:1: warning: b is 2 [r.one]|"
                                  "x.yaml: info: whole file [r.two]|"
                                  "error: no place");

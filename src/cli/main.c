@@ -113,10 +113,11 @@ void cz_cli_print_report(const struct cz_report *rep, int quiet)
     size_t i;
 
     for (i = 0; i < rep->n; i++) {
-        if (quiet && rep->items[i].level == CZ_LEVEL_INFO)
+        struct cz_finding f = cz_report_get(rep, i);
+        if (quiet && f.level == CZ_LEVEL_INFO)
             continue;
         line.len = 0;
-        cz_finding_format(&rep->items[i], &line);
+        cz_finding_format(&f, &line);
         fprintf(stderr, "%s\n", line.buf);
     }
     cz_buf_release(&line);
