@@ -40,6 +40,9 @@ struct cz_report {
      * stored once for the findings in a row that share it */
     struct cz_buf text;
     size_t last_path;    /* offset + 1 of the last path stored, 0: none */
+    /* findings of a lower level are not kept (`migrate -q` prints no
+     * info findings, so it keeps none): CZ_LEVEL_INFO keeps all */
+    enum cz_level min_level;
     char **causes;       /* cz_report_once(): a hash set of keys */
     size_t ncauses, nslots;
 };

@@ -20,6 +20,8 @@ static int report_vpush(struct cz_report *rep, enum cz_level level,
     va_list aq;
     int n;
 
+    if (level < rep->min_level)
+        return CZ_OK;
     if (cz_array_grow(&rep->items, rep->n, &rep->cap, sizeof(*rep->items)))
         return CZ_ENOMEM;
     e = &rep->items[rep->n];
@@ -157,17 +159,39 @@ size_t cz_report_count(const struct cz_report *rep, enum cz_level level)
     return n;
 }
 
+/* ":%u" without printf: a big run prints tens of thousands of findings. */
+static void add_number(struct cz_buf *out, unsigned n)
+{
+    char digits[16];
+    size_t i = sizeof(digits);
+
+    do {
+        digits[--i] = (char)('0' + n % 10);
+        n /= 10;
+    } while (n);
+    digits[--i] = ':';
+    cz_buf_add(out, digits + i, sizeof(digits) - i);
+}
+
 void cz_finding_format(const struct cz_finding *f, struct cz_buf *out)
 {
-    static const char *const names[] = {"info", "warning", "error"};
+    static const char *const names[] = {"info: ", "warning: ", "error: "};
 
-    if (f->path && f->line)
-        cz_buf_addf(out, "%s:%u:%u: ", f->path, f->line, f->col);
-    else if (f->path)
-        cz_buf_addf(out, "%s: ", f->path);
-    cz_buf_addf(out, "%s: %s", names[f->level], f->msg);
-    if (f->rule)
-        cz_buf_addf(out, " [%s]", f->rule);
+    if (f->path) {
+        cz_buf_adds(out, f->path);
+        if (f->line) {
+            add_number(out, f->line);
+            add_number(out, f->col);
+        }
+        cz_buf_adds(out, ": ");
+    }
+    cz_buf_adds(out, names[f->level]);
+    cz_buf_adds(out, f->msg);
+    if (f->rule) {
+        cz_buf_adds(out, " [");
+        cz_buf_adds(out, f->rule);
+        cz_buf_addc(out, ']');
+    }
 }
 
 void cz_report_release(struct cz_report *rep)

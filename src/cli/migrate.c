@@ -1214,6 +1214,8 @@ static int run_command(enum command cmd, int argc, char **argv)
         cz_strlist_release(&o.files);
         return rc < 0 ? 0 : cz_cli_exit_status(rc);
     }
+    if (o.quiet)     /* they would not be printed */
+        rep.min_level = CZ_LEVEL_WARNING;
     o.popts.insecure = &o.insecure;
     if (getenv("COMPOSURE_OFFLINE") && *getenv("COMPOSURE_OFFLINE"))
         o.popts.offline = 1;   /* CI without a network, and the tests */
