@@ -17,6 +17,7 @@ static void test_format(void **state)
     struct cz_source *src = cz_source_new("x.yaml", text, strlen(text));
     struct cz_report rep = {0};
     struct cz_buf out = CZ_BUF_INIT;
+    struct cz_finding f;
 
     (void)state;
     assert_int_equal(cz_report_add(&rep, CZ_LEVEL_WARNING, src, 5, "r.one",
@@ -25,11 +26,14 @@ static void test_format(void **state)
                                    "r.two", "whole file"), CZ_OK);
     assert_int_equal(cz_report_add(&rep, CZ_LEVEL_ERROR, NULL, CZ_NOPOS,
                                    NULL, "no place"), CZ_OK);
-    cz_finding_format(&rep.items[0], &out);
+    f = cz_report_get(&rep, 0);
+    cz_finding_format(&f, &out);
     cz_buf_adds(&out, "|");
-    cz_finding_format(&rep.items[1], &out);
+    f = cz_report_get(&rep, 1);
+    cz_finding_format(&f, &out);
     cz_buf_adds(&out, "|");
-    cz_finding_format(&rep.items[2], &out);
+    f = cz_report_get(&rep, 2);
+    cz_finding_format(&f, &out);
     assert_string_equal(out.buf, "x.yaml:2:1: warning: b is 2 [r.one]|"
                                  "x.yaml: info: whole file [r.two]|"
                                  "error: no place");
@@ -37,6 +41,62 @@ static void test_format(void **state)
     cz_buf_release(&out);
     cz_report_release(&rep);
     cz_source_free(src);
+}
+
+/* The compact store: paths shared by findings in a row or not, a message
+ * longer than the room the text had (formatted a second time), errors,
+ * and findings below min_level dropped. */
+static void test_store(void **state)
+{
+    const char *text = "a: 1\n";
+    struct cz_source *a = cz_source_new("a.yaml", text, strlen(text));
+    struct cz_source *b = cz_source_new("b.yaml", text, strlen(text));
+    struct cz_error err = {0};
+    struct cz_report rep = {0};
+    struct cz_buf out = CZ_BUF_INIT;
+    char long_msg[3001];
+    struct cz_finding f;
+    size_t i;
+
+    (void)state;
+    memset(long_msg, 'x', sizeof(long_msg) - 1);
+    long_msg[sizeof(long_msg) - 1] = '\0';
+    assert_int_equal(cz_report_add(&rep, CZ_LEVEL_INFO, a, 0, "r.a", "one"),
+                     CZ_OK);
+    assert_int_equal(cz_report_add(&rep, CZ_LEVEL_INFO, a, 3, "r.a", "two"),
+                     CZ_OK);
+    assert_int_equal(cz_report_add(&rep, CZ_LEVEL_WARNING, b, 0, "r.b",
+                                   "%s!", long_msg), CZ_OK);
+    assert_int_equal(cz_report_add(&rep, CZ_LEVEL_INFO, a, CZ_NOPOS, NULL,
+                                   "%d", 3), CZ_OK);
+    cz_error_set(&err, CZ_EINPUT, "yaml.syntax", b, 3, "bad %s", "thing");
+    assert_int_equal(cz_report_add_error(&rep, &err), CZ_OK);
+    rep.min_level = CZ_LEVEL_WARNING;
+    assert_int_equal(cz_report_add(&rep, CZ_LEVEL_INFO, a, 0, "r.a",
+                                   "dropped"), CZ_OK);
+    assert_int_equal(rep.n, 5);
+    for (i = 0; i < rep.n; i++) {
+        f = cz_report_get(&rep, i);
+        cz_finding_format(&f, &out);
+        cz_buf_adds(&out, "|");
+    }
+    assert_int_equal(out.len, strlen("a.yaml:1:1: info: one [r.a]|"
+                                     "a.yaml:1:4: info: two [r.a]|"
+                                     "b.yaml:1:1: warning: ") +
+                                  sizeof(long_msg) - 1 +
+                                  strlen("! [r.b]|a.yaml: info: 3|"
+                                         "b.yaml:1:4: error: bad thing "
+                                         "[yaml.syntax]|"));
+    assert_memory_equal(out.buf, "a.yaml:1:1: info: one [r.a]|"
+                                 "a.yaml:1:4: info: two [r.a]|"
+                                 "b.yaml:1:1: warning: xxx", 80);
+    assert_string_equal(out.buf + out.len - 68,
+                        "x! [r.b]|a.yaml: info: 3|"
+                        "b.yaml:1:4: error: bad thing [yaml.syntax]|");
+    cz_buf_release(&out);
+    cz_report_release(&rep);
+    cz_source_free(a);
+    cz_source_free(b);
 }
 
 /* Each key is new once, across growth of the set. */
@@ -64,6 +124,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_format),
+        cmocka_unit_test(test_store),
         cmocka_unit_test(test_once),
     };
 

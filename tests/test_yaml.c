@@ -494,6 +494,46 @@ static void test_map_insert_end_before_next_comment(void **state)
         "    image: postgres:15\n");
 }
 
+/* Two new mappings and a parsed one grow in turns, so that the item
+ * arrays one outgrows are taken by the others (make_room): each keeps its
+ * own entries, and equal short strings are shared by their nodes. */
+static void test_outgrown_item_arrays_reused(void **state)
+{
+    struct fx *fx = *state;
+    struct cz_node *maps[3], *root = load(fx, "c:\n  k0: v0\n");
+    char key[16], value[16];
+    const char *shown;
+    int i, m;
+
+    maps[0] = cz_node_new_map(fx->doc);
+    maps[1] = cz_node_new_map(fx->doc);
+    maps[2] = cz_map_get(root, "c");
+    for (i = 1; i < 40; i++)
+        for (m = 0; m < 3; m++) {
+            snprintf(key, sizeof(key), "k%d", i);
+            snprintf(value, sizeof(value), "%c%d", "abv"[m], i);
+            assert_int_equal(cz_map_set(fx->doc, maps[m], key,
+                                        str(fx, value), &fx->err), CZ_OK);
+        }
+    for (m = 0; m < 3; m++) {
+        assert_int_equal(cz_map_len(maps[m]), m == 2 ? 40 : 39);
+        for (i = 1; i < 40; i++) {
+            snprintf(key, sizeof(key), "k%d", i);
+            snprintf(value, sizeof(value), "%c%d", "abv"[m], i);
+            assert_true(cz_scalar_is(cz_map_get(maps[m], key), value));
+        }
+    }
+    assert_ptr_equal(cz_map_key(maps[0], 5)->value,
+                     cz_map_key(maps[1], 5)->value);
+    assert_int_equal(cz_map_set(fx->doc, root, "a", maps[0], &fx->err),
+                     CZ_OK);
+    assert_int_equal(cz_map_set(fx->doc, root, "b", maps[1], &fx->err),
+                     CZ_OK);
+    shown = render(fx);
+    assert_non_null(strstr(shown, "  k39: v39\na:\n  k1: a1\n"));
+    assert_non_null(strstr(shown, "  k39: a39\nb:\n  k1: b1\n"));
+}
+
 static void test_new_empty_plain_is_a_bare_null(void **state)
 {
     struct fx *fx = *state;
@@ -2977,6 +3017,7 @@ int main(void)
         T(test_non_ascii_edits),
         T(test_non_ascii_fixture_edit),
         T(test_map_insert_end_before_next_comment),
+        T(test_outgrown_item_arrays_reused),
         T(test_new_empty_plain_is_a_bare_null),
         T(test_replace_drops_trailing_blanks),
         T(test_edit_inside_complex_key_refused),

@@ -156,7 +156,8 @@ static int add_compose_image(struct pin *p, const struct cz_service *svc,
     t->node = node;
     t->doc = doc;
     t->src = cz_doc_source(doc);
-    t->at = node->content.start;
+    /* a value another transform wrote has no place in the source */
+    t->at = node->flags & CZ_NODE_FRESH ? CZ_NOPOS : node->content.start;
     snprintf(t->written, sizeof(t->written), "%s", node->value);
     if (strchr(node->value + name_length(node->value), '$')) {
         /* A digest would freeze today's value of the variable, and a new

@@ -10,6 +10,7 @@
 
 enum cz_level { CZ_LEVEL_INFO, CZ_LEVEL_WARNING, CZ_LEVEL_ERROR };
 
+/* One finding as it is printed (see cz_report_get). */
 struct cz_finding {
     enum cz_level level;
     char *path;          /* NULL when the finding has no file */
@@ -18,13 +19,38 @@ struct cz_finding {
     char *msg;
 };
 
+/* A finding as the report keeps it: its path and message are offsets into
+ * the report's text, not allocations of their own (a run on a big file
+ * keeps tens of thousands). */
+struct cz_report_entry {
+    size_t path;         /* CZ_REPORT_NOPATH when the finding has no file */
+    size_t msg;
+    const char *rule;
+    unsigned line, col;
+    enum cz_level level;
+};
+#define CZ_REPORT_NOPATH SIZE_MAX
+
+/* The findings of a run, in the order they were added. Zero-initialize;
+ * read them with cz_report_get. */
 struct cz_report {
-    struct cz_finding *items;
+    struct cz_report_entry *items;
     size_t n, cap;
+    /* every finding's message and path, each NUL-terminated; a path is
+     * stored once for the findings in a row that share it */
+    struct cz_buf text;
+    size_t last_path;    /* offset + 1 of the last path stored, 0: none */
+    /* findings of a lower level are not kept (`migrate -q` prints no
+     * info findings, so it keeps none): CZ_LEVEL_INFO keeps all */
+    enum cz_level min_level;
     char **causes;       /* cz_report_once(): a hash set of keys */
     size_t ncauses, nslots;
 };
 
+/* Finding i (< rep->n), its strings pointing into rep: valid until the
+ * next finding is added. */
+CZ_API struct cz_finding cz_report_get(const struct cz_report *rep,
+                                       size_t i);
 /* Adds a finding at byte offset at of src (CZ_NOPOS: no place). Returns
  * CZ_OK or CZ_ENOMEM. */
 CZ_API int cz_report_add(struct cz_report *rep, enum cz_level level,

@@ -61,25 +61,32 @@ struct cz_node {
     uint8_t scalar_type;      /* enum cz_scalar_type, for fresh scalars */
     uint32_t index;           /* position among the parent's parsed entries */
     struct cz_span span;      /* parsed text with anchor and tag */
-    struct cz_span content;   /* parsed text without anchor and tag */
-    const char *anchor;       /* "name" without '&', or NULL */
-    const char *tag;          /* as libyaml reports it ("!reset"), or NULL */
-    struct cz_node *parent;
-
-    const char *value;        /* scalar: decoded, NUL-terminated */
-
-    /* Collections. A mapping holds key, value, key, value...; n counts
-     * nodes, so a mapping has n / 2 entries. orig is what the source had,
-     * kept for rendering once edits change items. */
-    struct cz_node **items;
     /* Fields that no node needs both of share their place: a big file
      * holds millions of nodes. Read each only for the nodes it names. */
     union {
-        struct cz_node **orig;    /* a parsed collection: see above */
+        struct cz_span content;   /* a parsed node: its text without
+                                   * anchor and tag */
         const struct cz_node *comments;   /* a fresh node: the parsed node
                                            * whose comments it carries
                                            * (cz_node_take_comments) */
     };
+    const char *anchor;       /* "name" without '&', or NULL */
+    const char *tag;          /* as libyaml reports it ("!reset"), or NULL */
+    struct cz_node *parent;
+
+    const char *value;        /* scalar: decoded, NUL-terminated; alias:
+                                 the anchor's name */
+    uint32_t len;             /* scalar, alias: bytes in value */
+    /* Collections. A mapping holds key, value, key, value...; n counts
+     * nodes, so a mapping has n / 2 entries (0 for a scalar). */
+    uint32_t n;
+
+    /* A scalar ends here: it is allocated without the fields below (64
+     * bytes instead of 96; scalars are most of a document's nodes), so
+     * read them only for collections and aliases. */
+    struct cz_node **items;
+    /* what the source had, kept for rendering once edits change items */
+    struct cz_node **orig;
     union {
         struct cz_node *target;   /* an alias: the anchored node (NULL if
                                    * unknown) */
@@ -88,9 +95,8 @@ struct cz_node {
          * 100,000-service file; NULL for small ones */
         struct cz_map_index *keys;
     };
-    uint32_t n, cap;
+    uint32_t cap;
     uint32_t norig;
-    uint32_t len;             /* scalar: bytes in value */
 };
 
 /* What the document's own text looks like; new nodes are written the same

@@ -7,31 +7,74 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int report_push(struct cz_report *rep, enum cz_level level,
-                       const char *path, unsigned line, unsigned col,
-                       const char *rule, char *msg)
+/* Appends path (unless it is the last one stored) and the message from
+ * fmt to rep->text, formatted in place: one vsnprintf when the text has
+ * room, which it mostly has. On ENOMEM the report is as it was. */
+static int report_vpush(struct cz_report *rep, enum cz_level level,
+                        const char *path, unsigned line, unsigned col,
+                        const char *rule, const char *fmt, va_list ap)
 {
-    struct cz_finding *f;
+    struct cz_buf *t = &rep->text;
+    size_t before = t->len, last_path = rep->last_path, room;
+    struct cz_report_entry *e;
+    va_list aq;
+    int n;
 
-    if (!msg)
+    if (level < rep->min_level)
+        return CZ_OK;
+    if (cz_array_grow(&rep->items, rep->n, &rep->cap, sizeof(*rep->items)))
         return CZ_ENOMEM;
-    if (cz_array_grow(&rep->items, rep->n, &rep->cap, sizeof(*rep->items))) {
-        free(msg);
-        return CZ_ENOMEM;
+    e = &rep->items[rep->n];
+    e->path = CZ_REPORT_NOPATH;
+    if (path && last_path && strcmp(t->buf + last_path - 1, path) == 0) {
+        e->path = last_path - 1;
+    } else if (path) {
+        if (cz_buf_add(t, path, strlen(path) + 1))
+            return CZ_ENOMEM;
+        e->path = before;
+        rep->last_path = before + 1;
     }
-    f = &rep->items[rep->n];
-    f->path = path ? strdup(path) : NULL;
-    if (path && !f->path) {
-        free(msg);
-        return CZ_ENOMEM;
+    if (cz_buf_grow(t, 256))
+        goto oom;
+    room = t->cap - t->len;
+    va_copy(aq, ap);
+    n = vsnprintf(t->buf + t->len, room, fmt, aq);
+    va_end(aq);
+    if (n < 0)
+        goto oom;
+    if ((size_t)n >= room) {
+        if (cz_buf_grow(t, (size_t)n + 1))
+            goto oom;
+        vsnprintf(t->buf + t->len, (size_t)n + 1, fmt, ap);
     }
-    f->level = level;
-    f->line = line;
-    f->col = col;
-    f->rule = rule;
-    f->msg = msg;
+    e->msg = t->len;
+    t->len += (size_t)n + 1;     /* the message's NUL stays */
+    t->buf[t->len] = '\0';
+    e->rule = rule;
+    e->line = line;
+    e->col = col;
+    e->level = level;
     rep->n++;
     return CZ_OK;
+oom:
+    t->len = before;
+    if (t->cap)
+        t->buf[before] = '\0';
+    rep->last_path = last_path;
+    return CZ_ENOMEM;
+}
+
+static int report_push(struct cz_report *rep, enum cz_level level,
+                       const char *path, unsigned line, unsigned col,
+                       const char *rule, const char *fmt, ...)
+{
+    va_list ap;
+    int rc;
+
+    va_start(ap, fmt);
+    rc = report_vpush(rep, level, path, line, col, rule, fmt, ap);
+    va_end(ap);
+    return rc;
 }
 
 int cz_report_add(struct cz_report *rep, enum cz_level level,
@@ -40,29 +83,32 @@ int cz_report_add(struct cz_report *rep, enum cz_level level,
 {
     unsigned line = 0, col = 0;
     va_list ap;
-    char *msg;
-    int n;
+    int rc;
 
-    va_start(ap, fmt);
-    n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    /* exactly its size: a run on a big file keeps tens of thousands */
-    if (n < 0 || !(msg = malloc((size_t)n + 1)))
-        return CZ_ENOMEM;
-    va_start(ap, fmt);
-    vsnprintf(msg, (size_t)n + 1, fmt, ap);
-    va_end(ap);
     if (src && at != CZ_NOPOS)
         cz_source_locate(src, at, &line, &col);
-    return report_push(rep, level, src ? src->path : NULL, line, col, rule,
-                       msg);
+    va_start(ap, fmt);
+    rc = report_vpush(rep, level, src ? src->path : NULL, line, col, rule,
+                      fmt, ap);
+    va_end(ap);
+    return rc;
 }
 
 int cz_report_add_error(struct cz_report *rep, const struct cz_error *err)
 {
     return report_push(rep, CZ_LEVEL_ERROR, err->path[0] ? err->path : NULL,
-                       err->line, err->col,
-                       err->rule, strdup(err->msg));
+                       err->line, err->col, err->rule, "%s", err->msg);
+}
+
+struct cz_finding cz_report_get(const struct cz_report *rep, size_t i)
+{
+    const struct cz_report_entry *e = &rep->items[i];
+    struct cz_finding f = {e->level, NULL, e->line, e->col, e->rule,
+                           rep->text.buf + e->msg};
+
+    if (e->path != CZ_REPORT_NOPATH)
+        f.path = rep->text.buf + e->path;
+    return f;
 }
 
 /* Open addressing, kept at most half full. */
@@ -113,28 +159,47 @@ size_t cz_report_count(const struct cz_report *rep, enum cz_level level)
     return n;
 }
 
+/* ":%u" without printf: a big run prints tens of thousands of findings. */
+static void add_number(struct cz_buf *out, unsigned n)
+{
+    char digits[16];
+    size_t i = sizeof(digits);
+
+    do {
+        digits[--i] = (char)('0' + n % 10);
+        n /= 10;
+    } while (n);
+    digits[--i] = ':';
+    cz_buf_add(out, digits + i, sizeof(digits) - i);
+}
+
 void cz_finding_format(const struct cz_finding *f, struct cz_buf *out)
 {
-    static const char *const names[] = {"info", "warning", "error"};
+    static const char *const names[] = {"info: ", "warning: ", "error: "};
 
-    if (f->path && f->line)
-        cz_buf_addf(out, "%s:%u:%u: ", f->path, f->line, f->col);
-    else if (f->path)
-        cz_buf_addf(out, "%s: ", f->path);
-    cz_buf_addf(out, "%s: %s", names[f->level], f->msg);
-    if (f->rule)
-        cz_buf_addf(out, " [%s]", f->rule);
+    if (f->path) {
+        cz_buf_adds(out, f->path);
+        if (f->line) {
+            add_number(out, f->line);
+            add_number(out, f->col);
+        }
+        cz_buf_adds(out, ": ");
+    }
+    cz_buf_adds(out, names[f->level]);
+    cz_buf_adds(out, f->msg);
+    if (f->rule) {
+        cz_buf_adds(out, " [");
+        cz_buf_adds(out, f->rule);
+        cz_buf_addc(out, ']');
+    }
 }
 
 void cz_report_release(struct cz_report *rep)
 {
     size_t i;
 
-    for (i = 0; i < rep->n; i++) {
-        free(rep->items[i].path);
-        free(rep->items[i].msg);
-    }
     free(rep->items);
+    cz_buf_release(&rep->text);
     for (i = 0; i < rep->nslots; i++)
         free(rep->causes[i]);
     free(rep->causes);

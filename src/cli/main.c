@@ -107,19 +107,26 @@ int cz_cli_use_color(enum cz_color when, FILE *stream)
     return isatty(fileno(stream)) && !(no_color && *no_color);
 }
 
+/* stderr is unbuffered: the lines go out in blocks of about 64 kB, not
+ * one write each (the same bytes in the same order). */
 void cz_cli_print_report(const struct cz_report *rep, int quiet)
 {
-    struct cz_buf line = CZ_BUF_INIT;
+    struct cz_buf lines = CZ_BUF_INIT;
     size_t i;
 
     for (i = 0; i < rep->n; i++) {
-        if (quiet && rep->items[i].level == CZ_LEVEL_INFO)
+        struct cz_finding f = cz_report_get(rep, i);
+        if (quiet && f.level == CZ_LEVEL_INFO)
             continue;
-        line.len = 0;
-        cz_finding_format(&rep->items[i], &line);
-        fprintf(stderr, "%s\n", line.buf);
+        cz_finding_format(&f, &lines);
+        cz_buf_addc(&lines, '\n');
+        if (lines.len >= 65536) {
+            fwrite(lines.buf, 1, lines.len, stderr);
+            lines.len = 0;
+        }
     }
-    cz_buf_release(&line);
+    fwrite(lines.buf, 1, lines.len, stderr);
+    cz_buf_release(&lines);
 }
 
 /* Drops each "name/../" of a relative path ("docker/../app/Dockerfile" is

@@ -590,11 +590,13 @@ static int run_pipeline(const struct migrate_opts *o,
     for (i = 0; !rc && cz_transforms[i]; i++)
         if (o->selected[i])
             rc = cz_transforms[i]->apply(run, &model, rep, &err);
+    /* The render needs the documents only: what the model holds makes
+     * room for the rendered text and the re-parse check. */
+    cz_model_release(&model);
     for (i = 0; !rc && i < n; i++)
         rc = render_doc(i ? job->over[i - 1] : job, docs[i], &err);
     if (rc && cz_report_add_error(rep, &err))
         rc = CZ_ENOMEM;
-    cz_model_release(&model);
     for (i = 0; i < n; i++)
         cz_doc_free(docs[i]);
     return rc;
@@ -1212,6 +1214,8 @@ static int run_command(enum command cmd, int argc, char **argv)
         cz_strlist_release(&o.files);
         return rc < 0 ? 0 : cz_cli_exit_status(rc);
     }
+    if (o.quiet)     /* they would not be printed */
+        rep.min_level = CZ_LEVEL_WARNING;
     o.popts.insecure = &o.insecure;
     if (getenv("COMPOSURE_OFFLINE") && *getenv("COMPOSURE_OFFLINE"))
         o.popts.offline = 1;   /* CI without a network, and the tests */

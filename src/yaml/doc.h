@@ -21,13 +21,38 @@
  * flag: its parsed key says where a new value goes. */
 #define CZ_NODE_REPLACING (1 << 7)
 
+/* The bytes a scalar node takes: the fields before the collections' (see
+ * struct cz_node). Collections and aliases take sizeof(struct cz_node). */
+#define CZ_SCALAR_NODE_SIZE offsetof(struct cz_node, items)
+
+/* The short strings a document met last, by hash: keys and values such
+ * as "image", "healthcheck" or "30s" come back on every service, and the
+ * nodes that hold them share one copy (cz_yaml_string). A fixed table:
+ * a string that does not come back costs nothing more than its copy. */
+#define CZ_STRING_CACHE 1024
+#define CZ_STRING_CACHED_LEN 32
+struct cz_cached_string {
+    const char *s;
+    size_t len;
+};
+
 struct cz_doc {
     struct cz_source *src;    /* borrowed */
     struct cz_arena ar;
     struct cz_node *root;
     struct cz_doc_style style;
     unsigned dirty;           /* any edit at all */
+    /* Item arrays that edits outgrew, by capacity (spare_items[k] holds
+     * arrays of 2^k items, chained through their first item): the next
+     * collection that needs that size takes one (edit.c, make_room). */
+    struct cz_node **spare_items[32];
+    struct cz_cached_string strings[CZ_STRING_CACHE];
 };
+
+/* s[0..len) NUL-terminated in doc's arena: the copy already there when
+ * the same short string was met lately, else a new one. Node values are
+ * never written through, so nodes may share them. NULL on ENOMEM. */
+const char *cz_yaml_string(struct cz_doc *doc, const char *s, size_t len);
 
 /* Parses src into doc (whose arena and src are set), filling root and
  * style. Shared by cz_doc_parse and the re-parse check of the renderer. */

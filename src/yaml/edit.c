@@ -10,6 +10,13 @@
  */
 #include "doc.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#else
+#define ASAN_POISON_MEMORY_REGION(addr, size) ((void)(addr), (void)(size))
+#define ASAN_UNPOISON_MEMORY_REGION(addr, size) ((void)(addr), (void)(size))
+#endif
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,6 +49,27 @@ void cz_doc_free(struct cz_doc *doc)
     free(doc);
 }
 
+const char *cz_yaml_string(struct cz_doc *doc, const char *s, size_t len)
+{
+    struct cz_cached_string *slot;
+    uint32_t h = 2166136261u;   /* FNV-1a, as cz_str_hash, over len bytes */
+    size_t i;
+    char *copy;
+
+    if (len > CZ_STRING_CACHED_LEN)
+        return cz_arena_strndup(&doc->ar, s, len);
+    for (i = 0; i < len; i++)
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
+    slot = &doc->strings[h & (CZ_STRING_CACHE - 1)];
+    if (slot->s && slot->len == len && memcmp(slot->s, s, len) == 0)
+        return slot->s;
+    if (!(copy = cz_arena_strndup(&doc->ar, s, len)))
+        return NULL;
+    slot->s = copy;
+    slot->len = len;
+    return copy;
+}
+
 struct cz_node *cz_doc_root(const struct cz_doc *doc)
 {
     return doc->root;
@@ -64,9 +92,13 @@ int cz_doc_is_dirty(const struct cz_doc *doc)
 
 /* ---- reading ------------------------------------------------------------ */
 
+/* The first bytes are compared before the call: most keys a lookup
+ * passes over differ there, and lookups are the transforms' commonest
+ * operation. */
 int cz_scalar_is(const struct cz_node *node, const char *s)
 {
-    return node && node->kind == CZ_NODE_SCALAR && strcmp(node->value, s) == 0;
+    return node && node->kind == CZ_NODE_SCALAR && node->value[0] == s[0] &&
+           strcmp(node->value, s) == 0;
 }
 
 int cz_node_is_null(const struct cz_node *node)
@@ -186,16 +218,21 @@ struct cz_node *cz_node_resolve(struct cz_node *node)
 
 /* ---- new nodes ---------------------------------------------------------- */
 
+/* A fresh node has no content span: its place holds the comments it may
+ * take over (cz_node_take_comments), NULL until then. */
 static struct cz_node *fresh(struct cz_doc *doc, enum cz_node_kind kind)
 {
-    struct cz_node *node = cz_arena_alloc(&doc->ar, sizeof(*node));
+    struct cz_node *node = cz_arena_alloc(&doc->ar,
+                                          kind == CZ_NODE_SCALAR
+                                              ? CZ_SCALAR_NODE_SIZE
+                                              : sizeof(*node));
 
     if (!node)
         return NULL;
     node->kind = (uint8_t)kind;
     node->flags = CZ_NODE_FRESH | CZ_NODE_COPIED;
     node->style = kind == CZ_NODE_SCALAR ? CZ_STYLE_PLAIN : CZ_STYLE_BLOCK;
-    node->span = node->content = CZ_NOSPAN;
+    node->span = CZ_NOSPAN;
     return node;
 }
 
@@ -214,7 +251,7 @@ struct cz_node *cz_node_new_scalar(struct cz_doc *doc, const char *s,
 {
     struct cz_node *node = fresh(doc, CZ_NODE_SCALAR);
 
-    if (!node || !(node->value = cz_arena_strndup(&doc->ar, s, len)))
+    if (!node || !(node->value = cz_yaml_string(doc, s, len)))
         return NULL;
     node->len = (uint32_t)len;
     node->scalar_type = (uint8_t)type;
@@ -341,20 +378,64 @@ static void adopt(struct cz_node *parent, struct cz_node *child)
     child->flags |= CZ_NODE_ATTACHED;
 }
 
-/* Makes room for `count` more nodes at items[at]. */
+/* Item arrays of the capacities make_room gives (powers of two from 4
+ * on) are reused once outgrown: a collection that grows by doubling would
+ * otherwise leave each smaller copy behind in the arena, as much memory
+ * again as the arrays in use. An array waiting for reuse is poisoned for
+ * ASan, so that a stale pointer into it is caught. */
+static unsigned log2_cap(uint32_t cap)
+{
+    unsigned k = 0;
+
+    while ((1u << k) < cap)
+        k++;
+    return k;
+}
+
+static struct cz_node **items_take(struct cz_doc *doc, uint32_t cap)
+{
+    struct cz_node ***spare = &doc->spare_items[log2_cap(cap)];
+    struct cz_node **items = *spare;
+
+    if (!items)
+        return cz_arena_alloc(&doc->ar, cap * sizeof(*items));
+    ASAN_UNPOISON_MEMORY_REGION(items, cap * sizeof(*items));
+    *spare = (struct cz_node **)items[0];
+    return items;
+}
+
+static void items_give_back(struct cz_doc *doc, struct cz_node **items,
+                            uint32_t cap)
+{
+    struct cz_node ***spare = &doc->spare_items[log2_cap(cap)];
+
+    items[0] = (struct cz_node *)*spare;
+    *spare = items;
+    ASAN_POISON_MEMORY_REGION(items, cap * sizeof(*items));
+}
+
+/* Makes room for `count` more nodes at items[at]: the first edit of a
+ * parsed collection copies its items (orig keeps the parsed ones); a
+ * full array is replaced by one twice as big. */
 static int make_room(struct cz_doc *doc, struct cz_node *coll, size_t at,
                      size_t count)
 {
     if (!(coll->flags & CZ_NODE_COPIED) || coll->n + count > coll->cap) {
-        uint32_t cap = coll->cap ? coll->cap : 4;
+        uint32_t cap = 4;
         struct cz_node **items;
         while (cap < coll->n + count)
             cap *= 2;
-        items = cz_arena_alloc(&doc->ar, cap * sizeof(*items));
+        items = items_take(doc, cap);
         if (!items)
             return CZ_ENOMEM;
         if (coll->n)
             memcpy(items, coll->items, coll->n * sizeof(*items));
+        /* an array of ours (not the parsed one, not one cz_node_copy
+         * sized exactly) is free for the next collection */
+        if (coll->flags & CZ_NODE_COPIED && coll->items &&
+            coll->items != coll->orig && coll->cap >= 4 &&
+            !(coll->cap & (coll->cap - 1)))
+            items_give_back(doc, coll->items, coll->cap);
         coll->items = items;
         coll->cap = cap;
         coll->flags |= CZ_NODE_COPIED;

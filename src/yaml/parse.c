@@ -246,10 +246,16 @@ static struct cz_node *node_new(struct loader *ld, enum cz_node_kind kind,
 {
     struct cz_node *node;
 
+    /* The re-parse check recycles nodes of any kind (full size); a
+     * document keeps its scalars in the smaller size. */
+    size_t size = kind == CZ_NODE_SCALAR && !ld->verifying
+                      ? CZ_SCALAR_NODE_SIZE
+                      : sizeof(*node);
+
     if (ld->nspare) {
         node = ld->spare[--ld->nspare];
         memset(node, 0, sizeof(*node));
-    } else if (!(node = cz_arena_alloc(&ld->doc->ar, sizeof(*node)))) {
+    } else if (!(node = cz_arena_alloc(&ld->doc->ar, size))) {
         return NULL;
     }
     node->kind = (uint8_t)kind;
@@ -560,9 +566,9 @@ static int on_scalar(struct loader *ld, const yaml_event_t *ev)
      * when it differs from the edited one (see keep_value) */
     node->value = ld->verifying
                       ? (const char *)ev->data.scalar.value
-                      : cz_arena_strndup(&ld->doc->ar,
-                                         (const char *)ev->data.scalar.value,
-                                         ev->data.scalar.length);
+                      : cz_yaml_string(ld->doc,
+                                       (const char *)ev->data.scalar.value,
+                                       ev->data.scalar.length);
     node->len = (uint32_t)ev->data.scalar.length;
     node->anchor = copy_str(ld, ev->data.scalar.anchor);
     node->tag = copy_str(ld, ev->data.scalar.tag);

@@ -131,7 +131,8 @@ CZ_TESTABLE int looks_typed(const char *s)
         "<<", "=", NULL};
     const char *p = s;
 
-    if (is_one_of(s, words))
+    /* every word starts with one of these: most strings skip the list */
+    if (*s && strchr("~nNyYtTfFoO.-+<=", *s) && is_one_of(s, words))
         return 1;
     if (*p == '+' || *p == '-')
         p++;
