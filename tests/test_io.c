@@ -6,14 +6,18 @@
  * The tests run as root too, so permissions cannot make a write fail: a
  * missing directory or a directory in the file's place does instead, and
  * tests/t_io_inject.sh fails rename, fsync and write through an LD_PRELOAD
- * shim.
+ * shim. That shim cannot load beside ASan, so the one failure every build
+ * must see, a failed fsync of the staged file, is also made here: this
+ * program's own fsync() (below) fails while fail_fsync is set.
  *
  * `test_io --write PATH CONTENT_FILE [SUFFIX]` is that script's driver: it
  * calls cz_io_write_atomic and exits 0, or 3 after printing the error.
  */
+#define _GNU_SOURCE             /* RTLD_NEXT */
 #include "composure/io.h"
 
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -30,6 +34,7 @@
 #include <cmocka.h>
 
 static char base[256];          /* this test's directory */
+static int fail_fsync;          /* fsync() fails with EIO while set */
 static int cwd_fd = -1;         /* to return to after a test that chdirs */
 
 /* base/rel in one of a few rotating buffers, so calls can nest. */
@@ -151,6 +156,26 @@ static int teardown(void **state)
     close(cwd_fd);
     rm_rf(base);
     return 0;
+}
+
+/* Defined here, it is the fsync that src/io/io.c calls in this program:
+ * EIO while fail_fsync is set, else the next one (libc's, or the shim's
+ * when tests/t_io_inject.sh preloads it). */
+int fsync(int fd)
+{
+    static int (*next)(int);
+
+    if (fail_fsync) {
+        errno = EIO;
+        return -1;
+    }
+    if (!next)
+        *(void **)&next = dlsym(RTLD_NEXT, "fsync");
+    if (!next) {
+        errno = ENOSYS;
+        return -1;
+    }
+    return next(fd);
 }
 
 /* ---- cz_io_read --------------------------------------------------------- */
@@ -700,6 +725,28 @@ static void test_write_backup_fails(void **state)
     assert_int_equal(count_temps(base), 0);
 }
 
+/* A failed fsync of the staged file stops the write before the rename:
+ * the file keeps its old content and no temporary file is left. */
+static void test_write_fsync_fails(void **state)
+{
+    struct cz_error err = {0};
+    char msg[512];
+    int rc;
+
+    (void)state;
+    put("compose.yaml", "old\n");
+    fail_fsync = 1;
+    rc = cz_io_write_atomic(at("compose.yaml"), "new\n", 4, NULL, &err);
+    fail_fsync = 0;
+    assert_int_equal(rc, CZ_EIO);
+    assert_string_equal(err.rule, "io.write");
+    snprintf(msg, sizeof(msg), "cannot write '%s': %s", at("compose.yaml"),
+             strerror(EIO));
+    assert_string_equal(err.msg, msg);
+    assert_content(at("compose.yaml"), "old\n");
+    assert_int_equal(count_temps(base), 0);
+}
+
 /* ---- driver for tests/t_io_inject.sh ------------------------------------ */
 
 static int write_mode(int argc, char **argv)
@@ -754,6 +801,7 @@ int main(int argc, char **argv)
         T(test_write_missing_dir),
         T(test_write_over_directory),
         T(test_write_backup_fails),
+        T(test_write_fsync_fails),
 #undef T
     };
 
