@@ -100,6 +100,31 @@ static void test_store(void **state)
 }
 
 /* Each key is new once, across growth of the set. */
+/* A message that fills the text's room to its last byte with its own NUL
+ * leaves no byte for the NUL that ends the text: the text must grow
+ * (found by fuzz_migrate: a write one past the buffer, under ASan). The
+ * first finding makes the text 512 bytes (256 asked, doubled from 64). */
+static void test_exact_fit(void **state)
+{
+    struct cz_report rep = {0};
+    char msg[512];
+    size_t n;
+
+    (void)state;
+    for (n = 509; n <= 511; n++) {
+        memset(msg, 'y', n);
+        msg[n] = '\0';
+        assert_int_equal(cz_report_add(&rep, CZ_LEVEL_INFO, NULL, CZ_NOPOS,
+                                       "r.fit", "%s", msg), CZ_OK);
+        assert_int_equal(rep.n, 1);
+        assert_string_equal(cz_report_get(&rep, 0).msg, msg);
+        assert_int_equal(rep.text.buf[rep.text.len], '\0');
+        assert_true(rep.text.len < rep.text.cap);
+        cz_report_release(&rep);
+        memset(&rep, 0, sizeof(rep));
+    }
+}
+
 static void test_once(void **state)
 {
     struct cz_report rep = {0};
@@ -125,6 +150,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_format),
         cmocka_unit_test(test_store),
+        cmocka_unit_test(test_exact_fit),
         cmocka_unit_test(test_once),
     };
 

@@ -42,7 +42,8 @@ static int report_vpush(struct cz_report *rep, enum cz_level level,
     va_end(aq);
     if (n < 0)
         goto oom;
-    if ((size_t)n >= room) {
+    /* the message, its NUL, and the NUL that ends the text after it */
+    if ((size_t)n + 1 >= room) {
         if (cz_buf_grow(t, (size_t)n + 1))
             goto oom;
         vsnprintf(t->buf + t->len, (size_t)n + 1, fmt, ap);
