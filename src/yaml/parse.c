@@ -462,8 +462,9 @@ static void compare(struct loader *ld, const struct cz_node *node)
         differ(ld, f ? f->node->span.start : node->span.start);
         return;
     }
-    if (a->kind != node->kind || !same_str(a->anchor, node->anchor) ||
-        !same_str(a->tag, node->tag) ||
+    if (a->kind != node->kind ||
+        !same_str(cz_node_anchor(a), node->anchor) ||
+        !same_str(cz_node_tag(a), node->tag) ||
         (a->kind == CZ_NODE_SCALAR &&
          (a->len != node->len || memcmp(a->value, node->value, a->len))) ||
         (a->kind == CZ_NODE_ALIAS && strcmp(a->value, node->value) != 0)) {
