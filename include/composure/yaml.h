@@ -50,7 +50,7 @@ enum cz_node_flags {
     CZ_NODE_CHANGED = 1 << 2, /* a scalar whose value was set */
     CZ_NODE_COPIED = 1 << 3,  /* items no longer shares orig's array */
     CZ_NODE_ATTACHED = 1 << 4, /* a fresh node already placed in the tree */
-    CZ_NODE_BARE = 1 << 5     /* allocated without anchor and tag (a fresh
+    CZ_NODE_BARE = 1 << 5     /* allocated without anchor and tag (a
                                  scalar that has neither) */
 };
 
@@ -81,9 +81,9 @@ struct cz_node {
      * nodes, so a mapping has n / 2 entries (0 for a scalar). */
     uint32_t n;
 
-    /* A scalar made by an edit ends here (CZ_NODE_BARE: 48 bytes; the
-     * transforms add millions of them): read these two with
-     * cz_node_anchor and cz_node_tag unless the node was parsed. */
+    /* A scalar without anchor and tag ends here (CZ_NODE_BARE: 48
+     * bytes; files hold, and the transforms add, millions of them): read
+     * these two with cz_node_anchor and cz_node_tag. */
     const char *anchor;       /* "name" without '&', or NULL */
     const char *tag;          /* as libyaml reports it ("!reset"), or NULL */
 

@@ -947,7 +947,8 @@ static void replace_value(struct render *r, const struct cz_node *coll,
     colon = after_colon(r, coll->orig[2 * k], old);
     col = column(r, coll->orig[2 * k]->span.start);
     below = has_break(r, colon, old->content.start);
-    if (below && !is_inline(value) && !old->anchor && !old->tag) {
+    if (below && !is_inline(value) && !cz_node_anchor(old) &&
+        !cz_node_tag(old)) {
         /* The old value is a block below its key: put the new block where
          * it was, keeping any comment between key and value. */
         unsigned ci = value->kind == old->kind
