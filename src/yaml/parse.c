@@ -499,11 +499,12 @@ static int recycle(struct loader *ld, struct cz_node *node)
 static int recycle_previous(struct loader *ld, const struct frame *f,
                             size_t pos)
 {
-    struct cz_node **prev = &ld->stack[ld->nstack - 1];
+    struct cz_node **prev;
     int rc;
 
     if (pos == 0 || (f->node->kind == CZ_NODE_MAPPING && pos % 2))
         return CZ_OK;
+    prev = &ld->stack[ld->nstack - 1];   /* not before: stack may be NULL */
     rc = recycle(ld, *prev);
     *prev = NULL;
     return rc;
