@@ -1656,6 +1656,45 @@ static void test_map_replace_anchored_block_with_scalar(void **state)
         "  environment: *env\n");
 }
 
+/* A new scalar is allocated without anchor and tag (CZ_NODE_BARE); one
+ * that replaces an anchored or tagged item is placed as a copy that has
+ * them, and a parsed scalar without either is bare too. */
+static void test_seq_replace_keeps_scalar_properties(void **state)
+{
+    struct fx *fx = *state;
+    struct cz_node *item, *node;
+
+    load(fx,
+         "hosts:\n"
+         "  - &h a.example\n"
+         "  - !!str b.example\n"
+         "  - c.example\n"
+         "extra: *h\n");
+    assert_true(at(fx, "hosts/2")->flags & CZ_NODE_BARE);
+    assert_false(at(fx, "hosts/0")->flags & CZ_NODE_BARE);
+    item = str(fx, "x.example");
+    assert_true(item->flags & CZ_NODE_BARE);
+    assert_null(cz_node_anchor(item));
+    OK(cz_seq_replace(fx->doc, at(fx, "hosts"), 0, item, &fx->err));
+    OK(cz_seq_replace(fx->doc, at(fx, "hosts"), 1, str(fx, "y.example"),
+                      &fx->err));
+    OK(cz_seq_replace(fx->doc, at(fx, "hosts"), 2, str(fx, "z.example"),
+                      &fx->err));
+    node = at(fx, "hosts/0");
+    assert_false(node->flags & CZ_NODE_BARE);
+    assert_string_equal(cz_node_anchor(node), "h");
+    assert_string_equal(node->value, "x.example");
+    assert_string_equal(cz_node_tag(at(fx, "hosts/1")), "tag:yaml.org,2002:str");
+    assert_true(at(fx, "hosts/2")->flags & CZ_NODE_BARE);
+    assert_null(cz_node_tag(at(fx, "hosts/2")));
+    assert_render(fx,
+        "hosts:\n"
+        "  - &h x.example\n"
+        "  - !!str y.example\n"
+        "  - z.example\n"
+        "extra: *h\n");
+}
+
 /* ---- setting scalars ---------------------------------------------------- */
 
 static void test_scalar_set_keeps_style(void **state)
@@ -3065,6 +3104,7 @@ int main(void)
         T(test_map_replace_block_with_block),
         T(test_map_replace_keeps_anchor),
         T(test_map_replace_anchored_block_with_scalar),
+        T(test_seq_replace_keeps_scalar_properties),
         T(test_scalar_set_keeps_style),
         T(test_take_comments_moves_them),
         T(test_take_comments_appended),

@@ -1474,8 +1474,8 @@ static int do_service(struct hc *hc, size_t si)
         return grouped(hc, at, "healthcheck.alias", svc->name,
                        "alias of the anchored mapping '&%s', which a "
                        "healthcheck would change too; nothing added",
-                       written->target && written->target->anchor
-                           ? written->target->anchor : "?");
+                       written->target && cz_node_anchor(written->target)
+                           ? cz_node_anchor(written->target) : "?");
     if (cz_service_lookup(hc->model, svc, "build", &v))
         return do_build(hc, si);
     if (cz_service_lookup(hc->model, svc, "image", &v))

@@ -132,8 +132,8 @@ int cz_rp_svc_get(struct cz_service *svc, const char *const *path, size_t n,
                 break;
             map = out->node;
         }
-        if (i == n && out->node && out->node->tag &&
-            strcmp(out->node->tag, "!reset") == 0)
+        if (i == n && out->node && cz_node_tag(out->node) &&
+            strcmp(cz_node_tag(out->node), "!reset") == 0)
             break;      /* a later file took it away */
         if (i == n) {
             out->doc = layers[l].doc;
@@ -889,7 +889,7 @@ static int may_be_shared(const struct cz_node *node,
                          const struct cz_service *self)
 {
     for (; node; node = node->parent) {
-        if (node->anchor)
+        if (cz_node_anchor(node))
             return 1;
         if (node == self->node)
             return 0;

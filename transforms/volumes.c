@@ -295,7 +295,7 @@ static int can_take(struct vctx *c, const struct cz_service *svc,
              "as a bind mount", top_key[bad], m->file ? "file" : "directory",
              m->source, svc->name);
     } else if (m->action != NAMED && m->item->kind != CZ_NODE_ALIAS &&
-               m->node->anchor) {
+               cz_node_anchor(m->node)) {
         NOTE(c, CZ_LEVEL_WARNING, m->item, "volumes.kept",
              "'%s' of '%s' has an anchor that aliases use: left as a bind "
              "mount", m->source, svc->name);
@@ -1185,7 +1185,7 @@ static void do_sequence(struct vctx *c, const struct cz_service *svc,
             cz_vol_fail(c, cz_seq_remove(c->doc, seq, i, c->err));
     /* An emptied list goes with its key, unless aliases use it. */
     k = cz_map_find(v->owner, "volumes");
-    if (!c->rc && seq->n == 0 && !seq->anchor && k >= 0 &&
+    if (!c->rc && seq->n == 0 && !cz_node_anchor(seq) && k >= 0 &&
         cz_map_value(v->owner, (size_t)k) == seq)
         cz_vol_fail(c, cz_map_remove(c->doc, v->owner, (size_t)k, c->err));
 }

@@ -49,7 +49,9 @@ enum cz_node_flags {
     CZ_NODE_DIRTY = 1 << 1,   /* it or something below it was edited */
     CZ_NODE_CHANGED = 1 << 2, /* a scalar whose value was set */
     CZ_NODE_COPIED = 1 << 3,  /* items no longer shares orig's array */
-    CZ_NODE_ATTACHED = 1 << 4 /* a fresh node already placed in the tree */
+    CZ_NODE_ATTACHED = 1 << 4, /* a fresh node already placed in the tree */
+    CZ_NODE_BARE = 1 << 5     /* allocated without anchor and tag (a
+                                 scalar that has neither) */
 };
 
 struct cz_map_index;
@@ -70,8 +72,6 @@ struct cz_node {
                                            * whose comments it carries
                                            * (cz_node_take_comments) */
     };
-    const char *anchor;       /* "name" without '&', or NULL */
-    const char *tag;          /* as libyaml reports it ("!reset"), or NULL */
     struct cz_node *parent;
 
     const char *value;        /* scalar: decoded, NUL-terminated; alias:
@@ -80,6 +80,12 @@ struct cz_node {
     /* Collections. A mapping holds key, value, key, value...; n counts
      * nodes, so a mapping has n / 2 entries (0 for a scalar). */
     uint32_t n;
+
+    /* A scalar without anchor and tag ends here (CZ_NODE_BARE: 48
+     * bytes; files hold, and the transforms add, millions of them): read
+     * these two with cz_node_anchor and cz_node_tag. */
+    const char *anchor;       /* "name" without '&', or NULL */
+    const char *tag;          /* as libyaml reports it ("!reset"), or NULL */
 
     /* A scalar ends here: it is allocated without the fields below (64
      * bytes instead of 96; scalars are most of a document's nodes), so
@@ -154,6 +160,17 @@ static inline struct cz_node *cz_map_value(const struct cz_node *map,
     return map->items[2 * i + 1];
 }
 
+/* node's anchor ("name" without '&') and tag, or NULL: the way to read
+ * them on a node that may be fresh (CZ_NODE_BARE nodes lack the fields). */
+static inline const char *cz_node_anchor(const struct cz_node *node)
+{
+    return node->flags & CZ_NODE_BARE ? NULL : node->anchor;
+}
+static inline const char *cz_node_tag(const struct cz_node *node)
+{
+    return node->flags & CZ_NODE_BARE ? NULL : node->tag;
+}
+
 /* 1 when node is a scalar whose value is s. */
 CZ_API int cz_scalar_is(const struct cz_node *node, const char *s);
 /*
@@ -161,7 +178,7 @@ CZ_API int cz_scalar_is(const struct cz_node *node, const char *s);
  * with nothing after it), "~" or "null"; 0 for anything else, quoted
  * scalars (strings) and NULL included. The tag is not looked at (`!reset`
  * and `!!null ~` are null here): callers that must tell them apart check
- * node->tag.
+ * cz_node_tag(node).
  */
 CZ_API int cz_node_is_null(const struct cz_node *node);
 /* The index of key in map, or -1. Merge keys are not followed. */
@@ -205,7 +222,9 @@ CZ_API void cz_node_take_comments(struct cz_node *fresh,
  * misuse: a value that is not fresh or already placed, a key that exists, an
  * index out of range. A node replaced or removed keeps no anchor of its own
  * that aliases still use: a replacement takes over the old node's anchor
- * and tag unless it has its own.
+ * and tag unless it has its own. A fresh scalar has no room for them, so
+ * the tree then holds a copy of it: edit a scalar before it replaces an
+ * anchored or tagged node, not through the pointer passed in.
  */
 CZ_API int cz_map_insert(struct cz_doc *doc, struct cz_node *map,
                          size_t index, struct cz_node *key,

@@ -202,14 +202,21 @@ void *cz_arena_alloc(struct cz_arena *ar, size_t size)
     ar->total += size;
     return b->data;
 }
+
+static void *arena_bytes(struct cz_arena *ar, size_t size)
+{
+    return cz_arena_alloc(ar, size);
+}
 #else
-void *cz_arena_alloc(struct cz_arena *ar, size_t size)
+/* size bytes at a multiple of align (a power of two, at most 16) in the
+ * head block, or in a new block when they do not fit. */
+static void *arena_take(struct cz_arena *ar, size_t size, size_t align)
 {
     struct cz_arena_block *b = ar->head;
+    size_t at = (ar->used + align - 1) & ~(align - 1);
     void *p;
 
-    size = (size + 15) & ~(size_t)15;
-    if (!b || ar->used + size > b->size) {
+    if (!b || at + size > b->size) {
         size_t bsize = size > ARENA_BLOCK / 4 ? size : ARENA_BLOCK;
         b = malloc(sizeof(*b) + bsize);
         if (!b)
@@ -226,13 +233,25 @@ void *cz_arena_alloc(struct cz_arena *ar, size_t size)
         }
         b->next = ar->head;
         ar->head = b;
-        ar->used = 0;
         ar->total += bsize;
+        at = 0;
     }
-    p = b->data + ar->used;
-    ar->used += size;
+    p = b->data + at;
+    ar->used = at + size;
     memset(p, 0, size);
     return p;
+}
+
+void *cz_arena_alloc(struct cz_arena *ar, size_t size)
+{
+    return arena_take(ar, (size + 15) & ~(size_t)15, 16);
+}
+
+/* Strings need no alignment: packed, a document's millions of short
+ * values waste no padding. */
+static void *arena_bytes(struct cz_arena *ar, size_t size)
+{
+    return arena_take(ar, size, 1);
 }
 #endif
 
@@ -256,7 +275,7 @@ void *cz_arena_grow(struct cz_arena *ar, void *items, size_t n, size_t *cap,
 
 char *cz_arena_strndup(struct cz_arena *ar, const char *s, size_t len)
 {
-    char *p = cz_arena_alloc(ar, len + 1);
+    char *p = arena_bytes(ar, len + 1);
 
     if (!p)
         return NULL;

@@ -134,8 +134,8 @@ int cz_service_lookup(const struct cz_model *model,
     for (i = 0; i < n && i < CZ_MAX_LAYERS; i++) {
         if (!cz_mapping_lookup(layers[i].node, key, out))
             continue;
-        if (out->node && out->node->tag &&
-            strcmp(out->node->tag, "!reset") == 0)
+        if (out->node && cz_node_tag(out->node) &&
+            strcmp(cz_node_tag(out->node), "!reset") == 0)
             break;    /* a later file took the key away */
         out->doc = layers[i].doc;
         if (i < svc->nover)
@@ -380,7 +380,7 @@ static int check_root(struct cz_doc *doc, struct cz_node **services,
     struct cz_source *src = cz_doc_source(doc);
     struct cz_node *root = cz_doc_root(doc);
 
-    if (!root || (cz_node_is_null(root) && !root->tag))
+    if (!root || (cz_node_is_null(root) && !cz_node_tag(root)))
         return cz_error_set(err, CZ_EINPUT, "compose.empty", src, CZ_NOPOS,
                             "empty file: no compose document");
     if (root->kind != CZ_NODE_MAPPING)

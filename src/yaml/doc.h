@@ -24,6 +24,9 @@
 /* The bytes a scalar node takes: the fields before the collections' (see
  * struct cz_node). Collections and aliases take sizeof(struct cz_node). */
 #define CZ_SCALAR_NODE_SIZE offsetof(struct cz_node, items)
+/* A scalar without anchor and tag (CZ_NODE_BARE: every fresh one, and a
+ * parsed one that has neither) takes the fields before them. */
+#define CZ_BARE_NODE_SIZE offsetof(struct cz_node, anchor)
 
 /* The short strings a document met last, by hash: keys and values such
  * as "image", "healthcheck" or "30s" come back on every service, and the

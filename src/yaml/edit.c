@@ -219,18 +219,22 @@ struct cz_node *cz_node_resolve(struct cz_node *node)
 /* ---- new nodes ---------------------------------------------------------- */
 
 /* A fresh node has no content span: its place holds the comments it may
- * take over (cz_node_take_comments), NULL until then. */
+ * take over (cz_node_take_comments), NULL until then. A fresh scalar has
+ * no anchor or tag either (until it replaces a node that has them, see
+ * with_properties) and is allocated without them. */
 static struct cz_node *fresh(struct cz_doc *doc, enum cz_node_kind kind)
 {
     struct cz_node *node = cz_arena_alloc(&doc->ar,
                                           kind == CZ_NODE_SCALAR
-                                              ? CZ_SCALAR_NODE_SIZE
+                                              ? CZ_BARE_NODE_SIZE
                                               : sizeof(*node));
 
     if (!node)
         return NULL;
     node->kind = (uint8_t)kind;
     node->flags = CZ_NODE_FRESH | CZ_NODE_COPIED;
+    if (kind == CZ_NODE_SCALAR)
+        node->flags |= CZ_NODE_BARE;
     node->style = kind == CZ_NODE_SCALAR ? CZ_STYLE_PLAIN : CZ_STYLE_BLOCK;
     node->span = CZ_NOSPAN;
     return node;
@@ -458,13 +462,30 @@ static int remove_at(struct cz_doc *doc, struct cz_node *coll, size_t at,
     return CZ_OK;
 }
 
-/* A replacement keeps the anchor aliases may point at, and the tag. */
-static void inherit_properties(struct cz_node *value, const struct cz_node *old)
+/* A replacement keeps the anchor aliases may point at, and the tag: value
+ * itself, or, when value is a bare scalar and old has either, a copy of
+ * value with room for them (NULL on ENOMEM), which takes its place. */
+static struct cz_node *with_properties(struct cz_doc *doc,
+                                       struct cz_node *value,
+                                       const struct cz_node *old)
 {
+    const char *anchor = cz_node_anchor(old), *tag = cz_node_tag(old);
+
+    if (!anchor && !tag)
+        return value;
+    if (value->flags & CZ_NODE_BARE) {
+        struct cz_node *full = cz_arena_alloc(&doc->ar, CZ_SCALAR_NODE_SIZE);
+        if (!full)
+            return NULL;
+        memcpy(full, value, CZ_BARE_NODE_SIZE);
+        full->flags &= (uint8_t)~CZ_NODE_BARE;
+        value = full;
+    }
     if (!value->anchor)
-        value->anchor = old->anchor;
+        value->anchor = anchor;
     if (!value->tag)
-        value->tag = old->tag;
+        value->tag = tag;
+    return value;
 }
 
 int cz_map_insert(struct cz_doc *doc, struct cz_node *map, size_t index,
@@ -507,9 +528,9 @@ int cz_map_replace(struct cz_doc *doc, struct cz_node *map, size_t index,
         return misuse(err, "cannot edit inside a complex (?) key");
     if ((rc = check_fresh(value, err)))
         return rc;
-    if (make_room(doc, map, map->n, 0))
+    if (make_room(doc, map, map->n, 0) ||
+        !(value = with_properties(doc, value, map->items[2 * index + 1])))
         return oom(err);
-    inherit_properties(value, map->items[2 * index + 1]);
     map->items[2 * index + 1] = value;
     adopt(map, value);
     mark_dirty(doc, map);
@@ -582,7 +603,8 @@ int cz_seq_replace(struct cz_doc *doc, struct cz_node *seq, size_t index,
     if (make_room(doc, seq, seq->n, 0))
         return oom(err);
     old = seq->items[index];
-    inherit_properties(item, old);
+    if (!(item = with_properties(doc, item, old)))
+        return oom(err);
     if (!(old->flags & CZ_NODE_FRESH) || old->flags & CZ_NODE_REPLACING) {
         item->index = old->index;
         item->flags |= CZ_NODE_REPLACING;

@@ -247,10 +247,13 @@ static struct cz_node *node_new(struct loader *ld, enum cz_node_kind kind,
     struct cz_node *node;
 
     /* The re-parse check recycles nodes of any kind (full size); a
-     * document keeps its scalars in the smaller size. */
-    size_t size = kind == CZ_NODE_SCALAR && !ld->verifying
-                      ? CZ_SCALAR_NODE_SIZE
-                      : sizeof(*node);
+     * document keeps its scalars in the smaller size, and those without
+     * anchor and tag (nearly all) in the bare one. */
+    int scalar = kind == CZ_NODE_SCALAR && !ld->verifying;
+    int bare = scalar && !ev->data.scalar.anchor && !ev->data.scalar.tag;
+    size_t size = bare     ? CZ_BARE_NODE_SIZE
+                  : scalar ? CZ_SCALAR_NODE_SIZE
+                           : sizeof(*node);
 
     if (ld->nspare) {
         node = ld->spare[--ld->nspare];
@@ -259,6 +262,7 @@ static struct cz_node *node_new(struct loader *ld, enum cz_node_kind kind,
         return NULL;
     }
     node->kind = (uint8_t)kind;
+    node->flags = bare ? CZ_NODE_BARE : 0;
     node->span.start = markmap_byte(&ld->mm, ev->start_mark.index);
     node->span.end = markmap_byte(&ld->mm, ev->end_mark.index);
     node->content = node->span;
@@ -285,7 +289,7 @@ static int anchor_define(struct loader *ld, struct cz_node *node)
     struct anchor *a;
     size_t h;
 
-    if (!node->anchor)
+    if (!cz_node_anchor(node))
         return CZ_OK;
     if ((a = anchor_find(ld, node->anchor))) {
         a->node = node;
@@ -326,7 +330,7 @@ static void count_nodes(struct loader *ld, uint64_t size)
  * other than the merge key "<<" (whose repetition YAML parsers differ on). */
 static int checked_key(const struct cz_node *key)
 {
-    return key->kind == CZ_NODE_SCALAR && !key->tag &&
+    return key->kind == CZ_NODE_SCALAR && !cz_node_tag(key) &&
            !(key->style == CZ_STYLE_PLAIN && key->len == 2 &&
              memcmp(key->value, "<<", 2) == 0);
 }
@@ -462,8 +466,9 @@ static void compare(struct loader *ld, const struct cz_node *node)
         differ(ld, f ? f->node->span.start : node->span.start);
         return;
     }
-    if (a->kind != node->kind || !same_str(a->anchor, node->anchor) ||
-        !same_str(a->tag, node->tag) ||
+    if (a->kind != node->kind ||
+        !same_str(cz_node_anchor(a), cz_node_anchor(node)) ||
+        !same_str(cz_node_tag(a), cz_node_tag(node)) ||
         (a->kind == CZ_NODE_SCALAR &&
          (a->len != node->len || memcmp(a->value, node->value, a->len))) ||
         (a->kind == CZ_NODE_ALIAS && strcmp(a->value, node->value) != 0)) {
@@ -471,6 +476,38 @@ static void compare(struct loader *ld, const struct cz_node *node)
         return;
     }
     ld->expect_last = a;
+}
+
+/* Verifying: node, checked and complete, goes back to `spare` unless
+ * aliases may use it. */
+static int recycle(struct loader *ld, struct cz_node *node)
+{
+    if (!node || cz_node_anchor(node))
+        return CZ_OK;
+    if (cz_array_grow(&ld->spare, ld->nspare, &ld->capspare,
+                      sizeof(*ld->spare)))
+        return CZ_ENOMEM;
+    ld->spare[ld->nspare++] = node;
+    return CZ_OK;
+}
+
+/* Verifying, when a collection's next item or key arrives: the value or
+ * item before it is complete and compared, and nothing reads it any more
+ * (the duplicate-key check reads keys; the end of the collection, its
+ * last child), so it need not wait for the end of a collection that may
+ * hold 100,000 services. Its place on the stack is left NULL. */
+static int recycle_previous(struct loader *ld, const struct frame *f,
+                            size_t pos)
+{
+    struct cz_node **prev;
+    int rc;
+
+    if (pos == 0 || (f->node->kind == CZ_NODE_MAPPING && pos % 2))
+        return CZ_OK;
+    prev = &ld->stack[ld->nstack - 1];   /* not before: stack may be NULL */
+    rc = recycle(ld, *prev);
+    *prev = NULL;
+    return rc;
 }
 
 static int attach(struct loader *ld, struct cz_node *node)
@@ -485,6 +522,8 @@ static int attach(struct loader *ld, struct cz_node *node)
     size_t pos = ld->nstack - f->base;
     node->parent = f->node;
     node->index = (uint32_t)(f->node->kind == CZ_NODE_MAPPING ? pos / 2 : pos);
+    if (ld->verifying && recycle_previous(ld, f, pos))
+        return CZ_ENOMEM;
     return push_child(ld, node);
 }
 
@@ -494,14 +533,9 @@ static int recycle_children(struct loader *ld, const struct frame *f)
 {
     size_t i;
 
-    for (i = f->base; i < ld->nstack; i++) {
-        if (ld->stack[i]->anchor)
-            continue;
-        if (cz_array_grow(&ld->spare, ld->nspare, &ld->capspare,
-                          sizeof(*ld->spare)))
+    for (i = f->base; i < ld->nstack; i++)
+        if (recycle(ld, ld->stack[i]))
             return CZ_ENOMEM;
-        ld->spare[ld->nspare++] = ld->stack[i];
-    }
     return CZ_OK;
 }
 
@@ -570,12 +604,16 @@ static int on_scalar(struct loader *ld, const yaml_event_t *ev)
                                        (const char *)ev->data.scalar.value,
                                        ev->data.scalar.length);
     node->len = (uint32_t)ev->data.scalar.length;
-    node->anchor = copy_str(ld, ev->data.scalar.anchor);
-    node->tag = copy_str(ld, ev->data.scalar.tag);
-    if (!node->value || (ev->data.scalar.anchor && !node->anchor) ||
-        (ev->data.scalar.tag && !node->tag))
+    if (!node->value)
         return CZ_ENOMEM;
-    if (node->anchor || node->tag)
+    if (!(node->flags & CZ_NODE_BARE)) {
+        node->anchor = copy_str(ld, ev->data.scalar.anchor);
+        node->tag = copy_str(ld, ev->data.scalar.tag);
+        if ((ev->data.scalar.anchor && !node->anchor) ||
+            (ev->data.scalar.tag && !node->tag))
+            return CZ_ENOMEM;
+    }
+    if (cz_node_anchor(node) || cz_node_tag(node))
         node->content.start = skip_properties(src, node->span.start,
                                               node->span.end);
     if (node->style == CZ_STYLE_LITERAL || node->style == CZ_STYLE_FOLDED) {
@@ -583,8 +621,8 @@ static int on_scalar(struct loader *ld, const yaml_event_t *ev)
                                            node->span.end, node);
         node->content.end = node->span.end;
     }
-    if (!node->len && node->style == CZ_STYLE_PLAIN && !node->anchor &&
-        !node->tag)
+    if (!node->len && node->style == CZ_STYLE_PLAIN && !cz_node_anchor(node) &&
+        !cz_node_tag(node))
         place_missing_value(ld, node);
     if (anchor_define(ld, node))
         return CZ_ENOMEM;

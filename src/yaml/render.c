@@ -259,24 +259,25 @@ static int emit_props(struct render *r, const struct cz_node *node,
                       const char *lead, const char *trail)
 {
     static const char std[] = "tag:yaml.org,2002:";
+    const char *anchor = cz_node_anchor(node), *tag = cz_node_tag(node);
 
-    if (!node->anchor && !node->tag)
+    if (!anchor && !tag)
         return 0;
     puts_(r, lead);
-    if (node->anchor) {
+    if (anchor) {
         put(r, "&", 1);
-        puts_(r, node->anchor);
+        puts_(r, anchor);
     }
-    if (node->anchor && node->tag)
+    if (anchor && tag)
         put(r, " ", 1);
-    if (node->tag && strncmp(node->tag, std, sizeof(std) - 1) == 0) {
+    if (tag && strncmp(tag, std, sizeof(std) - 1) == 0) {
         puts_(r, "!!");
-        puts_(r, node->tag + sizeof(std) - 1);
-    } else if (node->tag && node->tag[0] == '!') {
-        puts_(r, node->tag);
-    } else if (node->tag) {
+        puts_(r, tag + sizeof(std) - 1);
+    } else if (tag && tag[0] == '!') {
+        puts_(r, tag);
+    } else if (tag) {
         puts_(r, "!<");
-        puts_(r, node->tag);
+        puts_(r, tag);
         puts_(r, ">");
     }
     puts_(r, trail);
@@ -289,7 +290,8 @@ static void emit_inline(struct render *r, const struct cz_node *node,
 static int is_fresh_string(const struct cz_node *node)
 {
     return node->kind == CZ_NODE_SCALAR && node->flags & CZ_NODE_FRESH &&
-           node->scalar_type == CZ_SCALAR_STR && !node->anchor && !node->tag;
+           node->scalar_type == CZ_SCALAR_STR && !cz_node_anchor(node) &&
+           !cz_node_tag(node);
 }
 
 static void emit_flow_body(struct render *r, const struct cz_node *node)
@@ -346,8 +348,8 @@ static unsigned child_indent(struct render *r, const struct cz_node *value,
 static int is_bare_null(const struct cz_node *node)
 {
     return node->kind == CZ_NODE_SCALAR && node->len == 0 &&
-           node->scalar_type == CZ_SCALAR_PLAIN && !node->anchor &&
-           !node->tag;
+           node->scalar_type == CZ_SCALAR_PLAIN && !cz_node_anchor(node) &&
+           !cz_node_tag(node);
 }
 
 static void emit_after_colon(struct render *r, const struct cz_node *value,
@@ -945,7 +947,8 @@ static void replace_value(struct render *r, const struct cz_node *coll,
     colon = after_colon(r, coll->orig[2 * k], old);
     col = column(r, coll->orig[2 * k]->span.start);
     below = has_break(r, colon, old->content.start);
-    if (below && !is_inline(value) && !old->anchor && !old->tag) {
+    if (below && !is_inline(value) && !cz_node_anchor(old) &&
+        !cz_node_tag(old)) {
         /* The old value is a block below its key: put the new block where
          * it was, keeping any comment between key and value. */
         unsigned ci = value->kind == old->kind
