@@ -1,6 +1,7 @@
 /*
  * test_report.c - findings and their format, and one finding per cause.
  */
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -99,7 +100,6 @@ static void test_store(void **state)
     cz_source_free(b);
 }
 
-/* Each key is new once, across growth of the set. */
 /* A message that fills the text's room to its last byte with its own NUL
  * leaves no byte for the NUL that ends the text: the text must grow
  * (found by fuzz_migrate: a write one past the buffer, under ASan). The
@@ -107,6 +107,8 @@ static void test_store(void **state)
 static void test_exact_fit(void **state)
 {
     struct cz_report rep = {0};
+    struct cz_buf out = CZ_BUF_INIT;
+    struct cz_finding f;
     char msg[512];
     size_t n;
 
@@ -117,14 +119,159 @@ static void test_exact_fit(void **state)
         assert_int_equal(cz_report_add(&rep, CZ_LEVEL_INFO, NULL, CZ_NOPOS,
                                        "r.fit", "%s", msg), CZ_OK);
         assert_int_equal(rep.n, 1);
-        assert_string_equal(cz_report_get(&rep, 0).msg, msg);
+        f = cz_report_get(&rep, 0);
+        cz_finding_message(&f, &out);
+        assert_string_equal(out.buf, msg);
+        out.len = 0;
         assert_int_equal(rep.text.buf[rep.text.len], '\0');
         assert_true(rep.text.len < rep.text.cap);
         cz_report_release(&rep);
         memset(&rep, 0, sizeof(rep));
     }
+    cz_buf_release(&out);
 }
 
+/* The message of finding i, as cz_finding_message writes it. */
+static const char *message(const struct cz_report *rep, size_t i,
+                           struct cz_buf *out)
+{
+    struct cz_finding f = cz_report_get(rep, i);
+
+    out->len = 0;
+    cz_finding_message(&f, out);
+    return out->buf;
+}
+
+/* Each conversion the report packs prints what snprintf prints, from
+ * arguments that changed after the finding was added; the format is kept
+ * as a pointer, not copied. */
+static void test_conversions(void **state)
+{
+    struct cz_report rep = {0};
+    struct cz_buf out = CZ_BUF_INIT;
+    char word[16] = "volume", want[256];
+    size_t i;
+
+    (void)state;
+    assert_int_equal(cz_report_add(&rep, CZ_LEVEL_INFO, NULL, CZ_NOPOS, "r",
+                                   "'%s' and '%s'", word, ""), CZ_OK);
+    assert_int_equal(cz_report_add(&rep, CZ_LEVEL_INFO, NULL, CZ_NOPOS, "r",
+                                   "%.*s|%.*s|%.*s", 3, word, 0, word, -1,
+                                   word), CZ_OK);
+    assert_int_equal(cz_report_add(&rep, CZ_LEVEL_INFO, NULL, CZ_NOPOS, "r",
+                                   "%.2s|%.19s|%.s|%.0s", word, word, word,
+                                   word), CZ_OK);
+    assert_int_equal(cz_report_add(&rep, CZ_LEVEL_INFO, NULL, CZ_NOPOS, "r",
+                                   "%d %d %d %d", 0, -7, INT_MAX, INT_MIN),
+                     CZ_OK);
+    assert_int_equal(cz_report_add(&rep, CZ_LEVEL_INFO, NULL, CZ_NOPOS, "r",
+                                   "%u %u %zu %zu", 0u, UINT_MAX, (size_t)42,
+                                   SIZE_MAX), CZ_OK);
+    assert_int_equal(cz_report_add(&rep, CZ_LEVEL_INFO, NULL, CZ_NOPOS, "r",
+                                   "100%% %s%%", word), CZ_OK);
+    strcpy(word, "changed");
+    assert_string_equal(message(&rep, 0, &out), "'volume' and ''");
+    assert_string_equal(message(&rep, 1, &out), "vol||volume");
+    assert_string_equal(message(&rep, 2, &out), "vo|volume||");
+    snprintf(want, sizeof(want), "%d %d %d %d", 0, -7, INT_MAX, INT_MIN);
+    assert_string_equal(message(&rep, 3, &out), want);
+    snprintf(want, sizeof(want), "%u %u %zu %zu", 0u, UINT_MAX, (size_t)42,
+             SIZE_MAX);
+    assert_string_equal(message(&rep, 4, &out), want);
+    assert_string_equal(message(&rep, 5, &out), "100% volume%");
+    for (i = 0; i < rep.n; i++)
+        assert_non_null(rep.items[i].fmt);
+    assert_string_equal(rep.items[0].fmt, "'%s' and '%s'");
+    /* packed: "volume", "" and no message text */
+    assert_int_equal(rep.items[1].args - rep.items[0].args, 8);
+    cz_buf_release(&out);
+    cz_report_release(&rep);
+}
+
+/* What the report cannot keep as a pointer and arguments is formatted at
+ * once: a conversion it does not pack, a format that is not a literal
+ * (it may be a buffer the caller reuses), a NULL string. */
+static void test_formatted_now(void **state)
+{
+    struct cz_report rep = {0};
+    struct cz_buf out = CZ_BUF_INIT;
+    char fmt[32] = "reused %s";
+    const char *volatile null = NULL;   /* unknown to the compiler */
+    char want[64];
+
+    (void)state;
+    assert_int_equal(cz_report_add(&rep, CZ_LEVEL_INFO, NULL, CZ_NOPOS, "r",
+                                   "%c%5d|%ld|%x", 'a', 42, 7L, 255u), CZ_OK);
+    assert_int_equal(cz_report_add(&rep, CZ_LEVEL_INFO, NULL, CZ_NOPOS, "r",
+                                   fmt, "buffer"), CZ_OK);
+    assert_int_equal(cz_report_add(&rep, CZ_LEVEL_INFO, NULL, CZ_NOPOS, "r",
+                                   rep.n ? "one %s" : "two %s", "x"), CZ_OK);
+    snprintf(want, sizeof(want), "null %s", null);
+    assert_int_equal(cz_report_add(&rep, CZ_LEVEL_INFO, NULL, CZ_NOPOS, "r",
+                                   "null %s", null), CZ_OK);
+    strcpy(fmt, "%s%s%s%s");
+    assert_string_equal(message(&rep, 0, &out), "a   42|7|ff");
+    assert_string_equal(message(&rep, 1, &out), "reused buffer");
+    assert_string_equal(message(&rep, 2, &out), "one x");
+    assert_string_equal(message(&rep, 3, &out), want);
+    assert_string_equal(rep.items[0].fmt, "%s");
+    assert_string_equal(rep.items[1].fmt, "%s");
+    assert_string_equal(rep.items[2].fmt, "%s");
+    assert_false(cz_report_format_packs("%c"));
+    assert_false(cz_report_format_packs("%5s"));
+    assert_false(cz_report_format_packs("%-s"));
+    assert_false(cz_report_format_packs("%ld"));
+    assert_false(cz_report_format_packs("%.*d"));
+    assert_false(cz_report_format_packs("50%"));
+    assert_true(cz_report_format_packs("%s %.*s %.12s %d %u %zu %%"));
+    cz_buf_release(&out);
+    cz_report_release(&rep);
+}
+
+/* Arguments that end exactly at the text's room, or one byte either side
+ * of it: the text grows before the NUL that ends it would fall past its
+ * capacity, for packed strings and numbers alike. The first finding makes
+ * the text 64 bytes ("%s" and its NUL fit; packing grows it as it goes). */
+static void test_args_at_end(void **state)
+{
+    struct cz_report rep = {0};
+    struct cz_buf out = CZ_BUF_INIT;
+    char head[600], tail[8] = "abcdefg";
+    size_t n, k;
+
+    (void)state;
+    for (n = 40; n < 540; n++) {
+        memset(head, 'h', n);
+        head[n] = '\0';
+        for (k = 0; k < 3; k++) {
+            if (k == 0)
+                assert_int_equal(cz_report_add(&rep, CZ_LEVEL_WARNING,
+                                               NULL, CZ_NOPOS, "r.end",
+                                               "%s|%s", head, tail), CZ_OK);
+            else if (k == 1)
+                assert_int_equal(cz_report_add(&rep, CZ_LEVEL_WARNING,
+                                               NULL, CZ_NOPOS, "r.end",
+                                               "%s|%zu", head, n), CZ_OK);
+            else
+                assert_int_equal(cz_report_add(&rep, CZ_LEVEL_WARNING,
+                                               NULL, CZ_NOPOS, "r.end",
+                                               "%s|%d", head, -(int)n),
+                                 CZ_OK);
+            assert_true(rep.text.len < rep.text.cap);
+            assert_int_equal(rep.text.buf[rep.text.len], '\0');
+            message(&rep, rep.n - 1, &out);
+            assert_memory_equal(out.buf, head, n);
+            if (k == 0)
+                assert_string_equal(out.buf + n, "|abcdefg");
+        }
+        assert_int_equal(rep.n, 3);
+        cz_report_release(&rep);
+        memset(&rep, 0, sizeof(rep));
+    }
+    cz_buf_release(&out);
+}
+
+/* Each key is new once, across growth of the set. */
 static void test_once(void **state)
 {
     struct cz_report rep = {0};
@@ -151,6 +298,9 @@ int main(void)
         cmocka_unit_test(test_format),
         cmocka_unit_test(test_store),
         cmocka_unit_test(test_exact_fit),
+        cmocka_unit_test(test_conversions),
+        cmocka_unit_test(test_formatted_now),
+        cmocka_unit_test(test_args_at_end),
         cmocka_unit_test(test_once),
     };
 

@@ -10,21 +10,30 @@
 
 enum cz_level { CZ_LEVEL_INFO, CZ_LEVEL_WARNING, CZ_LEVEL_ERROR };
 
-/* One finding as it is printed (see cz_report_get). */
+/* One finding as it is printed (see cz_report_get). Its message is msg,
+ * or, when fmt is set, fmt applied to the arguments the report kept at
+ * args (see cz_report_add): cz_finding_message() and cz_finding_format()
+ * write it either way. */
 struct cz_finding {
     enum cz_level level;
     char *path;          /* NULL when the finding has no file */
     unsigned line, col;  /* 1-based; 0 when it has no place */
     const char *rule;    /* static id, such as "volumes.bind" */
-    char *msg;
+    char *msg;           /* NULL when fmt is set */
+    const char *fmt;     /* a string literal, or NULL */
+    const char *args;    /* fmt's arguments, packed (report.c) */
 };
 
-/* A finding as the report keeps it: its path and message are offsets into
- * the report's text, not allocations of their own (a run on a big file
- * keeps tens of thousands). */
+/* A finding as the report keeps it: its path and arguments are offsets
+ * into the report's text, not allocations of their own (a run on a big
+ * file keeps tens of thousands). The message is formatted only when it is
+ * read: a message is mostly its format's fixed text (the 630-byte
+ * `volumes.copy-data` command is half fixed text), which a string literal
+ * already holds. */
 struct cz_report_entry {
     size_t path;         /* CZ_REPORT_NOPATH when the finding has no file */
-    size_t msg;
+    size_t args;
+    const char *fmt;     /* a string literal */
     const char *rule;
     unsigned line, col;
     enum cz_level level;
@@ -36,8 +45,8 @@ struct cz_report_entry {
 struct cz_report {
     struct cz_report_entry *items;
     size_t n, cap;
-    /* every finding's message and path, each NUL-terminated; a path is
-     * stored once for the findings in a row that share it */
+    /* every finding's arguments and path; a path is stored once, with its
+     * NUL, for the findings in a row that share it */
     struct cz_buf text;
     size_t last_path;    /* offset + 1 of the last path stored, 0: none */
     /* findings of a lower level are not kept (`migrate -q` prints no
@@ -48,14 +57,44 @@ struct cz_report {
 };
 
 /* Finding i (< rep->n), its strings pointing into rep: valid until the
- * next finding is added. */
+ * next finding is added. Its message is read with cz_finding_message. */
 CZ_API struct cz_finding cz_report_get(const struct cz_report *rep,
                                        size_t i);
-/* Adds a finding at byte offset at of src (CZ_NOPOS: no place). Returns
- * CZ_OK or CZ_ENOMEM. */
-CZ_API int cz_report_add(struct cz_report *rep, enum cz_level level,
-                         struct cz_source *src, uint32_t at, const char *rule,
-                         const char *fmt, ...) CZ_PRINTF(6, 7);
+/*
+ * cz_report_add() - adds a finding at byte offset at of src (CZ_NOPOS: no
+ * place), its message printf's fmt and arguments. Returns CZ_OK or
+ * CZ_ENOMEM.
+ *
+ * A format the compiler sees as a string literal is kept as a pointer,
+ * with a packed copy of its arguments (strings copied, numbers by value:
+ * they may change or be freed before the findings are printed), and the
+ * message is formatted when it is read. The conversions kept this way are
+ * the ones the callers use: %s, %.Ns, %.*s, %d, %u, %zu and %%. Any other
+ * format, and a format that is not a literal (a variable, a conditional:
+ * the report cannot know it outlives the run), is formatted now and kept
+ * as its text.
+ */
+#define cz_report_add(rep, level, src, at, rule, ...)                       \
+    cz_report_add_format((rep), CZ_IS_LITERAL(CZ_FIRST_ARG(__VA_ARGS__, 0)), \
+                         (level), (src), (at), (rule), __VA_ARGS__)
+#if defined(__GNUC__)
+/* 1 for a string literal (gcc and clang, at any -O), 0 for a pointer
+ * variable, a conditional or an array: never 1 for what may not outlive
+ * the run */
+#define CZ_IS_LITERAL(fmt) __builtin_constant_p(fmt)
+#else
+#define CZ_IS_LITERAL(fmt) 0
+#endif
+#define CZ_FIRST_ARG(first, ...) first
+/* cz_report_add() with the answer of CZ_IS_LITERAL for fmt: literal 0
+ * formats now. */
+CZ_API int cz_report_add_format(struct cz_report *rep, int literal,
+                                enum cz_level level, struct cz_source *src,
+                                uint32_t at, const char *rule,
+                                const char *fmt, ...) CZ_PRINTF(7, 8);
+/* 1 when cz_report_add keeps fmt's arguments to format them later, 0 when
+ * it formats fmt at once (a conversion it does not pack). */
+CZ_API int cz_report_format_packs(const char *fmt);
 /*
  * cz_report_once() - 1 the first time a run meets the cause key (say
  * "dockerfile:api/Dockerfile", or a node's address and a rule), 0 after:
@@ -68,6 +107,8 @@ CZ_API int cz_report_add_error(struct cz_report *rep,
                                const struct cz_error *err);
 CZ_API size_t cz_report_count(const struct cz_report *rep,
                               enum cz_level level);
+/* Appends f's message to out. */
+CZ_API void cz_finding_message(const struct cz_finding *f, struct cz_buf *out);
 /* Appends "file:line:col: level: message [rule]" to out (the parts that
  * are known); the one formatter of diagnostics, cz_error_format's too. */
 CZ_API void cz_finding_format(const struct cz_finding *f, struct cz_buf *out);

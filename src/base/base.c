@@ -146,7 +146,7 @@ int cz_error_set(struct cz_error *err, int code, const char *rule,
 void cz_error_format(const struct cz_error *err, char *out, size_t size)
 {
     struct cz_finding f = {CZ_LEVEL_ERROR, (char *)err->path, err->line,
-                           err->col, err->rule, (char *)err->msg};
+                           err->col, err->rule, (char *)err->msg, NULL, NULL};
     struct cz_buf line = CZ_BUF_INIT;
 
     if (!err->path[0])
