@@ -1,13 +1,17 @@
 /*
  * test_report.c - findings and their format, and one finding per cause.
  */
+#include <ctype.h>
+#include <dirent.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <cmocka.h>
 
 #include "composure/report.h"
@@ -292,6 +296,152 @@ static void test_once(void **state)
     cz_report_release(&rep);
 }
 
+/* ---- the callers' formats ---------------------------------------------- */
+
+/* p past blanks and comments. */
+static const char *skip_blank(const char *p)
+{
+    for (;;) {
+        while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\\')
+            p++;
+        if (p[0] != '/' || p[1] != '*')
+            return p;
+        p = strstr(p + 2, "*/");
+        if (!p)
+            return "";
+        p += 2;
+    }
+}
+
+/* p past one quoted literal ('"' or '\'' at p). */
+static const char *skip_quoted(const char *p)
+{
+    char q = *p++;
+
+    while (*p && *p != q)
+        p += p[0] == '\\' && p[1] ? 2 : 1;
+    return *p ? p + 1 : p;
+}
+
+/* p past one argument of a call: at the ',' or ')' that ends it. */
+static const char *skip_arg(const char *p)
+{
+    int depth = 0;
+
+    for (p = skip_blank(p); *p; p = skip_blank(p)) {
+        if (*p == '"' || *p == '\'') {
+            p = skip_quoted(p);
+            continue;
+        }
+        if ((*p == ',' || *p == ')') && depth == 0)
+            return p;
+        depth += *p == '(' || *p == '[' || *p == '{';
+        depth -= *p == ')' || *p == ']' || *p == '}';
+        p++;
+    }
+    return p;
+}
+
+/* The argument at p when it is only string literals, joined (escapes
+ * kept as written) into out; 0 when it is anything else. */
+static int literal_arg(const char *p, struct cz_buf *out)
+{
+    const char *end;
+
+    out->len = 0;
+    for (p = skip_blank(p); *p == '"'; p = skip_blank(end)) {
+        end = skip_quoted(p);
+        cz_buf_add(out, p + 1, (size_t)(end - p - 2));
+    }
+    return out->len && (*p == ',' || *p == ')');
+}
+
+/* Checks the literal format of each call of name in text, its argument
+ * number fmt_arg (0-based); returns how many it checked. */
+static size_t check_calls(const char *path, const char *text,
+                          const char *name, int fmt_arg)
+{
+    struct cz_buf fmt = CZ_BUF_INIT;
+    const char *p = text;
+    size_t checked = 0, len = strlen(name);
+    int i;
+
+    while ((p = strstr(p, name)) != NULL) {
+        int word = p == text ||
+                   !(p[-1] == '_' || isalnum((unsigned char)p[-1]));
+        p += len;
+        if (!word || *p != '(')
+            continue;
+        for (i = 0, p++; i < fmt_arg; i++) {
+            p = skip_arg(p);
+            if (*p != ',')
+                break;
+            p++;
+        }
+        if (i < fmt_arg || !literal_arg(p, &fmt))
+            continue;   /* the definition, or a format that is no literal */
+        if (!cz_report_format_packs(fmt.buf))
+            fail_msg("%s: cz_report_add does not pack \"%s\": give it "
+                     "a conversion (report.c, read_conv) or change the "
+                     "format", path, fmt.buf);
+        checked++;
+    }
+    cz_buf_release(&fmt);
+    return checked;
+}
+
+/* The .c files below dir (one level of folders), each checked. */
+static size_t check_tree(const char *dir)
+{
+    char path[512];
+    struct dirent *d;
+    struct stat st;
+    size_t n, checked = 0;
+    DIR *dp = opendir(dir);
+    FILE *f;
+    char *text;
+
+    assert_non_null(dp);
+    while ((d = readdir(dp)) != NULL) {
+        if (d->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
+        assert_int_equal(stat(path, &st), 0);
+        if (S_ISDIR(st.st_mode)) {
+            checked += check_tree(path);
+            continue;
+        }
+        n = strlen(d->d_name);
+        if (n < 2 || strcmp(d->d_name + n - 2, ".c") != 0)
+            continue;
+        f = fopen(path, "rb");
+        assert_non_null(f);
+        text = calloc(1, (size_t)st.st_size + 1);
+        assert_non_null(text);
+        assert_int_equal(fread(text, 1, (size_t)st.st_size, f),
+                         (size_t)st.st_size);
+        fclose(f);
+        checked += check_calls(path, text, "cz_report_add", 5);
+        checked += check_calls(path, text, "NOTE", 4);   /* volumes.c */
+        free(text);
+    }
+    closedir(dp);
+    return checked;
+}
+
+/* Every literal format the sources give cz_report_add (directly, or
+ * through volumes' NOTE) packs: a conversion the report does not pack
+ * would still print right, formatted at once, but would keep the format's
+ * text again for each finding. Run from tests/ (ctest's folder). */
+static void test_callers_pack(void **state)
+{
+    size_t checked;
+
+    (void)state;
+    checked = check_tree("../src") + check_tree("../transforms");
+    assert_true(checked > 50);   /* the sources were read: 98 calls today */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -301,6 +451,7 @@ int main(void)
         cmocka_unit_test(test_conversions),
         cmocka_unit_test(test_formatted_now),
         cmocka_unit_test(test_args_at_end),
+        cmocka_unit_test(test_callers_pack),
         cmocka_unit_test(test_once),
     };
 

@@ -11,7 +11,6 @@
 
 /* What one conversion of a format takes and prints. */
 enum conv {
-    CONV_TEXT,      /* no conversion: the end of the format */
     CONV_PERCENT,   /* %% */
     CONV_STR,       /* %s, %.Ns: a string, kept cut to its precision */
     CONV_STR_STAR,  /* %.*s: an int precision, then a string */
@@ -39,7 +38,7 @@ static enum conv read_conv(const char *p, const char **end, long *prec)
         return CONV_STR_STAR;
     }
     if (*p == '.') {
-        /* "%.s" is precision 0; digits past 9 would not be a caller's */
+        /* "%.s" is precision 0; a longer one than the cap is not packed */
         for (*prec = 0, p++; *p >= '0' && *p <= '9' && *prec < 100000; p++)
             *prec = *prec * 10 + (*p - '0');
         kind = *p == 's' ? CONV_STR : CONV_OTHER;
