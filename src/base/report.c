@@ -117,8 +117,9 @@ static int pack_args(struct cz_buf *t, const char *fmt, va_list ap)
     return CZ_OK;
 }
 
-/* Decimal digits of n (negative when neg) without printf: a big run
- * prints hundreds of thousands of findings. */
+/* Decimal digits of n (negative when neg) without printf, for numbers in
+ * messages and places: a big run prints hundreds of thousands of
+ * findings. */
 static void add_decimal(struct cz_buf *out, unsigned long long n, int neg)
 {
     char digits[24];
@@ -361,20 +362,6 @@ size_t cz_report_count(const struct cz_report *rep, enum cz_level level)
     return n;
 }
 
-/* ":%u" without printf: a big run prints tens of thousands of findings. */
-static void add_number(struct cz_buf *out, unsigned n)
-{
-    char digits[16];
-    size_t i = sizeof(digits);
-
-    do {
-        digits[--i] = (char)('0' + n % 10);
-        n /= 10;
-    } while (n);
-    digits[--i] = ':';
-    cz_buf_add(out, digits + i, sizeof(digits) - i);
-}
-
 void cz_finding_message(const struct cz_finding *f, struct cz_buf *out)
 {
     if (f->fmt)
@@ -390,8 +377,10 @@ void cz_finding_format(const struct cz_finding *f, struct cz_buf *out)
     if (f->path) {
         cz_buf_adds(out, f->path);
         if (f->line) {
-            add_number(out, f->line);
-            add_number(out, f->col);
+            cz_buf_addc(out, ':');
+            add_decimal(out, f->line, 0);
+            cz_buf_addc(out, ':');
+            add_decimal(out, f->col, 0);
         }
         cz_buf_adds(out, ": ");
     }
