@@ -27,9 +27,9 @@ struct cz_finding {
 /* A finding as the report keeps it: its path and arguments are offsets
  * into the report's text, not allocations of their own (a run on a big
  * file keeps tens of thousands). The message is formatted only when it is
- * read: a message is mostly its format's fixed text (the 630-byte
- * `volumes.copy-data` command is half fixed text), which a string literal
- * already holds. */
+ * read: much of a message is its format's fixed text, which the format's
+ * string literal already holds, and a run keeps its findings until it
+ * has printed the diff. */
 struct cz_report_entry {
     size_t path;         /* CZ_REPORT_NOPATH when the finding has no file */
     size_t args;
