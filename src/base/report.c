@@ -75,11 +75,11 @@ static int pack_args(struct cz_buf *t, const char *fmt, va_list ap)
 {
     const char *p = fmt, *s;
     long prec;
-    int i;
+    int i, rc = CZ_OK;
     unsigned u;
     size_t z;
 
-    while ((p = strchr(p, '%')) != NULL) {
+    while (!rc && (p = strchr(p, '%')) != NULL) {
         switch (read_conv(p + 1, &p, &prec)) {
         case CONV_STR_STAR:
             i = va_arg(ap, int);
@@ -90,23 +90,19 @@ static int pack_args(struct cz_buf *t, const char *fmt, va_list ap)
             if (!s)
                 return CZ_EINPUT;
             z = prec < 0 ? strlen(s) : strnlen(s, (size_t)prec);
-            if (cz_buf_add(t, s, z) || cz_buf_addc(t, '\0'))
-                return CZ_ENOMEM;
+            rc = cz_buf_add(t, s, z) || cz_buf_addc(t, '\0');
             break;
         case CONV_INT:
             i = va_arg(ap, int);
-            if (cz_buf_add(t, &i, sizeof(i)))
-                return CZ_ENOMEM;
+            rc = cz_buf_add(t, &i, sizeof(i));
             break;
         case CONV_UINT:
             u = va_arg(ap, unsigned);
-            if (cz_buf_add(t, &u, sizeof(u)))
-                return CZ_ENOMEM;
+            rc = cz_buf_add(t, &u, sizeof(u));
             break;
         case CONV_SIZE:
             z = va_arg(ap, size_t);
-            if (cz_buf_add(t, &z, sizeof(z)))
-                return CZ_ENOMEM;
+            rc = cz_buf_add(t, &z, sizeof(z));
             break;
         case CONV_PERCENT:
             break;
@@ -114,7 +110,7 @@ static int pack_args(struct cz_buf *t, const char *fmt, va_list ap)
             return CZ_EINPUT;   /* cz_report_format_packs said no first */
         }
     }
-    return CZ_OK;
+    return rc ? CZ_ENOMEM : CZ_OK;
 }
 
 /* Decimal digits of n (negative when neg) without printf, for numbers in
