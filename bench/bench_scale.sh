@@ -14,7 +14,10 @@
 # a machine shared with other work changes far less than the wall time
 # (wall_s); the parse is the best CPU time of 5 rounds. x_parse is cpu_s over the
 # parse's time, x_input the peak memory over the file's size, and the
-# growth is that of cpu_s. Not a test: numbers depend on the machine and its load.
+# growth is that of cpu_s. x_io, for the full migrate only, is cpu_s over
+# a bare parse of the bytes read and written (the input, and the migrated
+# file that --write leaves): every run re-reads what it writes (the
+# re-parse check), so this is the part of the cost a transform can change. Not a test: numbers depend on the machine and its load.
 # Needs the bench_roundtrip target built.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -57,6 +60,12 @@ PY
 }
 
 runs=${BENCH_RUNS:-3}
+
+# bare_parse_ms FILE: the best CPU time of 5 bare libyaml event parses
+bare_parse_ms() {
+    "$build/bench_roundtrip" --cpu --rounds 5 "$1" |
+        awk '/libyaml event parse/ { print $4 }'
+}
 export BENCH_ERR=$tmp/err
 
 # measure CMD...: "wall_seconds cpu_seconds peak_KiB" of one run: the
@@ -91,29 +100,37 @@ run() {
 }
 
 transforms=$("$bin" transforms | awk '$1 != "pin" { print $1 }')
-printf '%-9s %9s %9s  %-12s %7s %7s %9s %8s %8s\n' services bytes parse_ms what wall_s cpu_s peak_MB x_input x_parse
+printf '%-9s %9s %9s  %-12s %7s %7s %9s %8s %8s %6s\n' services bytes parse_ms what wall_s cpu_s peak_MB x_input x_parse x_io
 prev_n=0
 declare -A prev
 for n in "${sizes[@]}"; do
     dir=$tmp/p$n
     generate "$n" "$dir"
     bytes=$(stat -c %s "$dir/compose.yaml")
-    parse_ms=$("$build/bench_roundtrip" --cpu --rounds 5 "$dir/compose.yaml" |
-               awk '/libyaml event parse/ { print $4 }')
+    parse_ms=$(bare_parse_ms "$dir/compose.yaml")
+    # the migrated file, on a copy, for the parse of the bytes written
+    cp -r "$dir" "$dir.out"
+    (cd "$dir.out" && "$bin" migrate -q --skip pin --write >/dev/null 2>&1)
+    io_ms=$(awk -v a="$parse_ms" -v b="$(bare_parse_ms "$dir.out/compose.yaml")" \
+                'BEGIN { print a + b }')
+    rm -rf "$dir.out"
     for what in migrate $transforms; do
         if [ "$what" = migrate ]; then args=(--skip pin); else args=(--only "$what"); fi
         read -r wall secs kib < <(cd "$dir" && run "$what" "${args[@]}")
         ratio=$(awk -v s="$secs" -v p="$parse_ms" 'BEGIN { printf "%.1f", (p > 0 ? s * 1000 / p : 0) }')
+        x_io=-
+        [ "$what" != migrate ] ||
+            x_io=$(awk -v s="$secs" -v p="$io_ms" 'BEGIN { printf "%.1f", (p > 0 ? s * 1000 / p : 0) }')
         growth=
         if [ "$prev_n" -gt 0 ] && [ -n "${prev[$what]:-}" ]; then
             growth=$(awk -v s="$secs" -v p="${prev[$what]}" -v a="$n" -v b="$prev_n" \
                 'BEGIN { if (p > 0.01) printf "  %.1fx for %.0fx the input", s / p, a / b }')
         fi
-        printf '%-9s %9s %9s  %-12s %7s %7.3f %9.1f %8.0f %8s%s\n' "$n" \
+        printf '%-9s %9s %9s  %-12s %7s %7.3f %9.1f %8.0f %8s %6s%s\n' "$n" \
             "$bytes" "$parse_ms" "$what" "$wall" "$secs" \
             "$(awk -v k="$kib" 'BEGIN { print k / 1024 }')" \
             "$(awk -v k="$kib" -v b="$bytes" 'BEGIN { print k * 1024 / b }')" \
-            "$ratio" "$growth"
+            "$ratio" "$x_io" "$growth"
         prev[$what]=$secs
     done
     prev_n=$n
