@@ -39,6 +39,13 @@ struct cz_cached_string {
     size_t len;
 };
 
+/* Slots of the table of shared new values (cz_node_share), allocated in
+ * the arena at the first share: the last value met per hash. A compose
+ * file's new values are a few dozen kinds repeated, so collisions are
+ * rare, and a fixed table needs no growth and no memory for values that
+ * never come back (the per-service names among the keys). */
+#define CZ_SHARE_SLOTS 8192
+
 struct cz_doc {
     struct cz_source *src;    /* borrowed */
     struct cz_arena ar;
@@ -50,6 +57,11 @@ struct cz_doc {
      * collection that needs that size takes one (edit.c, make_room). */
     struct cz_node **spare_items[32];
     struct cz_cached_string strings[CZ_STRING_CACHE];
+    /* Nodes of new values found equal to a shared one (cz_node_share),
+     * for the next new nodes: [0] bare scalars, [1] collections; chained
+     * through their first bytes. */
+    struct cz_node *spare_nodes[2];
+    struct cz_node **shared;   /* CZ_SHARE_SLOTS, or NULL before a share */
 };
 
 /* s[0..len) NUL-terminated in doc's arena: the copy already there when
