@@ -69,6 +69,16 @@ struct cz_doc {
  * never written through, so nodes may share them. NULL on ENOMEM. */
 const char *cz_yaml_string(struct cz_doc *doc, const char *s, size_t len);
 
+/* Gives the pages of freed memory back to the kernel (glibc keeps them
+ * in blocks amid others still in use) when the document concerned has
+ * an arena of CZ_YAML_TRIM_SIZE bytes or more: before the render of a big
+ * document, which with its re-parse check is the peak of a run, what the
+ * run freed before it (the transforms' memory, the model); when such a
+ * document is freed, its own (the diff that follows allocates anew). A
+ * small document costs no call. */
+#define CZ_YAML_TRIM_SIZE ((size_t)16 << 20)
+void cz_yaml_trim(size_t arena_size);
+
 /* Parses src into doc (whose arena and src are set), filling root and
  * style. Shared by cz_doc_parse and the re-parse check of the renderer. */
 int cz_yaml_load(struct cz_doc *doc, struct cz_error *err);

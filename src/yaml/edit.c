@@ -23,10 +23,6 @@
 #include <malloc.h>
 #endif
 
-/* A document whose arena reached this size gives its pages back to the
- * system when freed (cz_doc_free). */
-#define CZ_DOC_TRIM_SIZE (16u << 20)
-
 int cz_doc_parse(struct cz_source *src, struct cz_doc **out,
                  struct cz_error *err)
 {
@@ -48,6 +44,16 @@ int cz_doc_parse(struct cz_source *src, struct cz_doc **out,
     return CZ_OK;
 }
 
+void cz_yaml_trim(size_t arena_size)
+{
+#ifdef __GLIBC__
+    if (arena_size >= CZ_YAML_TRIM_SIZE)
+        malloc_trim(0);
+#else
+    (void)arena_size;
+#endif
+}
+
 void cz_doc_free(struct cz_doc *doc)
 {
     size_t size;
@@ -57,16 +63,9 @@ void cz_doc_free(struct cz_doc *doc)
     size = doc->ar.total;
     cz_arena_release(&doc->ar);
     free(doc);
-#ifdef __GLIBC__
-    /* A big document's arena is the most memory a run frees, in blocks
-     * amid others still in use, which glibc keeps in the process; the
-     * diff that follows the render allocates anew. Giving the freed pages
-     * back keeps them out of the run's peak. */
-    if (size >= CZ_DOC_TRIM_SIZE)
-        malloc_trim(0);
-#else
-    (void)size;
-#endif
+    /* A big document's arena is the most memory a run frees, and the
+     * diff that follows the render allocates anew. */
+    cz_yaml_trim(size);
 }
 
 const char *cz_yaml_string(struct cz_doc *doc, const char *s, size_t len)
