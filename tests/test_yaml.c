@@ -3044,6 +3044,240 @@ static void test_reading_api(void **state)
     assert_ptr_equal(cz_doc_source(fx->doc), fx->src);
 }
 
+/* ---- shared new values (cz_node_share) ----------------------------------
+ * Only equal values share (kind, style, scalar type and text, order), a
+ * shared value cannot be edited, it renders right in each place, and the
+ * nodes of a duplicate go to the next new nodes (the point of it: the
+ * peak memory of a big migration). */
+
+static struct cz_node *share(struct fx *fx, struct cz_node *node)
+{
+    struct cz_node *shared = cz_node_share(fx->doc, node);
+
+    assert_non_null(shared);
+    return shared;
+}
+
+/* {interval: 30s, retries: 3} (flow when asked), new each time. */
+static struct cz_node *timing(struct fx *fx, const char *interval,
+                              int flow)
+{
+    struct cz_node *map = cz_node_new_map(fx->doc);
+
+    assert_non_null(map);
+    OK(cz_map_set(fx->doc, map, "interval", plain(fx, interval), &fx->err));
+    OK(cz_map_set(fx->doc, map, "retries", plain(fx, "3"), &fx->err));
+    if (flow)
+        cz_node_set_flow(map);
+    return map;
+}
+
+/* ["CMD", a, b], new each time. */
+static struct cz_node *test_seq(struct fx *fx, const char *a, const char *b)
+{
+    struct cz_node *seq = cz_node_new_seq(fx->doc);
+
+    assert_non_null(seq);
+    cz_node_set_flow(seq);
+    OK(cz_seq_append(fx->doc, seq, str(fx, "CMD"), &fx->err));
+    OK(cz_seq_append(fx->doc, seq, str(fx, a), &fx->err));
+    OK(cz_seq_append(fx->doc, seq, str(fx, b), &fx->err));
+    return seq;
+}
+
+static void test_equal_values_share(void **state)
+{
+    struct fx *fx = *state;
+    struct cz_node *a, *b;
+
+    load(fx, "x: 1\n");
+    a = share(fx, timing(fx, "30s", 0));
+    b = share(fx, timing(fx, "30s", 0));
+    assert_ptr_equal(a, b);
+    assert_true(a->flags & CZ_NODE_SHARED);
+    assert_null(a->parent);
+    /* every node inside is shared too, the keys cz_map_set made included */
+    assert_true(cz_map_key(a, 0)->flags & CZ_NODE_SHARED);
+    assert_true(cz_map_value(a, 1)->flags & CZ_NODE_SHARED);
+    assert_ptr_equal(share(fx, test_seq(fx, "a", "b")),
+                     share(fx, test_seq(fx, "a", "b")));
+    assert_ptr_equal(share(fx, plain(fx, "30s")), cz_map_value(a, 0));
+    /* sharing a shared value again gives it back */
+    assert_ptr_equal(share(fx, a), a);
+}
+
+static void test_unequal_values_do_not_share(void **state)
+{
+    struct fx *fx = *state;
+    struct cz_node *a, *b, *m;
+
+    load(fx, "x: 1\n");
+    a = share(fx, timing(fx, "30s", 0));
+    /* another value, its flow style */
+    assert_ptr_not_equal(share(fx, timing(fx, "10s", 0)), a);
+    assert_ptr_not_equal(share(fx, timing(fx, "30s", 1)), a);
+    /* the type: "30s" as a string may be quoted where the plain is not */
+    assert_ptr_not_equal(share(fx, str(fx, "30s")),
+                         share(fx, plain(fx, "30s")));
+    /* the order of entries */
+    m = cz_node_new_map(fx->doc);
+    assert_non_null(m);
+    OK(cz_map_set(fx->doc, m, "retries", plain(fx, "3"), &fx->err));
+    OK(cz_map_set(fx->doc, m, "interval", plain(fx, "30s"), &fx->err));
+    assert_ptr_not_equal(share(fx, m), a);
+    /* the kind: an empty mapping is no empty sequence */
+    b = share(fx, cz_node_new_map(fx->doc));
+    assert_ptr_not_equal(share(fx, cz_node_new_seq(fx->doc)), b);
+    assert_ptr_equal(share(fx, cz_node_new_map(fx->doc)), b);
+    /* the items of a sequence, and their order */
+    assert_ptr_not_equal(share(fx, test_seq(fx, "a", "b")),
+                         share(fx, test_seq(fx, "b", "a")));
+}
+
+/* A value with what ties it to one place is not shared; what is inside
+ * it may be. */
+static void test_placed_or_commented_not_shared(void **state)
+{
+    struct fx *fx = *state;
+    struct cz_node *root = load(fx, "l:\n  # about a\n  - a\n"), *placed, *m;
+
+    placed = timing(fx, "30s", 0);
+    OK(cz_map_set(fx->doc, root, "t", placed, &fx->err));
+    assert_ptr_equal(share(fx, placed), placed);
+    assert_false(placed->flags & CZ_NODE_SHARED);
+    m = cz_node_new_map(fx->doc);
+    assert_non_null(m);
+    OK(cz_map_set(fx->doc, m, "k", plain(fx, "v"), &fx->err));
+    cz_node_take_comments(m, cz_map_get(root, "l")->items[0]);
+    assert_ptr_equal(share(fx, m), m);
+    assert_false(m->flags & CZ_NODE_SHARED);
+    assert_true(cz_map_value(m, 0)->flags & CZ_NODE_SHARED);
+}
+
+static void test_edits_of_shared_refused(void **state)
+{
+    struct fx *fx = *state;
+    struct cz_node *root = load(fx, "x: 1\n"), *a, *seq, *key;
+
+    a = share(fx, timing(fx, "30s", 0));
+    seq = share(fx, test_seq(fx, "a", "b"));
+    assert_misuse(fx, cz_map_set(fx->doc, a, "timeout", plain(fx, "5s"),
+                           &fx->err));
+    assert_misuse(fx, cz_map_set(fx->doc, a, "interval", plain(fx, "5s"),
+                           &fx->err));
+    assert_misuse(fx, cz_map_insert(fx->doc, a, 0, str(fx, "k"), plain(fx, "v"),
+                              &fx->err));
+    assert_misuse(fx, cz_map_replace(fx->doc, a, 0, plain(fx, "5s"), &fx->err));
+    assert_misuse(fx, cz_map_remove(fx->doc, a, 0, &fx->err));
+    assert_misuse(fx, cz_seq_append(fx->doc, seq, str(fx, "c"), &fx->err));
+    assert_misuse(fx, cz_seq_insert(fx->doc, seq, 0, str(fx, "c"), &fx->err));
+    assert_misuse(fx, cz_seq_replace(fx->doc, seq, 0, str(fx, "c"), &fx->err));
+    assert_misuse(fx, cz_seq_remove(fx->doc, seq, 0, &fx->err));
+    /* inside: a value, and a key cz_map_set made (shared on its own) */
+    assert_misuse(fx, cz_scalar_set(fx->doc, cz_map_value(a, 0), "5s", 2,
+                              CZ_SCALAR_PLAIN, &fx->err));
+    assert_misuse(fx, cz_scalar_set(fx->doc, seq->items[1], "c", 1, CZ_SCALAR_STR,
+                              &fx->err));
+    OK(cz_map_set(fx->doc, root, "z", plain(fx, "2"), &fx->err));
+    key = cz_map_key(root, 1);
+    assert_true(key->flags & CZ_NODE_SHARED);
+    assert_misuse(fx, cz_scalar_set(fx->doc, key, "w", 1, CZ_SCALAR_STR,
+                              &fx->err));
+    /* no room to report these two: they leave the value as it is */
+    cz_node_set_flow(a);
+    assert_int_equal(a->style, CZ_STYLE_BLOCK);
+    cz_node_take_comments(seq, cz_map_value(root, 0));
+    assert_null(seq->comments);
+    assert_render(fx, "x: 1\nz: 2\n");
+}
+
+/* One node in four places, block and flow, in a new and a parsed
+ * collection: each place renders it in its own context. */
+static void test_shared_value_placed_twice(void **state)
+{
+#define HEAD                                                                \
+    "a:\n  image: x\n  healthcheck:\n    interval: 30s\n    retries: 3\n"    \
+    "b: {image: y, healthcheck: {interval: 30s, retries: 3}}\n"
+#define TAIL                                                                \
+    "c:\n  healthcheck:\n    interval: 30s\n    retries: 3\n"                \
+    "  h2: {interval: 30s, retries: 3}\n"
+    struct fx *fx = *state;
+    struct cz_node *root = load(fx, "a:\n  image: x\nb: {image: y}\nl:\n  - 1\n");
+    struct cz_node *hc = share(fx, timing(fx, "30s", 0));
+    struct cz_node *flow = share(fx, timing(fx, "30s", 1));
+    struct cz_node *made = cz_node_new_map(fx->doc);
+
+    assert_non_null(made);
+    OK(cz_map_set(fx->doc, cz_map_get(root, "a"), "healthcheck", hc,
+                  &fx->err));
+    OK(cz_map_set(fx->doc, cz_map_get(root, "b"), "healthcheck", flow,
+                  &fx->err));
+    OK(cz_map_set(fx->doc, made, "healthcheck", hc, &fx->err));
+    OK(cz_map_set(fx->doc, made, "h2", flow, &fx->err));
+    OK(cz_map_set(fx->doc, root, "c", made, &fx->err));
+    OK(cz_seq_append(fx->doc, cz_map_get(root, "l"), hc, &fx->err));
+    assert_null(hc->parent);
+    assert_render(fx, HEAD "l:\n  - 1\n  - interval: 30s\n    retries: 3\n"
+                      TAIL);
+    /* a shared value taking a parsed item's place is written there */
+    OK(cz_seq_replace(fx->doc, cz_map_get(root, "l"), 0, hc, &fx->err));
+    assert_null(hc->parent);
+    assert_render(fx, HEAD "l:\n  - interval: 30s\n    retries: 3\n"
+                      "  - interval: 30s\n    retries: 3\n" TAIL);
+#undef HEAD
+#undef TAIL
+}
+
+/* A shared value replacing an anchored node gets the anchor on a copy:
+ * the shared one, placed elsewhere, stays without it. */
+static void test_shared_replacing_anchor(void **state)
+{
+    struct fx *fx = *state;
+    struct cz_node *root = load(fx, "a: &x 1\nb: *x\n");
+    struct cz_node *v = share(fx, plain(fx, "2"));
+
+    OK(cz_map_set(fx->doc, root, "a", v, &fx->err));
+    OK(cz_map_set(fx->doc, root, "c", v, &fx->err));
+    assert_null(cz_node_anchor(v));
+    assert_render(fx, "a: &x 2\nb: *x\nc: 2\n");
+}
+
+/* The nodes of a duplicate go to the next new nodes: building the same
+ * value again and again takes no new memory once the first is shared. */
+static void test_duplicates_recycled(void **state)
+{
+    struct fx *fx = *state;
+    struct cz_node *first, *again, *next;
+    size_t used, total;
+    int i;
+
+    load(fx, "x: 1\n");
+    first = share(fx, timing(fx, "30s", 0));
+    again = timing(fx, "30s", 0);
+    assert_ptr_equal(share(fx, again), first);
+    /* `again` (a mapping) waits for reuse: the next new mapping is it */
+    next = cz_node_new_map(fx->doc);
+    assert_ptr_equal(next, again);
+    assert_int_equal(next->n, 0);
+    assert_null(next->items);
+    assert_true(next->flags & CZ_NODE_FRESH);
+    assert_false(next->flags & CZ_NODE_SHARED);
+    /* a duplicate scalar goes to the next new scalar */
+    again = plain(fx, "3");
+    assert_ptr_equal(share(fx, again), cz_map_value(first, 1));
+    assert_ptr_equal(plain(fx, "7"), again);
+    /* after one round, building and sharing the same value again takes
+     * nothing from the arena: its nodes, strings and item arrays come
+     * back each time */
+    assert_ptr_equal(share(fx, timing(fx, "30s", 0)), first);
+    used = fx->doc->ar.used;
+    total = fx->doc->ar.total;
+    for (i = 0; i < 1000; i++)
+        assert_ptr_equal(share(fx, timing(fx, "30s", 0)), first);
+    assert_int_equal(fx->doc->ar.used, used);
+    assert_int_equal(fx->doc->ar.total, total);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
@@ -3162,6 +3396,13 @@ int main(void)
         T(test_looks_typed),
         T(test_plain_safe),
         T(test_reading_api),
+        T(test_equal_values_share),
+        T(test_unequal_values_do_not_share),
+        T(test_placed_or_commented_not_shared),
+        T(test_edits_of_shared_refused),
+        T(test_shared_value_placed_twice),
+        T(test_shared_replacing_anchor),
+        T(test_duplicates_recycled),
     };
 #undef T
 

@@ -556,6 +556,9 @@ static int insert_healthcheck(struct hc *hc, const struct cz_service *svc,
                              hc->err)))
             return rc;
     }
+    /* most services get the same healthcheck as another: one copy */
+    if (!(map = cz_node_share(hc->doc, map)))
+        return oom(hc);
     return cz_map_set(hc->doc, svc->node, "healthcheck", map, hc->err);
 }
 
@@ -1855,7 +1858,7 @@ static struct cz_node *condition(struct hc *hc, const char *cond, int flow)
         return NULL;
     if (flow)
         cz_node_set_flow(map);
-    return map;
+    return cz_node_share(hc->doc, map);   /* one of four values */
 }
 
 /* Puts fresh in the place of node, in node's parent. */
@@ -1983,7 +1986,9 @@ static int edit_long(struct hc *hc, const struct deps *d, size_t head,
                                 hc->err);
         else
             rc = cz_map_set(hc->doc, val, "condition",
-                            cz_node_new_str(hc->doc, "service_healthy"),
+                            cz_node_share(hc->doc,
+                                          cz_node_new_str(hc->doc,
+                                                          "service_healthy")),
                             hc->err);
     }
     return rc;

@@ -971,10 +971,13 @@ static void added_push(struct added *a, const char *what)
              what);
 }
 
+/* Shared (cz_node_share): the same few words on every replicated
+ * service, and none is edited once placed. */
 struct cz_node *cz_rp_new_scalar(struct ctx *cx, const char *s, int plain)
 {
-    struct cz_node *node = plain ? cz_node_new_plain(cx->doc, s)
-                                 : cz_node_new_str(cx->doc, s);
+    struct cz_node *node = cz_node_share(cx->doc,
+                                         plain ? cz_node_new_plain(cx->doc, s)
+                                               : cz_node_new_str(cx->doc, s));
 
     if (!node)
         fail(cx, CZ_ENOMEM);
@@ -1053,7 +1056,8 @@ static void fill_section(struct ctx *cx, struct svc_info *si,
     if (whole)
         added_push(a, section);
     if (map->flags & CZ_NODE_FRESH && !(map->flags & CZ_NODE_ATTACHED))
-        map_add(cx, deploy, section, map);   /* new, or "section:" empty */
+        map_add(cx, deploy, section,        /* new, or "section:" empty */
+                cz_node_share(cx->doc, map));  /* as on other services */
 }
 
 /* The restart_policy pairs that say what `restart:` says, so that plain
@@ -1196,8 +1200,9 @@ static long edit_deploy(struct ctx *cx, struct svc_info *si)
         snprintf(kept + strlen(kept), sizeof(kept) - strlen(kept),
                  "; no restart_policy, which would override its restart: "
                  "%s in plain compose", sval(v.node));
+    /* a new deploy block is the same on every service alike: one copy */
     if (fresh && fresh->n && !(fresh->flags & CZ_NODE_ATTACHED))
-        map_add(cx, si->svc->node, "deploy", fresh);
+        map_add(cx, si->svc->node, "deploy", cz_node_share(cx->doc, fresh));
     if (cx->rc)
         return replicas;
     if (!a.text[0])

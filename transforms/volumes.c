@@ -1347,6 +1347,8 @@ static void write_top(struct vctx *c)
                 if (value)
                     cz_node_set_flow(value);
             }
+            /* most are `{}` or the same driver options: one copy */
+            value = cz_node_share(c->doc, value);
             if (!value ||
                 cz_vol_fail(c, cz_map_set(c->doc, map, c->shared[i].name,
                                           value, c->err)))

@@ -50,8 +50,11 @@ enum cz_node_flags {
     CZ_NODE_CHANGED = 1 << 2, /* a scalar whose value was set */
     CZ_NODE_COPIED = 1 << 3,  /* items no longer shares orig's array */
     CZ_NODE_ATTACHED = 1 << 4, /* a fresh node already placed in the tree */
-    CZ_NODE_BARE = 1 << 5     /* allocated without anchor and tag (a
+    CZ_NODE_BARE = 1 << 5,    /* allocated without anchor and tag (a
                                  scalar that has neither) */
+    CZ_NODE_SHARED = 1 << 6   /* a frozen new value (cz_node_share): placed
+                                 any number of times, never edited, and
+                                 with no parent (its places differ) */
 };
 
 struct cz_map_index;
@@ -203,7 +206,9 @@ CZ_API struct cz_node *cz_node_new_plain(struct cz_doc *doc, const char *s);
  * copied and aliases are followed. NULL on ENOMEM or nesting over 1000. */
 CZ_API struct cz_node *cz_node_copy(struct cz_doc *doc,
                                     const struct cz_node *node);
-/* Asks for flow style ({a: 1}, [a, b]) for a fresh collection. */
+/* Asks for flow style ({a: 1}, [a, b]) for a fresh collection; nothing
+ * for a shared one (which has no room to report the misuse: set the style
+ * before sharing). */
 CZ_API void cz_node_set_flow(struct cz_node *node);
 /*
  * cz_node_take_comments() - for an item that moves: fresh, once written as
@@ -212,19 +217,45 @@ CZ_API void cz_node_set_flow(struct cz_node *node);
  * re-indented to its own, and, when `from` is a scalar, the comment that
  * ends its line, on fresh's first line at the same column where that line
  * is short enough. Removing `from` cuts those comments where they were.
- * Does nothing unless fresh is fresh and `from` parsed.
+ * Does nothing unless fresh is fresh, not shared, and `from` parsed.
  */
 CZ_API void cz_node_take_comments(struct cz_node *fresh,
                                   const struct cz_node *from);
 
+/*
+ * cz_node_share() - hash-consing of new values: the transforms add the same
+ * values to service after service (`interval: 30s`, a deploy block,
+ * `{condition: service_healthy}`), and on a big file their nodes were most
+ * of the memory. Takes fresh, a complete new value that is not placed yet
+ * (built with the constructors and edits above), and returns a node equal
+ * to it (same kinds, styles, scalar values and types, same order) that the
+ * document met before, or fresh itself, now registered. Either way the
+ * returned node is shared (CZ_NODE_SHARED): it may be placed any number of
+ * times, and any edit of it or inside it is a misuse. The caller uses the
+ * returned node from then on: the nodes of fresh may be recycled into the
+ * next new nodes. A node that took comments or has an anchor or tag is
+ * not shared, nor are the nodes above it (what is below it may be); a
+ * value already placed is returned as it is. The document
+ * remembers the last value met per hash slot (a fixed table, as for
+ * strings): a value that never comes back costs no memory, and one pushed
+ * out by another only costs its nodes once more. NULL on ENOMEM or when
+ * fresh is NULL.
+ */
+CZ_API struct cz_node *cz_node_share(struct cz_doc *doc, struct cz_node *fresh);
+
 /* ---- editing ------------------------------------------------------------
  * Every edit returns CZ_OK, CZ_ENOMEM, or CZ_EINTERNAL ("yaml.edit") for a
- * misuse: a value that is not fresh or already placed, a key that exists, an
- * index out of range. A node replaced or removed keeps no anchor of its own
+ * misuse: a value that is not fresh or already placed (a shared one may be
+ * placed again), a key that exists, an index out of range, an edit of a
+ * shared node (cz_node_share). cz_map_set makes the key it adds shared: it
+ * is one of a few names. A node replaced or removed keeps no anchor of its own
  * that aliases still use: a replacement takes over the old node's anchor
  * and tag unless it has its own. A fresh scalar has no room for them, so
  * the tree then holds a copy of it: edit a scalar before it replaces an
- * anchored or tagged node, not through the pointer passed in.
+ * anchored or tagged node, not through the pointer passed in. A shared
+ * value is copied likewise when its place would change it: it replaces an
+ * anchored or tagged node, or a parsed sequence item (whose place it
+ * takes, CZ_NODE_REPLACING).
  */
 CZ_API int cz_map_insert(struct cz_doc *doc, struct cz_node *map,
                          size_t index, struct cz_node *key,

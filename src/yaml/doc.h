@@ -39,6 +39,13 @@ struct cz_cached_string {
     size_t len;
 };
 
+/* Slots of the table of shared new values (cz_node_share), allocated in
+ * the arena at the first share: the last value met per hash. A compose
+ * file's new values are a few dozen kinds repeated, so collisions are
+ * rare, and a fixed table needs no growth and no memory for values that
+ * never come back (the per-service names among the keys). */
+#define CZ_SHARE_SLOTS 8192
+
 struct cz_doc {
     struct cz_source *src;    /* borrowed */
     struct cz_arena ar;
@@ -50,12 +57,27 @@ struct cz_doc {
      * collection that needs that size takes one (edit.c, make_room). */
     struct cz_node **spare_items[32];
     struct cz_cached_string strings[CZ_STRING_CACHE];
+    /* Nodes of new values found equal to a shared one (cz_node_share),
+     * for the next new nodes: [0] bare scalars, [1] collections; chained
+     * through their first bytes. */
+    struct cz_node *spare_nodes[2];
+    struct cz_node **shared;   /* CZ_SHARE_SLOTS, or NULL before a share */
 };
 
 /* s[0..len) NUL-terminated in doc's arena: the copy already there when
  * the same short string was met lately, else a new one. Node values are
  * never written through, so nodes may share them. NULL on ENOMEM. */
 const char *cz_yaml_string(struct cz_doc *doc, const char *s, size_t len);
+
+/* Gives the pages of freed memory back to the kernel (glibc keeps them
+ * in blocks amid others still in use) when the document concerned has
+ * an arena of CZ_YAML_TRIM_SIZE bytes or more: before the render of a big
+ * document, which with its re-parse check is the peak of a run, what the
+ * run freed before it (the transforms' memory, the model); when such a
+ * document is freed, its own (the diff that follows allocates anew). A
+ * small document costs no call. */
+#define CZ_YAML_TRIM_SIZE ((size_t)16 << 20)
+void cz_yaml_trim(size_t arena_size);
 
 /* Parses src into doc (whose arena and src are set), filling root and
  * style. Shared by cz_doc_parse and the re-parse check of the renderer. */

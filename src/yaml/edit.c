@@ -19,6 +19,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 int cz_doc_parse(struct cz_source *src, struct cz_doc **out,
                  struct cz_error *err)
@@ -41,12 +44,28 @@ int cz_doc_parse(struct cz_source *src, struct cz_doc **out,
     return CZ_OK;
 }
 
+void cz_yaml_trim(size_t arena_size)
+{
+#ifdef __GLIBC__
+    if (arena_size >= CZ_YAML_TRIM_SIZE)
+        malloc_trim(0);
+#else
+    (void)arena_size;
+#endif
+}
+
 void cz_doc_free(struct cz_doc *doc)
 {
+    size_t size;
+
     if (!doc)
         return;
+    size = doc->ar.total;
     cz_arena_release(&doc->ar);
     free(doc);
+    /* A big document's arena is the most memory a run frees, and the
+     * diff that follows the render allocates anew. */
+    cz_yaml_trim(size);
 }
 
 const char *cz_yaml_string(struct cz_doc *doc, const char *s, size_t len)
@@ -222,12 +241,11 @@ struct cz_node *cz_node_resolve(struct cz_node *node)
  * take over (cz_node_take_comments), NULL until then. A fresh scalar has
  * no anchor or tag either (until it replaces a node that has them, see
  * with_properties) and is allocated without them. */
+static struct cz_node *node_take(struct cz_doc *doc, int collection);
+
 static struct cz_node *fresh(struct cz_doc *doc, enum cz_node_kind kind)
 {
-    struct cz_node *node = cz_arena_alloc(&doc->ar,
-                                          kind == CZ_NODE_SCALAR
-                                              ? CZ_BARE_NODE_SIZE
-                                              : sizeof(*node));
+    struct cz_node *node = node_take(doc, kind != CZ_NODE_SCALAR);
 
     if (!node)
         return NULL;
@@ -321,13 +339,15 @@ struct cz_node *cz_node_copy(struct cz_doc *doc, const struct cz_node *node)
 
 void cz_node_set_flow(struct cz_node *node)
 {
-    if (node->flags & CZ_NODE_FRESH && node->kind != CZ_NODE_SCALAR)
+    if (node->flags & CZ_NODE_FRESH && !(node->flags & CZ_NODE_SHARED) &&
+        node->kind != CZ_NODE_SCALAR)
         node->style = CZ_STYLE_FLOW;
 }
 
 void cz_node_take_comments(struct cz_node *fresh, const struct cz_node *from)
 {
     if (fresh && from && (fresh->flags & CZ_NODE_FRESH) &&
+        !(fresh->flags & CZ_NODE_SHARED) &&
         !(from->flags & CZ_NODE_FRESH) && CZ_SPAN_VALID(from->span))
         fresh->comments = from;
 }
@@ -376,8 +396,21 @@ static int check_fresh(struct cz_node *node, struct cz_error *err)
     return CZ_OK;
 }
 
+/* Edits of a shared value would change it in every place it has. Every
+ * node inside a shared one is shared, so the node edited is the one to
+ * look at. */
+static int refuse_shared(const struct cz_node *node, struct cz_error *err)
+{
+    if (node && node->flags & CZ_NODE_SHARED)
+        return misuse(err, "a shared value cannot be edited");
+    return CZ_OK;
+}
+
+/* A shared child keeps no parent: it has one per place. */
 static void adopt(struct cz_node *parent, struct cz_node *child)
 {
+    if (child->flags & CZ_NODE_SHARED)
+        return;
     child->parent = parent;
     child->flags |= CZ_NODE_ATTACHED;
 }
@@ -418,6 +451,15 @@ static void items_give_back(struct cz_doc *doc, struct cz_node **items,
     ASAN_POISON_MEMORY_REGION(items, cap * sizeof(*items));
 }
 
+/* Whether coll's array is ours to give back: not the parsed one, and of
+ * a capacity make_room gives (not one cz_node_copy sized otherwise). */
+static int items_reusable(const struct cz_node *coll)
+{
+    return coll->flags & CZ_NODE_COPIED && coll->items &&
+           coll->items != coll->orig && coll->cap >= 4 &&
+           !(coll->cap & (coll->cap - 1));
+}
+
 /* Makes room for `count` more nodes at items[at]: the first edit of a
  * parsed collection copies its items (orig keeps the parsed ones); a
  * full array is replaced by one twice as big. */
@@ -434,11 +476,7 @@ static int make_room(struct cz_doc *doc, struct cz_node *coll, size_t at,
             return CZ_ENOMEM;
         if (coll->n)
             memcpy(items, coll->items, coll->n * sizeof(*items));
-        /* an array of ours (not the parsed one, not one cz_node_copy
-         * sized exactly) is free for the next collection */
-        if (coll->flags & CZ_NODE_COPIED && coll->items &&
-            coll->items != coll->orig && coll->cap >= 4 &&
-            !(coll->cap & (coll->cap - 1)))
+        if (items_reusable(coll))
             items_give_back(doc, coll->items, coll->cap);
         coll->items = items;
         coll->cap = cap;
@@ -473,6 +511,8 @@ static struct cz_node *with_properties(struct cz_doc *doc,
 
     if (!anchor && !tag)
         return value;
+    if (value->flags & CZ_NODE_SHARED && !(value = cz_node_copy(doc, value)))
+        return NULL;
     if (value->flags & CZ_NODE_BARE) {
         struct cz_node *full = cz_arena_alloc(&doc->ar, CZ_SCALAR_NODE_SIZE);
         if (!full)
@@ -498,7 +538,8 @@ int cz_map_insert(struct cz_doc *doc, struct cz_node *map, size_t index,
         return misuse(err, "no such mapping position");
     if (inside_key(map))
         return misuse(err, "cannot edit inside a complex (?) key");
-    if ((rc = check_fresh(key, err)) || (rc = check_fresh(value, err)))
+    if ((rc = refuse_shared(map, err)) || (rc = check_fresh(key, err)) ||
+        (rc = check_fresh(value, err)))
         return rc;
     if (key->kind != CZ_NODE_SCALAR)
         return misuse(err, "a mapping key must be a scalar");
@@ -526,7 +567,7 @@ int cz_map_replace(struct cz_doc *doc, struct cz_node *map, size_t index,
         return misuse(err, "no such mapping entry");
     if (inside_key(map))
         return misuse(err, "cannot edit inside a complex (?) key");
-    if ((rc = check_fresh(value, err)))
+    if ((rc = refuse_shared(map, err)) || (rc = check_fresh(value, err)))
         return rc;
     if (make_room(doc, map, map->n, 0) ||
         !(value = with_properties(doc, value, map->items[2 * index + 1])))
@@ -541,22 +582,32 @@ int cz_map_set(struct cz_doc *doc, struct cz_node *map, const char *key,
                struct cz_node *value, struct cz_error *err)
 {
     long i = cz_map_find(map, key);
+    int rc;
 
     if (i >= 0)
         return cz_map_replace(doc, map, (size_t)i, value, err);
     if (!map || map->kind != CZ_NODE_MAPPING)
         return misuse(err, "not a mapping");
-    return cz_map_insert(doc, map, cz_map_len(map), cz_node_new_str(doc, key),
-                         value, err);
+    if ((rc = refuse_shared(map, err)))
+        return rc;
+    /* The key is made here and never handed out before it is placed, so
+     * it can be shared: keys are a few names repeated on every service. */
+    return cz_map_insert(doc, map, cz_map_len(map),
+                         cz_node_share(doc, cz_node_new_str(doc, key)), value,
+                         err);
 }
 
 int cz_map_remove(struct cz_doc *doc, struct cz_node *map, size_t index,
                   struct cz_error *err)
 {
+    int rc;
+
     if (!map || map->kind != CZ_NODE_MAPPING || index >= cz_map_len(map))
         return misuse(err, "no such mapping entry");
     if (inside_key(map))
         return misuse(err, "cannot edit inside a complex (?) key");
+    if ((rc = refuse_shared(map, err)))
+        return rc;
     if (remove_at(doc, map, 2 * index, 2) ||
         (map->keys && cz_yaml_index_keys(&doc->ar, map)))
         return oom(err);
@@ -572,7 +623,7 @@ int cz_seq_insert(struct cz_doc *doc, struct cz_node *seq, size_t index,
         return misuse(err, "no such sequence position");
     if (inside_key(seq))
         return misuse(err, "cannot edit inside a complex (?) key");
-    if ((rc = check_fresh(item, err)))
+    if ((rc = refuse_shared(seq, err)) || (rc = check_fresh(item, err)))
         return rc;
     if (make_room(doc, seq, index, 1))
         return oom(err);
@@ -598,7 +649,7 @@ int cz_seq_replace(struct cz_doc *doc, struct cz_node *seq, size_t index,
         return misuse(err, "no such sequence item");
     if (inside_key(seq))
         return misuse(err, "cannot edit inside a complex (?) key");
-    if ((rc = check_fresh(item, err)))
+    if ((rc = refuse_shared(seq, err)) || (rc = check_fresh(item, err)))
         return rc;
     if (make_room(doc, seq, seq->n, 0))
         return oom(err);
@@ -606,6 +657,10 @@ int cz_seq_replace(struct cz_doc *doc, struct cz_node *seq, size_t index,
     if (!(item = with_properties(doc, item, old)))
         return oom(err);
     if (!(old->flags & CZ_NODE_FRESH) || old->flags & CZ_NODE_REPLACING) {
+        /* the flag and index say where this placement goes, which a
+         * shared item, placed elsewhere too, cannot carry */
+        if (item->flags & CZ_NODE_SHARED && !(item = cz_node_copy(doc, item)))
+            return oom(err);
         item->index = old->index;
         item->flags |= CZ_NODE_REPLACING;
     }
@@ -618,10 +673,14 @@ int cz_seq_replace(struct cz_doc *doc, struct cz_node *seq, size_t index,
 int cz_seq_remove(struct cz_doc *doc, struct cz_node *seq, size_t index,
                   struct cz_error *err)
 {
+    int rc;
+
     if (!seq || seq->kind != CZ_NODE_SEQUENCE || index >= seq->n)
         return misuse(err, "no such sequence item");
     if (inside_key(seq))
         return misuse(err, "cannot edit inside a complex (?) key");
+    if ((rc = refuse_shared(seq, err)))
+        return rc;
     if (remove_at(doc, seq, index, 1))
         return oom(err);
     return CZ_OK;
@@ -651,6 +710,8 @@ int cz_scalar_set(struct cz_doc *doc, struct cz_node *node, const char *s,
 
     if (!node || node->kind != CZ_NODE_SCALAR)
         return misuse(err, "not a scalar");
+    if (node->flags & CZ_NODE_SHARED)
+        return refuse_shared(node, err);
     if (inside_key(node->parent))
         return misuse(err, "cannot edit inside a complex (?) key");
     if (node->len == len && memcmp(node->value, s, len) == 0)
@@ -667,4 +728,134 @@ int cz_scalar_set(struct cz_doc *doc, struct cz_node *node, const char *s,
     if (rekey && cz_yaml_index_keys(&doc->ar, node->parent))
         return oom(err);
     return CZ_OK;
+}
+
+/* ---- shared new values --------------------------------------------------
+ * cz_node_share: a new value is hashed bottom-up, once per node: a
+ * scalar by its text, a collection by its children, which are shared
+ * already, so that equal children are the same pointer and are compared
+ * as such. A value equal to the one its slot holds gives its nodes and
+ * item arrays back for the next new nodes, which keeps the peak at the
+ * values that differ (a fixed table: see CZ_SHARE_SLOTS). */
+
+/* A node for fresh(): one a share gave back, else a new one. A waiting
+ * node is poisoned for ASan, as waiting item arrays are, so that a stale
+ * pointer to a value given up is caught. */
+static struct cz_node *node_take(struct cz_doc *doc, int collection)
+{
+    size_t size = collection ? sizeof(struct cz_node) : CZ_BARE_NODE_SIZE;
+    struct cz_node *node = doc->spare_nodes[collection];
+
+    if (!node)
+        return cz_arena_alloc(&doc->ar, size);
+    ASAN_UNPOISON_MEMORY_REGION(node, size);
+    doc->spare_nodes[collection] = *(struct cz_node **)node;
+    memset(node, 0, size);    /* as the arena gives it */
+    return node;
+}
+
+static void node_give_back(struct cz_doc *doc, struct cz_node *node)
+{
+    int collection = node->kind != CZ_NODE_SCALAR;
+
+    if (collection && items_reusable(node))
+        items_give_back(doc, node->items, node->cap);
+    *(struct cz_node **)node = doc->spare_nodes[collection];
+    doc->spare_nodes[collection] = node;
+    ASAN_POISON_MEMORY_REGION(node, collection ? sizeof(struct cz_node)
+                                               : CZ_BARE_NODE_SIZE);
+}
+
+/* Whether node itself may be shared (its children aside): a new scalar
+ * or collection that carries nothing tied to one place. A scalar must be
+ * bare: node_give_back knows two sizes only. */
+static int shareable(const struct cz_node *node)
+{
+    if (!(node->flags & CZ_NODE_FRESH) || node->flags & CZ_NODE_REPLACING ||
+        node->comments)
+        return 0;
+    if (node->kind == CZ_NODE_SCALAR)
+        return node->flags & CZ_NODE_BARE;
+    return (node->kind == CZ_NODE_MAPPING ||
+            node->kind == CZ_NODE_SEQUENCE) && !node->anchor && !node->tag;
+}
+
+static uint64_t hash_mix(uint64_t h, uint64_t v)
+{
+    h = (h ^ v) * 0x100000001b3ull;
+    return h ^ (h >> 29);
+}
+
+/* What makes two new values render alike: kind, style, scalar type and
+ * text, or the (shared) children in order. */
+static uint64_t share_hash(const struct cz_node *node)
+{
+    uint64_t h = hash_mix(0xcbf29ce484222325ull,
+                          (uint64_t)node->kind << 16 | node->style << 8 |
+                              node->scalar_type);
+    uint32_t i;
+
+    if (node->kind == CZ_NODE_SCALAR)
+        for (i = 0; i < node->len; i++)
+            h = hash_mix(h, (unsigned char)node->value[i]);
+    for (i = 0; i < node->n; i++)
+        h = hash_mix(h, (uint64_t)(uintptr_t)node->items[i]);
+    return hash_mix(h, node->kind == CZ_NODE_SCALAR ? node->len : node->n);
+}
+
+static int share_equal(const struct cz_node *a, const struct cz_node *b)
+{
+    if (a->kind != b->kind || a->style != b->style ||
+        a->scalar_type != b->scalar_type || a->n != b->n)
+        return 0;
+    if (a->kind == CZ_NODE_SCALAR)
+        return a->len == b->len &&
+               (a->value == b->value || memcmp(a->value, b->value, a->len) == 0);
+    return a->n == 0 || memcmp(a->items, b->items, a->n * sizeof(*a->items)) == 0;
+}
+
+/* Shares node's children, then node when they all are: the shared node
+ * equal to it, or node itself; node when it cannot be shared. */
+static struct cz_node *share_tree(struct cz_doc *doc, struct cz_node *node)
+{
+    struct cz_node **slot;
+    uint32_t i;
+    int all = 1;
+
+    if (node->flags & CZ_NODE_SHARED || !(node->flags & CZ_NODE_FRESH))
+        return node;
+    for (i = 0; i < node->n; i++) {
+        struct cz_node *child = node->items[i];
+        if (!(child->flags & CZ_NODE_SHARED) && child->parent == node)
+            node->items[i] = child = share_tree(doc, child);
+        all &= (child->flags & CZ_NODE_SHARED) != 0;
+    }
+    if (!all || !shareable(node))
+        return node;
+    slot = &doc->shared[share_hash(node) & (CZ_SHARE_SLOTS - 1)];
+    if (*slot && share_equal(*slot, node)) {
+        node_give_back(doc, node);
+        return *slot;
+    }
+    /* registered (an older value in the slot stays valid where it is
+     * placed, only no longer found) */
+    node->flags = (uint8_t)((node->flags | CZ_NODE_SHARED) &
+                            ~CZ_NODE_ATTACHED);
+    node->parent = NULL;
+    *slot = node;
+    return node;
+}
+
+struct cz_node *cz_node_share(struct cz_doc *doc, struct cz_node *fresh)
+{
+    if (!fresh)
+        return NULL;
+    if (!doc->shared &&
+        !(doc->shared = cz_arena_alloc(&doc->ar,
+                                       CZ_SHARE_SLOTS * sizeof(*doc->shared))))
+        return NULL;
+    /* a placed value has a parent that points at it */
+    if (fresh->flags & CZ_NODE_ATTACHED && !(fresh->flags & CZ_NODE_SHARED))
+        return fresh;
+    return share_tree(doc, fresh);
 }

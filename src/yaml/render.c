@@ -1164,8 +1164,10 @@ int cz_doc_render(struct cz_doc *doc, struct cz_buf *out,
     r.len = (uint32_t)doc->src->len;
     r.out = out;
     r.eol = doc->style.crlf ? "\r\n" : "\n";
-    if (doc->root && doc->dirty)
+    if (doc->root && doc->dirty) {
+        cz_yaml_trim(doc->ar.total);
         render_node(&r, doc->root);
+    }
     emit_until(&r, r.len);
     /* A text without a final line break keeps it so, also when the edit
      * cut its last line. */
