@@ -341,6 +341,59 @@ static void test_match_any_tag(void **state)
     }
 }
 
+/* One question about one image, answered by rules; the rule's id or
+ * "(none)", and whether the tag decides. */
+static void ask(const struct cz_rules *rules, int question, const char *image,
+                const char **id, int *tag_decides)
+{
+    struct cz_imageref ref;
+    struct cz_error err = {0};
+    const struct cz_rule *rule;
+
+    assert_int_equal(cz_image_parse(image, &ref, &err), CZ_OK);
+    *tag_decides = -1;
+    rule = question == 0   ? cz_rules_match(rules, &ref)
+           : question == 1 ? cz_rules_match_kind(rules, &ref)
+                           : cz_rules_match_any_tag(rules, &ref, tag_decides);
+    *id = rule ? rule->id : "(none)";
+}
+
+/* The rules keep the answers they have worked out: an answer kept (asked
+ * again, after many others) is the one a fresh rule set works out, for
+ * each question, repository and tag (the same repository with tags that
+ * choose different rules included). */
+static void test_kept_answers(void **state)
+{
+    static const char *const images[] = {
+        "postgres:15", "postgres:15-alpine", "postgres", "nginx:1.25",
+        "nginx:1.25-alpine-slim", "nginx", "mongo:4.4", "mongo:7",
+        "redis:7", "traefik:v3.0", "prom/prometheus", "ghcr.io/acme/app:1",
+        "python:3.11-slim", "docker.io/library/postgres:16",
+    };
+    size_t n = sizeof(images) / sizeof(images[0]), i, round;
+    struct cz_rules *warm = NULL, *fresh;
+    struct cz_error err = {0};
+    const char *kept, *worked_out;
+    int q, kept_decides, worked_out_decides;
+
+    (void)state;
+    assert_int_equal(cz_rules_load(&warm, NULL, &err), CZ_OK);
+    for (round = 0; round < 2; round++)    /* 0: all new, 1: all kept */
+        for (q = 0; q < 3; q++)
+            for (i = 0; i < n; i++) {
+                ask(warm, q, images[i], &kept, &kept_decides);
+                assert_int_equal(cz_rules_load(&fresh, NULL, &err), CZ_OK);
+                ask(fresh, q, images[i], &worked_out, &worked_out_decides);
+                if (strcmp(kept, worked_out) ||
+                    kept_decides != worked_out_decides)
+                    fail_msg("%s, question %d, round %zu: %s (%d), fresh "
+                             "rules say %s (%d)", images[i], q, round, kept,
+                             kept_decides, worked_out, worked_out_decides);
+                cz_rules_free(fresh);
+            }
+    cz_rules_free(warm);
+}
+
 /* Stateful images are never replicated; stateless ones may be. */
 static void test_stateful(void **state)
 {
@@ -552,6 +605,7 @@ int main(void)
                                         teardown_rules),
         cmocka_unit_test_setup_teardown(test_stateful, setup_builtin,
                                         teardown_rules),
+        cmocka_unit_test(test_kept_answers),
         cmocka_unit_test(test_user_rules_come_first),
         cmocka_unit_test(test_own_healthcheck),
         cmocka_unit_test(test_errors),

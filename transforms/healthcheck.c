@@ -2002,9 +2002,29 @@ static void buf_clear(struct cz_buf *b)
     }
 }
 
+/* Appends (not cz_buf_addf, as names_have() copies nothing): both run
+ * for every depends_on entry. */
 static int names_add(struct cz_buf *b, const char *name)
 {
-    return cz_buf_addf(b, "%s'%s'", b->len ? ", " : "", name);
+    return (b->len && cz_buf_adds(b, ", ")) || cz_buf_addc(b, '\'') ||
+                   cz_buf_adds(b, name) || cz_buf_addc(b, '\'')
+               ? CZ_ENOMEM
+               : CZ_OK;
+}
+
+/* Whether b, written by names_add(), holds 'name'. */
+static int names_have(const struct cz_buf *b, const char *name)
+{
+    size_t len = strlen(name);
+    const char *p = b->buf;
+
+    while ((p = strstr(p, name))) {
+        if (p > b->buf && p[-1] == '\'' && p[len] == '\'')
+            return 1;
+        if (!*p++)
+            break;
+    }
+    return 0;
 }
 
 /* Edits each list once, and says so once, at the list: which entries now
@@ -2031,10 +2051,9 @@ static int edit_lists(struct hc *hc, struct deps *d)
                 continue;
             if (!first)
                 first = user;
-            if (!strstr(names.buf, cz_hc_printf(hc, "'%s'", d->v[j].name)) &&
-                ++n)
+            if (!names_have(&names, d->v[j].name) && ++n)
                 rc = names_add(&names, d->v[j].name);
-            if (!rc && !strstr(users.buf, cz_hc_printf(hc, "'%s'", user)))
+            if (!rc && !names_have(&users, user))
                 rc = names_add(&users, user);
         }
         if (rc || !n)

@@ -88,8 +88,11 @@ int cz_hc_split(struct hc *hc, const char *s, struct words *w)
             rc = cz_buf_addc(&word, s[1]);
             s += 2;
         } else {
-            rc = cz_buf_addc(&word, c);
-            s++;
+            /* a run of plain characters in one append, not one each:
+             * every service's command and probe is split */
+            size_t len = strcspn(s, " \t\n\r;&|'\"\\");
+            rc = cz_buf_add(&word, s, len);
+            s += len;
         }
     }
     if (!rc && in_word) {

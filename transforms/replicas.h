@@ -47,6 +47,14 @@ struct svc_info {
     int extended;                 /* another service extends it */
 };
 
+/* What a rule, the environment or the command says a service is
+ * (replicas_evidence.c). */
+struct rp_kind {
+    enum cz_rule_kind kind;       /* CZ_KIND_NONE: nothing said */
+    int stateful;                 /* a rule's `stateful: true` alone */
+    const char *how;              /* the evidence, said, in cx->ar */
+};
+
 /* One run of the transform over one compose file. */
 struct ctx {
     struct cz_run *run;
@@ -58,6 +66,11 @@ struct ctx {
     struct svc_info *info;        /* one per model->svcs[] */
     size_t ninfo;
     int rc;                       /* first error (sticky) */
+    /* cz_rp_image_kind's answers by image, in ar: thousands of services
+     * run the same few images */
+    struct cz_strmap kind_by_image;   /* image -> index in kinds */
+    struct rp_kind *kinds;
+    size_t nkinds, capkinds;
 };
 
 /* A short-syntax volume: [source:]target[:mode]. */
@@ -187,13 +200,6 @@ int cz_rp_read_mounted(struct ctx *cx, const char *path,
                        void *arg);
 
 /* ---- replicas_evidence.c ------------------------------------------------ */
-
-/* What a rule, the environment or the command says a service is. */
-struct rp_kind {
-    enum cz_rule_kind kind;       /* CZ_KIND_NONE: nothing said */
-    int stateful;                 /* a rule's `stateful: true` alone */
-    const char *how;              /* the evidence, said, in cx->ar */
-};
 
 /* The image as a rule can judge it: image interpolated; when a variable
  * without a value sits only in its tag ("postgres:${TAG}"), the

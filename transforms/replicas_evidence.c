@@ -391,7 +391,7 @@ const char *cz_rp_image_judged(struct ctx *cx, const char *image)
     return s;
 }
 
-struct rp_kind cz_rp_image_kind(struct ctx *cx, const char *image)
+static struct rp_kind image_kind(struct ctx *cx, const char *image)
 {
     struct rp_kind k = {CZ_KIND_NONE, 0, NULL};
     struct cz_imageref ref;
@@ -403,6 +403,33 @@ struct rp_kind cz_rp_image_kind(struct ctx *cx, const char *image)
     k.kind = rule->kind;
     k.stateful = rule->stateful;
     k.how = cz_rp_printf(cx, "rule '%s'", rule->id);
+    return k;
+}
+
+/* image_kind() once per image (parsing the reference, matching the rules
+ * and saying the evidence), then its answer again. */
+struct rp_kind cz_rp_image_kind(struct ctx *cx, const char *image)
+{
+    struct rp_kind k, *kinds;
+    size_t at;
+
+    if (cz_strmap_get(&cx->kind_by_image, image, &at))
+        return cx->kinds[at];
+    k = image_kind(cx, image);
+    if (cx->rc)
+        return k;
+    kinds = cz_arena_grow(&cx->ar, cx->kinds, cx->nkinds, &cx->capkinds,
+                          sizeof(*cx->kinds));
+    if (!kinds) {
+        fail(cx, CZ_ENOMEM);
+        return k;
+    }
+    cx->kinds = kinds;
+    cx->kinds[cx->nkinds] = k;
+    if (cz_strmap_put(&cx->kind_by_image, &cx->ar, image, cx->nkinds))
+        fail(cx, CZ_ENOMEM);
+    else
+        cx->nkinds++;
     return k;
 }
 

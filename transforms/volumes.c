@@ -130,12 +130,15 @@ static const char *copy_command(struct vctx *c, const char *key,
         var = "$PWD";
         path = "";
     }
-    if (cz_buf_addf(&b, "%s run --rm -v ", rt) ||
-        shell_quoted(&b, var, path) ||
-        cz_buf_addf(&b, ":/from:ro -v %s_%s:/to %s sh -c 'cp -a /from/. "
-                        "/to/ && [ \"$(find /from | wc -l)\" = \"$(find /to "
-                        "| wc -l)\" ] && echo copied'",
-                    c->project ? c->project : "<project>", name, image))
+    /* appends, not cz_buf_addf: one command per data folder */
+    if (cz_buf_adds(&b, rt) || cz_buf_adds(&b, " run --rm -v ") ||
+        shell_quoted(&b, var, path) || cz_buf_adds(&b, ":/from:ro -v ") ||
+        cz_buf_adds(&b, c->project ? c->project : "<project>") ||
+        cz_buf_addc(&b, '_') || cz_buf_adds(&b, name) ||
+        cz_buf_adds(&b, ":/to ") || cz_buf_adds(&b, image) ||
+        cz_buf_adds(&b, " sh -c 'cp -a /from/. /to/ && [ \"$(find /from | "
+                        "wc -l)\" = \"$(find /to | wc -l)\" ] && echo "
+                        "copied'"))
         cz_vol_fail(c, CZ_ENOMEM);
     else
         res = cz_vol_keep_buf(c, &b);

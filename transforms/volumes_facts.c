@@ -161,12 +161,12 @@ int cz_vol_local_kind(struct vctx *c, const char *key, int *exec)
     struct stat st;
     int kind = -1;
 
-    if (cz_buf_addf(&path, "%s/%s", c->model->dir, key))
+    /* one stat, not one per kind: this runs for every mount */
+    if (cz_buf_adds(&path, c->model->dir) || cz_buf_addc(&path, '/') ||
+        cz_buf_adds(&path, key))
         cz_vol_fail(c, CZ_ENOMEM);
-    else if (stat(path.buf, &st) == 0 && S_ISREG(st.st_mode))
-        kind = 1;
-    else if (stat(path.buf, &st) == 0 && S_ISDIR(st.st_mode))
-        kind = 0;
+    else if (stat(path.buf, &st) == 0)
+        kind = S_ISREG(st.st_mode) ? 1 : S_ISDIR(st.st_mode) ? 0 : -1;
     cz_buf_release(&path);
     if (kind >= 0) {
         *exec = kind == 1 && (st.st_mode & 0111);
@@ -364,7 +364,7 @@ const char *cz_vol_nested_with(struct vctx *c, const char *key)
             if (strcmp(c->refs[i].key, ".") != 0 &&
                 volumes_path_within(c->refs[i].key, "."))
                 hit = c->refs[i].key;
-    } else if (!hit && !cz_buf_addf(&b, "%s/", key)) {
+    } else if (!hit && !cz_buf_adds(&b, key) && !cz_buf_addc(&b, '/')) {
         i = ref_lower(c, b.buf);
         if (i < c->nrefs && strncmp(c->refs[i].key, b.buf, b.len) == 0)
             hit = c->refs[i].key;

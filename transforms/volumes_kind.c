@@ -185,8 +185,13 @@ const char *volumes_last_part(const char *path)
 
 int volumes_in_list(const char *s, size_t n, const char *const *list)
 {
+    /* the first letter first: every part of every mount's paths is
+     * looked up in lists of 30 names */
+    int first = n ? tolower((unsigned char)s[0]) : 0;
+
     for (; *list; list++)
-        if (strlen(*list) == n && strncasecmp(s, *list, n) == 0)
+        if (tolower((unsigned char)**list) == first &&
+            strlen(*list) == n && strncasecmp(s, *list, n) == 0)
             return 1;
     return 0;
 }

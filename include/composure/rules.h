@@ -84,6 +84,10 @@ CZ_API int cz_rules_load(struct cz_rules **out, const char *user_path,
                          struct cz_error *err);
 CZ_API void cz_rules_free(struct cz_rules *rules);
 
+/* The queries below keep each answer in rules, so that an image asked
+ * about again costs no pattern match: rules are not to be queried from
+ * two threads at once. */
+
 /* The first rule matching ref, or NULL; a rule that gives a kind and
  * nothing about probes is left to cz_rules_match_kind(). */
 CZ_API const struct cz_rule *cz_rules_match(const struct cz_rules *rules,

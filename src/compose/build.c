@@ -147,18 +147,21 @@ int cz_service_build(struct cz_model *model, const struct cz_service *svc,
 }
 
 /* The key of a build in model->dockerfile_builds: what makes two builds
- * read the same parse (the file or inline text, and the build args). */
+ * read the same parse (the file or inline text, and the build args).
+ * Plain appends, not cz_buf_addf: the key is made for every lookup,
+ * several per built service. */
 static int build_key(struct cz_buf *key, const struct cz_build *build)
 {
     size_t i;
-    int rc = cz_buf_addf(key, "%c%s", build->inline_text ? 'i' : 'f',
-                         build->inline_text ? build->inline_text
-                                            : build->dockerfile);
+    int rc = cz_buf_addc(key, build->inline_text ? 'i' : 'f') ||
+             cz_buf_adds(key, build->inline_text ? build->inline_text
+                                                 : build->dockerfile);
 
     for (i = 0; !rc && i < build->nargs; i++)
-        rc = cz_buf_addf(key, "\001%s=%s", build->arg_names[i],
-                         build->arg_values[i]);
-    return rc;
+        rc = cz_buf_addc(key, '\001') ||
+             cz_buf_adds(key, build->arg_names[i]) ||
+             cz_buf_addc(key, '=') || cz_buf_adds(key, build->arg_values[i]);
+    return rc ? CZ_ENOMEM : CZ_OK;
 }
 
 /* Reads (or borrows from an entry of the same file, read once however

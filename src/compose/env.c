@@ -318,10 +318,11 @@ const char *cz_model_join(struct cz_model *model, const char *dir,
         dirlen--;
     if (!*path)                 /* "./": the folder itself */
         path = alone ? "." : dir;
-    else if (!alone)
-        path = cz_buf_addf(&joined, "%.*s/%s",
-                           (int)(dirlen - (dir[dirlen - 1] == '/')), dir,
-                           path) == CZ_OK ? joined.buf : NULL;
+    else if (!alone)            /* appends: joined for every build lookup */
+        path = cz_buf_add(&joined, dir, dirlen - (dir[dirlen - 1] == '/')) ||
+                       cz_buf_addc(&joined, '/') || cz_buf_adds(&joined, path)
+                   ? NULL
+                   : joined.buf;
     if (path) {
         len = strlen(path);
         while (len > 1 && path[len - 1] == '/')   /* a folder: "backend/" */

@@ -53,11 +53,46 @@ struct visit {
     size_t n;
 };
 
+/* Below this many entries, a mapping's keys are not hashed
+ * (cz_map_find scans them): MAP_INDEX_MIN in src/yaml/edit.c. Either way
+ * the answer is the same; only the cost differs. */
+#define SMALL_MAP 32
+
+/*
+ * *found: the index of key in map (-1: absent; never for "<<" itself);
+ * when absent, *merge: the index of map's first merge key, or -1. Most
+ * lookups are for keys a service does not set, and two cz_map_find calls
+ * (the key, then "<<") scanned a small mapping twice: one pass here.
+ */
+static void find_key_or_merge(const struct cz_node *map, const char *key,
+                              long *found, long *merge)
+{
+    int is_merge = strcmp(key, "<<") == 0;
+    const struct cz_node *k;
+    size_t i;
+
+    *found = *merge = -1;
+    if (cz_map_len(map) >= SMALL_MAP) {
+        *found = is_merge ? -1 : cz_map_find(map, key);
+        *merge = *found >= 0 ? -1 : cz_map_find(map, "<<");
+        return;
+    }
+    for (i = 0; i < cz_map_len(map); i++) {
+        k = cz_map_key(map, i);
+        if (!is_merge && cz_scalar_is(k, key)) {
+            *found = (long)i;
+            return;
+        }
+        if (*merge < 0 && cz_scalar_is(k, "<<"))
+            *merge = (long)i;
+    }
+}
+
 static int lookup_in(struct cz_node *map, const char *key,
                      struct cz_value *out, int depth, struct visit *vis)
 {
     size_t i, j;
-    long found;
+    long found, first_merge;
 
     map = cz_node_resolve(map);
     if (!map || map->kind != CZ_NODE_MAPPING || depth > MAX_MERGE_DEPTH)
@@ -68,7 +103,8 @@ static int lookup_in(struct cz_node *map, const char *key,
     if (vis->n == MAX_VISITED)
         return 0;
     vis->seen[vis->n++] = map;
-    if (strcmp(key, "<<") && (found = cz_map_find(map, key)) >= 0) {
+    find_key_or_merge(map, key, &found, &first_merge);
+    if (found >= 0) {
         out->node = cz_node_resolve(cz_map_value(map, (size_t)found));
         out->owner = map;
         out->index = (size_t)found;
@@ -76,7 +112,7 @@ static int lookup_in(struct cz_node *map, const char *key,
         return 1;
     }
     /* the merge keys, from the first one on */
-    if ((found = cz_map_find(map, "<<")) < 0)
+    if ((found = first_merge) < 0)
         return 0;
     for (i = (size_t)found; i < cz_map_len(map); i++) {
         struct cz_node *merge;
