@@ -103,48 +103,37 @@ static int shell_quoted(struct cz_buf *b, const char *var, const char *s)
 }
 
 /*
- * The one line that copies host folder key into the new volume, to run in
- * the compose file's folder once the old stack is stopped, and that says
- * "copied" only when the volume holds as many files and folders as the
- * host folder. `docker run -v` wants an absolute host path, hence $PWD;
- * compose names the volume <project>_<name>; the host folder is mounted
- * read-only and kept.
+ * The recipe of the copy-data note: the one line that copies a host
+ * folder into the new volume, to run in the compose file's folder once the
+ * old stack is stopped, and that says "copied" only when the volume holds
+ * as many files and folders as the host folder. `docker run -v` wants an
+ * absolute host path, hence $PWD; compose names the volume <project>_<name>;
+ * the host folder is mounted read-only and kept. The fixed words stay in
+ * the format, so that the report keeps only the arguments of a note that
+ * comes once per data folder (src/base/report.c packs them). Arguments:
+ * the compose command, the project, the runtime, the quoted host folder
+ * (copy_source), the project again, the volume, the image.
  */
-static const char *copy_command(struct vctx *c, const char *key,
-                                const char *name)
-{
-    struct cz_buf b = CZ_BUF_INIT;
-    const char *var = "$PWD/", *path = key, *res = NULL;
-    const char *rt = c->run->opts->runtime ? c->run->opts->runtime
-                                           : "docker";
-    /* podman resolves short names through registries.conf: spell it out */
-    const char *image = strcmp(rt, "podman") == 0
-                            ? "docker.io/library/alpine" : "alpine";
+#define COPY_RECIPE                                                          \
+    "stop the old stack first ('%s down'), then copy the folder into it "  \
+    "from the compose file's folder (the volume takes the project name "   \
+    "'%s' as prefix); this prints 'copied' when the file counts match, "   \
+    "and keeps the folder: %s run --rm -v %s:/from:ro -v %s_%s:/to %s sh " \
+    "-c 'cp -a /from/. /to/ && [ \"$(find /from | wc -l)\" = "             \
+    "\"$(find /to | wc -l)\" ] && echo copied'"
 
-    if (key[0] == '~') {
-        var = "$HOME";
-        path = key + 1;
-    } else if (key[0] == '/') {
-        var = NULL;
-    } else if (strcmp(key, ".") == 0) {
-        var = "$PWD";
-        path = "";
-    }
-    /* appends, not cz_buf_addf: one command per data folder */
-    if (cz_buf_adds(&b, rt) || cz_buf_adds(&b, " run --rm -v ") ||
-        shell_quoted(&b, var, path) || cz_buf_adds(&b, ":/from:ro -v ") ||
-        cz_buf_adds(&b, c->project ? c->project : "<project>") ||
-        cz_buf_addc(&b, '_') || cz_buf_adds(&b, name) ||
-        cz_buf_adds(&b, ":/to ") || cz_buf_adds(&b, image) ||
-        cz_buf_adds(&b, " sh -c 'cp -a /from/. /to/ && [ \"$(find /from | "
-                        "wc -l)\" = \"$(find /to | wc -l)\" ] && echo "
-                        "copied'"))
-        cz_vol_fail(c, CZ_ENOMEM);
-    else
-        res = cz_vol_keep_buf(c, &b);
-    cz_buf_release(&b);
-    return res;
+/* The host folder key as the recipe's `docker run -v` takes it. */
+static int copy_source(struct cz_buf *b, const char *key)
+{
+    if (key[0] == '~')
+        return shell_quoted(b, "$HOME", key + 1);
+    if (key[0] == '/')
+        return shell_quoted(b, NULL, key);
+    if (strcmp(key, ".") == 0)
+        return shell_quoted(b, "$PWD", "");
+    return shell_quoted(b, "$PWD/", key);
 }
+
 /* ---- names -------------------------------------------------------------- */
 
 static int taken(struct vctx *c, enum top kind, const char *name)
@@ -654,7 +643,7 @@ static void tell(struct vctx *c, const struct cz_service *svc,
                  const struct mount *m, struct shared *sh)
 {
     struct cz_buf fill = CZ_BUF_INIT;
-    const char *cmd;
+    struct cz_buf from = CZ_BUF_INIT;
     size_t i;
 
     if (m->action == WATCH)
@@ -744,21 +733,24 @@ static void tell(struct vctx *c, const struct cz_service *svc,
              "counts; the folder is kept (no Linux copy recipe applies to "
              "a Windows container)", m->source,
              svc->name, m->name, fill.buf);
-    } else if ((cmd = copy_command(c, m->key, m->name))) {
+    } else if (copy_source(&from, m->key)) {
+        cz_vol_fail(c, CZ_ENOMEM);
+    } else {
+        const char *project = c->project ? c->project : "<project>";
+        const char *rt = c->run->opts->runtime ? c->run->opts->runtime
+                                               : "docker";
+        int podman = strcmp(rt, "podman") == 0;
         NOTE(c, CZ_LEVEL_WARNING, m->item, "volumes.copy-data",
-             "host folder '%s' of '%s' becomes named volume '%s', %s: stop "
-             "the old stack first ('%s down'), then copy the "
-             "folder into it from the compose file's folder (the volume "
-             "takes the project name '%s' as prefix); "
-             "this prints 'copied' when the file counts match, and keeps "
-             "the folder: %s", m->source, svc->name, m->name, fill.buf,
+             "host folder '%s' of '%s' becomes named volume '%s', %s: "
+             COPY_RECIPE, m->source, svc->name, m->name, fill.buf,
              /* podman 4 has no `podman compose`: podman-compose it is */
-             c->run->opts->target == CZ_TARGET_PODMAN ||
-                     (c->run->opts->runtime &&
-                      strcmp(c->run->opts->runtime, "podman") == 0)
+             c->run->opts->target == CZ_TARGET_PODMAN || podman
                  ? "podman-compose" : "docker compose",
-             c->project ? c->project : "<project>", cmd);
+             project, rt, from.buf, project, m->name,
+             /* podman resolves short names through registries.conf */
+             podman ? "docker.io/library/alpine" : "alpine");
     }
+    cz_buf_release(&from);
     cz_buf_release(&fill);
 }
 
