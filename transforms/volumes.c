@@ -102,18 +102,28 @@ static int shell_quoted(struct cz_buf *b, const char *var, const char *s)
     return rc ? rc : cz_buf_addc(b, '"');
 }
 
-/*
- * The recipe of the copy-data note: the one line that copies a host
- * folder into the new volume, to run in the compose file's folder once the
- * old stack is stopped, and that says "copied" only when the volume holds
- * as many files and folders as the host folder. `docker run -v` wants an
- * absolute host path, hence $PWD; compose names the volume <project>_<name>;
- * the host folder is mounted read-only and kept. The fixed words stay in
- * the format, so that the report keeps only the arguments of a note that
- * comes once per data folder (src/base/report.c packs them). Arguments:
- * the compose command, the project, the runtime, the quoted host folder
- * (copy_source), the project again, the volume, the image.
- */
+/* The copy-data note, in the parts its four forms share (Linux or Windows
+ * recipe; a volume filled from the image, or nocopy: Docker does not fill
+ * it, and its form skips the target with %.0s so that both heads take the
+ * same arguments, COPY_HEAD_ARGS in tell). The fixed words stay in the
+ * formats, so that the report keeps only the arguments of a note that
+ * comes once per data folder (src/base/report.c packs them). */
+#define COPY_HEAD "host folder '%s' of '%s' becomes named volume '%s', "
+#define COPY_FILLED                                                          \
+    "which is filled from the image's files at '%s' on first use, not "    \
+    "from the folder: "
+#define COPY_EMPTY                                                           \
+    "which starts empty (nocopy), without the folder's files%.0s: "
+#define COPY_WINDOWS                                                         \
+    "stop the old stack first, then copy the folder into the volume from " \
+    "a Windows container (robocopy /E) and compare file counts; the "      \
+    "folder is kept (no Linux copy recipe applies to a Windows container)"
+/* The Linux recipe: the one line that copies the host folder into the
+ * new volume, to run in the compose file's folder once the old stack is
+ * stopped, and that says "copied" only when the volume holds as many files
+ * and folders as the host folder. `docker run -v` wants an absolute host
+ * path, hence $PWD; compose names the volume <project>_<name>; the host
+ * folder is mounted read-only and kept. Arguments: COPY_RECIPE_ARGS. */
 #define COPY_RECIPE                                                          \
     "stop the old stack first ('%s down'), then copy the folder into it "  \
     "from the compose file's folder (the volume takes the project name "   \
@@ -642,7 +652,6 @@ static int has_option(const char *options, const char *opt)
 static void tell(struct vctx *c, const struct cz_service *svc,
                  const struct mount *m, struct shared *sh)
 {
-    struct cz_buf fill = CZ_BUF_INIT;
     struct cz_buf from = CZ_BUF_INIT;
     size_t i;
 
@@ -717,22 +726,16 @@ static void tell(struct vctx *c, const struct cz_service *svc,
     if (m->action != NAMED || m->code || m->device || sh->copy_told)
         return;
     sh->copy_told = 1;
-    /* nocopy: Docker does not fill the volume from the image */
-    if (cz_buf_addf(&fill, has_option(m->options, "nocopy")
-                               ? "which starts empty (nocopy), without the "
-                                 "folder's files"
-                               : "which is filled from the image's files "
-                                 "at '%s' on first use, not from the folder",
-                    m->target)) {
-        cz_vol_fail(c, CZ_ENOMEM);
-    } else if (volumes_is_windows(m->target)) {
-        NOTE(c, CZ_LEVEL_WARNING, m->item, "volumes.copy-data",
-             "host folder '%s' of '%s' becomes named volume '%s', %s: stop "
-             "the old stack first, then copy the folder into the volume "
-             "from a Windows container (robocopy /E) and compare file "
-             "counts; the folder is kept (no Linux copy recipe applies to "
-             "a Windows container)", m->source,
-             svc->name, m->name, fill.buf);
+#define COPY_HEAD_ARGS m->source, svc->name, m->name, m->target
+#define COPY_RECIPE_ARGS                                                     \
+    compose, project, rt, from.buf, project, m->name, image
+    if (volumes_is_windows(m->target)) {
+        if (has_option(m->options, "nocopy"))
+            NOTE(c, CZ_LEVEL_WARNING, m->item, "volumes.copy-data",
+                 COPY_HEAD COPY_EMPTY COPY_WINDOWS, COPY_HEAD_ARGS);
+        else
+            NOTE(c, CZ_LEVEL_WARNING, m->item, "volumes.copy-data",
+                 COPY_HEAD COPY_FILLED COPY_WINDOWS, COPY_HEAD_ARGS);
     } else if (copy_source(&from, m->key)) {
         cz_vol_fail(c, CZ_ENOMEM);
     } else {
@@ -740,19 +743,26 @@ static void tell(struct vctx *c, const struct cz_service *svc,
         const char *rt = c->run->opts->runtime ? c->run->opts->runtime
                                                : "docker";
         int podman = strcmp(rt, "podman") == 0;
-        NOTE(c, CZ_LEVEL_WARNING, m->item, "volumes.copy-data",
-             "host folder '%s' of '%s' becomes named volume '%s', %s: "
-             COPY_RECIPE, m->source, svc->name, m->name, fill.buf,
-             /* podman 4 has no `podman compose`: podman-compose it is */
-             c->run->opts->target == CZ_TARGET_PODMAN || podman
-                 ? "podman-compose" : "docker compose",
-             project, rt, from.buf, project, m->name,
-             /* podman resolves short names through registries.conf */
-             podman ? "docker.io/library/alpine" : "alpine");
+        /* podman 4 has no `podman compose`: podman-compose it is */
+        const char *compose = c->run->opts->target == CZ_TARGET_PODMAN ||
+                                      podman
+                                  ? "podman-compose" : "docker compose";
+        /* podman resolves short names through registries.conf */
+        const char *image = podman ? "docker.io/library/alpine" : "alpine";
+        if (has_option(m->options, "nocopy"))
+            NOTE(c, CZ_LEVEL_WARNING, m->item, "volumes.copy-data",
+                 COPY_HEAD COPY_EMPTY COPY_RECIPE, COPY_HEAD_ARGS,
+                 COPY_RECIPE_ARGS);
+        else
+            NOTE(c, CZ_LEVEL_WARNING, m->item, "volumes.copy-data",
+                 COPY_HEAD COPY_FILLED COPY_RECIPE, COPY_HEAD_ARGS,
+                 COPY_RECIPE_ARGS);
     }
     cz_buf_release(&from);
-    cz_buf_release(&fill);
+#undef COPY_HEAD_ARGS
+#undef COPY_RECIPE_ARGS
 }
+
 
 /* Names what m becomes (after the path when several services mount
  * it). Returns 0 on ENOMEM. */
