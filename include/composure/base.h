@@ -108,6 +108,9 @@ CZ_API void cz_bug(const char *file, int line, const char *msg)
  * overflows.
  */
 struct cz_arena_block;
+/* The bytes of an arena block (a bigger allocation gets a block of its
+ * own): the block is that and a small header. */
+#define CZ_ARENA_BLOCK 65536
 struct cz_arena {
     struct cz_arena_block *head;
     size_t used;      /* bytes used in head */

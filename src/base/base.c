@@ -170,8 +170,6 @@ struct cz_arena_block {
     _Alignas(16) unsigned char data[];
 };
 
-#define ARENA_BLOCK 65536
-
 void cz_arena_init(struct cz_arena *ar)
 {
     memset(ar, 0, sizeof(*ar));
@@ -217,7 +215,7 @@ static void *arena_take(struct cz_arena *ar, size_t size, size_t align)
     void *p;
 
     if (!b || at + size > b->size) {
-        size_t bsize = size > ARENA_BLOCK / 4 ? size : ARENA_BLOCK;
+        size_t bsize = size > CZ_ARENA_BLOCK / 4 ? size : CZ_ARENA_BLOCK;
         b = malloc(sizeof(*b) + bsize);
         if (!b)
             return NULL;

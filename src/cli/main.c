@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#ifdef __GLIBC__   /* defined by the headers above */
+#include <malloc.h>
+#endif
 
 #include "cli.h"
 #include "composure/yaml.h"
@@ -178,10 +181,28 @@ static int close_stdout(int status)
     return status;
 }
 
+/*
+ * Gives every arena block memory of its own from the kernel (glibc's
+ * default threshold, 128 kB at first, grows to the size of each big block
+ * freed). Blocks in the shared heap would sit between the small
+ * allocations of other work, and a document's or a transform's blocks,
+ * once freed, would stay in the process, unusable for the bigger
+ * allocations that come after (the rendered text, the diff): a third of
+ * the peak on a 100,000-service file. A block of its own goes back when
+ * its arena is released.
+ */
+static void tune_malloc(void)
+{
+#ifdef __GLIBC__
+    mallopt(M_MMAP_THRESHOLD, CZ_ARENA_BLOCK);
+#endif
+}
+
 int main(int argc, char **argv)
 {
     const struct command *c;
 
+    tune_malloc();
     if (argc < 2)
         return cz_cli_usage_error(NULL, "no command given");
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
