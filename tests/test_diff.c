@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <cmocka.h>
 
@@ -586,6 +587,40 @@ static void test_large_pathological(void **state)
     cz_buf_release(&b);
 }
 
+/*
+ * Lines are counted and measured in 32 bits (src/diff/diff.c,
+ * DIFF_MAX_LINES), so a line of 4 GiB is refused with CZ_ENOMEM, not cut
+ * short. The 4 GiB are an untouched read-only mapping: reading it maps the
+ * kernel's shared zero page, so the test costs no memory. The line-count
+ * limit (over 2^31 lines, so over 2 GiB of real newlines) is not tested:
+ * that input would need 2 GiB of memory.
+ */
+static void test_line_over_4gib_refused(void **state)
+{
+#if SIZE_MAX > UINT32_MAX
+    size_t len = (size_t)UINT32_MAX + 1;
+    struct collect c;
+    void *big;
+
+    (void)state;
+    big = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS |
+               MAP_NORESERVE, -1, 0);
+    if (big == MAP_FAILED)
+        skip();
+    madvise(big, len, MADV_HUGEPAGE);  /* fewer faults; may be refused */
+    collect_init(&c);
+    assert_int_equal(cz_diff_unified("x\n", 2, big, len, "a/f", "b/f", 3,
+                                     collect_emit, &c),
+                     CZ_ENOMEM);
+    assert_int_equal(c.out.len, 0);
+    collect_release(&c);
+    munmap(big, len);
+#else
+    (void)state;
+    skip();
+#endif
+}
+
 /* ---- the --diff driver -------------------------------------------------- */
 
 static int read_file(const char *path, struct cz_buf *b)
@@ -668,6 +703,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_random_minimal),
         cmocka_unit_test(test_large),
         cmocka_unit_test(test_large_pathological),
+        cmocka_unit_test(test_line_over_4gib_refused),
     };
 
     if (argc > 1 && !strcmp(argv[1], "--diff")) {

@@ -37,6 +37,12 @@
  * have the same number of them. Both arrays have a 0 sentinel before index
  * 0 and after the last line, which the group walks in compact rely on.
  *
+ * Memory: a big file's diff is the peak of a whole run (issue 10), so the
+ * per-line records are 32-bit (line numbers, lengths and classes; see
+ * DIFF_MAX_LINES) and every array is freed as soon as its step is done:
+ * the hash table and the classes after classify, the class counts after
+ * discard, the ids, map and V arrays after Myers.
+ *
  * Nothing here prints or exits: output goes through the emit callback.
  */
 #include "composure/diff.h"
@@ -48,10 +54,21 @@
 /* The smallest per-split cost cap; below it the diff is always minimal. */
 #define DIFF_MIN_COST 256
 
+/*
+ * The most lines a and b may have together. Line numbers, classes (at most
+ * one per line, and UINT32_MAX marks an empty slot) and the V arrays of
+ * Myers (a line number, or the sentinels -1 and INT32_MAX, so every number
+ * must stay below INT32_MAX) are all 32-bit, half the size of size_t. A
+ * longer input, or a line of 4 GiB or more (its length is a uint32_t), is
+ * refused with CZ_ENOMEM, as if it had not fit in memory: every line is at
+ * least one byte, so only inputs of 2 GiB or more can reach this.
+ */
+#define DIFF_MAX_LINES ((size_t)INT32_MAX - 1)
+
 struct diff_line {
     const char *p;
-    size_t len;             /* including the '\n', when there is one */
-    size_t cls;             /* equivalence class: equal bytes, equal cls */
+    uint32_t len;           /* including the '\n', when there is one */
+    uint32_t cls;           /* equivalence class: equal bytes, equal cls */
 };
 
 struct diff_file {
@@ -59,16 +76,20 @@ struct diff_file {
     ptrdiff_t n;
     char *chg_mem;          /* n + 2 flags; chg = chg_mem + 1 */
     char *chg;
-    ptrdiff_t *ids;         /* the classes Myers sees (after discard) */
-    ptrdiff_t *map;         /* ids[k] is line map[k] */
+    uint32_t *ids;          /* the classes Myers sees (after discard) */
+    uint32_t *map;          /* ids[k] is line map[k] */
     ptrdiff_t nids;
 };
 
+/* A class while classify builds them: its first line and that line's hash. */
 struct diff_class {
-    const char *p;
-    size_t len;
+    const struct diff_line *first;
     uint64_t hash;
-    ptrdiff_t n1, n2;       /* occurrences in the middle of a and of b */
+};
+
+/* How often a class occurs in the middle of a and of b (see discard). */
+struct diff_count {
+    uint32_t n1, n2;
 };
 
 struct diff_change {
@@ -78,10 +99,9 @@ struct diff_change {
 
 struct diff_ctx {
     struct diff_file f1, f2;
-    struct diff_class *classes;
     size_t nclasses;
-    ptrdiff_t *kvd;         /* forward and backward V arrays of Myers */
-    ptrdiff_t *kvdf, *kvdb;
+    int32_t *kvd;           /* forward and backward V arrays of Myers */
+    int32_t *kvdf, *kvdb;
     ptrdiff_t mxcost;
     struct diff_change *changes;
     size_t nchanges;
@@ -128,10 +148,14 @@ static uint64_t diff_hash(const char *p, size_t len)
     return h ^ (h >> 32);
 }
 
-/* Cuts buf into lines. CZ_OK or CZ_ENOMEM. */
-static int diff_split(struct diff_file *f, const char *buf, size_t len)
+/*
+ * Cuts buf into lines. CZ_OK, or CZ_ENOMEM when there are more than
+ * max_lines or a line does not fit a uint32_t (see DIFF_MAX_LINES).
+ */
+static int diff_split(struct diff_file *f, const char *buf, size_t len,
+                      size_t max_lines)
 {
-    const char *p, *end, *nl;
+    const char *p, *end, *nl, *start;
     ptrdiff_t n = 0;
 
     if (!len)
@@ -140,8 +164,11 @@ static int diff_split(struct diff_file *f, const char *buf, size_t len)
     end = buf + len;
 
     for (nl = p; nl < end; n++) {
+        start = nl;
         nl = memchr(nl, '\n', (size_t)(end - nl));
         nl = nl ? nl + 1 : end;
+        if ((size_t)n >= max_lines || (size_t)(nl - start) > UINT32_MAX)
+            return CZ_ENOMEM;
     }
     f->lines = diff_malloc((size_t)n, sizeof(*f->lines));
     if (!f->lines)
@@ -150,7 +177,7 @@ static int diff_split(struct diff_file *f, const char *buf, size_t len)
         nl = memchr(p, '\n', (size_t)(end - p));
         nl = nl ? nl + 1 : end;
         f->lines[n].p = p;
-        f->lines[n].len = (size_t)(nl - p);
+        f->lines[n].len = (uint32_t)(nl - p);
         p = nl;
     }
     f->n = n;
@@ -163,26 +190,30 @@ static int diff_split(struct diff_file *f, const char *buf, size_t len)
 
 /*
  * Gives every line of both files a class number through one open-addressing
- * table of class indices; classes[] keeps each class's first line.
+ * table of class indices (UINT32_MAX: empty; there are fewer classes than
+ * DIFF_MAX_LINES); classes[] keeps each class's first line. Both are freed
+ * here: the rest of the diff needs only the numbers.
  */
 static int diff_classify(struct diff_ctx *cx)
 {
     size_t total = (size_t)cx->f1.n + (size_t)cx->f2.n, size = 16, mask, i;
     struct diff_file *files[2] = {&cx->f1, &cx->f2};
-    size_t *table;
+    struct diff_class *classes;
+    uint32_t *table;
     int k;
 
     while (size < total * 2 && size <= SIZE_MAX / 4)
         size *= 2;
     mask = size - 1;
     table = diff_malloc(size, sizeof(*table));
-    cx->classes = diff_malloc(total, sizeof(*cx->classes));
-    if (!table || !cx->classes) {
+    classes = diff_malloc(total, sizeof(*classes));
+    if (!table || !classes) {
         free(table);
+        free(classes);
         return CZ_ENOMEM;
     }
     for (i = 0; i < size; i++)
-        table[i] = SIZE_MAX;
+        table[i] = UINT32_MAX;
     cx->nclasses = 0;
     for (k = 0; k < 2; k++) {
         struct diff_file *f = files[k];
@@ -194,24 +225,23 @@ static int diff_classify(struct diff_ctx *cx)
             size_t slot = (size_t)h & mask;
             struct diff_class *c;
 
-            for (; table[slot] != SIZE_MAX; slot = (slot + 1) & mask) {
-                c = &cx->classes[table[slot]];
-                if (c->hash == h && c->len == ln->len &&
-                    !memcmp(c->p, ln->p, ln->len))
+            for (; table[slot] != UINT32_MAX; slot = (slot + 1) & mask) {
+                c = &classes[table[slot]];
+                if (c->hash == h && c->first->len == ln->len &&
+                    !memcmp(c->first->p, ln->p, ln->len))
                     break;
             }
-            if (table[slot] == SIZE_MAX) {
-                c = &cx->classes[cx->nclasses];
-                c->p = ln->p;
-                c->len = ln->len;
+            if (table[slot] == UINT32_MAX) {
+                c = &classes[cx->nclasses];
+                c->first = ln;
                 c->hash = h;
-                c->n1 = c->n2 = 0;
-                table[slot] = cx->nclasses++;
+                table[slot] = (uint32_t)cx->nclasses++;
             }
             ln->cls = table[slot];
         }
     }
     free(table);
+    free(classes);
     return CZ_OK;
 }
 
@@ -223,42 +253,46 @@ static int diff_classify(struct diff_ctx *cx)
 static int diff_discard(struct diff_ctx *cx, ptrdiff_t pre, ptrdiff_t suf)
 {
     struct diff_file *f1 = &cx->f1, *f2 = &cx->f2;
+    struct diff_count *counts;
     ptrdiff_t i;
 
-    for (i = pre; i < f1->n - suf; i++)
-        cx->classes[f1->lines[i].cls].n1++;
-    for (i = pre; i < f2->n - suf; i++)
-        cx->classes[f2->lines[i].cls].n2++;
-
-    f1->ids = diff_malloc((size_t)(f1->n - pre - suf), sizeof(ptrdiff_t));
-    f1->map = diff_malloc((size_t)(f1->n - pre - suf), sizeof(ptrdiff_t));
-    f2->ids = diff_malloc((size_t)(f2->n - pre - suf), sizeof(ptrdiff_t));
-    f2->map = diff_malloc((size_t)(f2->n - pre - suf), sizeof(ptrdiff_t));
-    if (!f1->ids || !f1->map || !f2->ids || !f2->map)
+    counts = diff_calloc(cx->nclasses, sizeof(*counts));
+    f1->ids = diff_malloc((size_t)(f1->n - pre - suf), sizeof(*f1->ids));
+    f1->map = diff_malloc((size_t)(f1->n - pre - suf), sizeof(*f1->map));
+    f2->ids = diff_malloc((size_t)(f2->n - pre - suf), sizeof(*f2->ids));
+    f2->map = diff_malloc((size_t)(f2->n - pre - suf), sizeof(*f2->map));
+    if (!counts || !f1->ids || !f1->map || !f2->ids || !f2->map) {
+        free(counts);
         return CZ_ENOMEM;
+    }
+    for (i = pre; i < f1->n - suf; i++)
+        counts[f1->lines[i].cls].n1++;
+    for (i = pre; i < f2->n - suf; i++)
+        counts[f2->lines[i].cls].n2++;
 
     f1->nids = 0;
     for (i = pre; i < f1->n - suf; i++) {
-        size_t cls = f1->lines[i].cls;
+        uint32_t cls = f1->lines[i].cls;
 
-        if (!cx->classes[cls].n2) {
+        if (!counts[cls].n2) {
             f1->chg[i] = 1;
             continue;
         }
-        f1->ids[f1->nids] = (ptrdiff_t)cls;
-        f1->map[f1->nids++] = i;
+        f1->ids[f1->nids] = cls;
+        f1->map[f1->nids++] = (uint32_t)i;
     }
     f2->nids = 0;
     for (i = pre; i < f2->n - suf; i++) {
-        size_t cls = f2->lines[i].cls;
+        uint32_t cls = f2->lines[i].cls;
 
-        if (!cx->classes[cls].n1) {
+        if (!counts[cls].n1) {
             f2->chg[i] = 1;
             continue;
         }
-        f2->ids[f2->nids] = (ptrdiff_t)cls;
-        f2->map[f2->nids++] = i;
+        f2->ids[f2->nids] = cls;
+        f2->map[f2->nids++] = (uint32_t)i;
     }
+    free(counts);
     return CZ_OK;
 }
 
@@ -288,8 +322,8 @@ static struct diff_split diff_middle(struct diff_ctx *cx, ptrdiff_t off1,
                                      ptrdiff_t lim1, ptrdiff_t off2,
                                      ptrdiff_t lim2)
 {
-    const ptrdiff_t *ids1 = cx->f1.ids, *ids2 = cx->f2.ids;
-    ptrdiff_t *kvdf = cx->kvdf, *kvdb = cx->kvdb;
+    const uint32_t *ids1 = cx->f1.ids, *ids2 = cx->f2.ids;
+    int32_t *kvdf = cx->kvdf, *kvdb = cx->kvdb;
     ptrdiff_t dmin = off1 - lim2, dmax = lim1 - off2;
     ptrdiff_t fmid = off1 - off2, bmid = lim1 - lim2;
     ptrdiff_t fmin = fmid, fmax = fmid, bmin = bmid, bmax = bmid;
@@ -297,11 +331,12 @@ static struct diff_split diff_middle(struct diff_ctx *cx, ptrdiff_t off1,
     ptrdiff_t ec, d, i1, i2;
     struct diff_split spl;
 
-    kvdf[fmid] = off1;
-    kvdb[bmid] = lim1;
+    /* Values fit: lines are at most DIFF_MAX_LINES < INT32_MAX. */
+    kvdf[fmid] = (int32_t)off1;
+    kvdb[bmid] = (int32_t)lim1;
     for (ec = 1;; ec++) {
         /*
-         * The diagonals one beyond the band get sentinels (-1, PTRDIFF_MAX)
+         * The diagonals one beyond the band get sentinels (-1, INT32_MAX)
          * so that the "which neighbour reaches further" test below needs no
          * bounds check; at the box's edge the band shrinks instead.
          */
@@ -323,7 +358,7 @@ static struct diff_split diff_middle(struct diff_ctx *cx, ptrdiff_t off1,
                 i1++;
                 i2++;
             }
-            kvdf[d] = i1;
+            kvdf[d] = (int32_t)i1;
             if (odd && bmin <= d && d <= bmax && kvdb[d] <= i1) {
                 spl.i1 = i1;
                 spl.i2 = i2;
@@ -332,11 +367,11 @@ static struct diff_split diff_middle(struct diff_ctx *cx, ptrdiff_t off1,
         }
 
         if (bmin > dmin)
-            kvdb[--bmin - 1] = PTRDIFF_MAX;
+            kvdb[--bmin - 1] = INT32_MAX;
         else
             ++bmin;
         if (bmax < dmax)
-            kvdb[++bmax + 1] = PTRDIFF_MAX;
+            kvdb[++bmax + 1] = INT32_MAX;
         else
             --bmax;
         for (d = bmax; d >= bmin; d -= 2) {
@@ -349,7 +384,7 @@ static struct diff_split diff_middle(struct diff_ctx *cx, ptrdiff_t off1,
                 i1--;
                 i2--;
             }
-            kvdb[d] = i1;
+            kvdb[d] = (int32_t)i1;
             if (!odd && fmin <= d && d <= fmax && i1 <= kvdf[d]) {
                 spl.i1 = i1;
                 spl.i2 = i2;
@@ -416,7 +451,7 @@ static void diff_mark(struct diff_file *f, ptrdiff_t from, ptrdiff_t to)
 static void diff_compare(struct diff_ctx *cx, ptrdiff_t off1, ptrdiff_t lim1,
                          ptrdiff_t off2, ptrdiff_t lim2)
 {
-    const ptrdiff_t *ids1 = cx->f1.ids, *ids2 = cx->f2.ids;
+    const uint32_t *ids1 = cx->f1.ids, *ids2 = cx->f2.ids;
     struct diff_split spl;
 
     for (;;) {
@@ -755,6 +790,18 @@ static int diff_emit(struct diff_ctx *cx, const char *old_label,
 
 /* ---- entry point -------------------------------------------------------- */
 
+/* Frees what only Myers needs, before compact and the edit script grow. */
+static void diff_free_myers(struct diff_ctx *cx)
+{
+    free(cx->kvd);
+    free(cx->f1.ids);
+    free(cx->f1.map);
+    free(cx->f2.ids);
+    free(cx->f2.map);
+    cx->kvd = NULL;
+    cx->f1.ids = cx->f1.map = cx->f2.ids = cx->f2.map = NULL;
+}
+
 static int diff_run(struct diff_ctx *cx, const char *a, size_t alen,
                     const char *b, size_t blen)
 {
@@ -762,7 +809,8 @@ static int diff_run(struct diff_ctx *cx, const char *a, size_t alen,
     ptrdiff_t pre = 0, suf = 0, ndiags;
     int rc;
 
-    if ((rc = diff_split(f1, a, alen)) || (rc = diff_split(f2, b, blen)) ||
+    if ((rc = diff_split(f1, a, alen, DIFF_MAX_LINES)) ||
+        (rc = diff_split(f2, b, blen, DIFF_MAX_LINES - (size_t)f1->n)) ||
         (rc = diff_classify(cx)))
         return rc;
     while (pre < f1->n && pre < f2->n &&
@@ -784,6 +832,7 @@ static int diff_run(struct diff_ctx *cx, const char *a, size_t alen,
     if (cx->mxcost < DIFF_MIN_COST)
         cx->mxcost = DIFF_MIN_COST;
     diff_compare(cx, 0, f1->nids, 0, f2->nids);
+    diff_free_myers(cx);
 
     if ((rc = diff_compact(f1, f2)) || (rc = diff_compact(f2, f1)))
         return rc;
@@ -806,16 +855,11 @@ int cz_diff_unified(const char *a, size_t alen, const char *b, size_t blen,
         rc = diff_emit(&cx, old_label, new_label, context, emit, ctx);
 
     cz_buf_release(&cx.line);
+    diff_free_myers(&cx);
     free(cx.changes);
-    free(cx.kvd);
-    free(cx.classes);
     free(cx.f1.lines);
     free(cx.f1.chg_mem);
-    free(cx.f1.ids);
-    free(cx.f1.map);
     free(cx.f2.lines);
     free(cx.f2.chg_mem);
-    free(cx.f2.ids);
-    free(cx.f2.map);
     return rc;
 }
