@@ -190,7 +190,7 @@ static int diff_split(struct diff_file *f, const char *buf, size_t len,
 
 /*
  * Gives every line of both files a class number through one open-addressing
- * table of class indices (UINT32_MAX: empty; there are fewer classes than
+ * table of class indices (UINT32_MAX: empty; there are no more classes than
  * DIFF_MAX_LINES); classes[] keeps each class's first line. Both are freed
  * here: the rest of the diff needs only the numbers.
  */
