@@ -76,67 +76,41 @@ static int is_true(const struct cz_node *node)
 
 static const char *blank_snippet(struct hc *hc);
 
-/* A finding on the compose file. With hand set (a warning that nothing
- * was added), the message ends with a snippet to fill in: the first such
- * finding of the file shows it, the others point to it. */
-static int vreport(struct hc *hc, enum cz_level level, uint32_t at,
-                   const char *rule, int hand, const char *fmt, va_list ap)
+/* rc, once the blank snippet is in a finding: later warnings point to it */
+static int snippet_now_shown(struct hc *hc, int rc)
 {
-    struct cz_buf msg = CZ_BUF_INIT;
-    int rc = cz_buf_grow(&msg, 256);
-    va_list aq;
-    int n;
-
-    va_copy(aq, ap);
-    n = vsnprintf(msg.buf, msg.cap, fmt, ap);
-    if (!rc && n >= 0 && (size_t)n >= msg.cap &&
-        !(rc = cz_buf_grow(&msg, (size_t)n + 1)))
-        vsnprintf(msg.buf, msg.cap, fmt, aq);
-    va_end(aq);
-    if (!rc && n >= 0)
-        rc = cz_report_add(hc->rep, level, hc->src, at, rule, "%s%s%s",
-                           msg.buf,
-                           !hand ? ""
-                           : hc->snippet_shown
-                               ? "; to add a healthcheck by hand, see the "
-                                 "snippet above"
-                               : "; to add a healthcheck by hand: ",
-                           hand && !hc->snippet_shown ? blank_snippet(hc)
-                                                      : "");
-    hc->snippet_shown |= (unsigned)hand;
-    cz_buf_release(&msg);
-    return rc || n < 0 ? oom(hc) : CZ_OK;
-}
-
-static int add(struct hc *hc, enum cz_level level, uint32_t at,
-               const char *rule, const char *fmt, ...) CZ_PRINTF(5, 6);
-static int warn(struct hc *hc, uint32_t at, const char *rule,
-                const char *fmt, ...) CZ_PRINTF(4, 5);
-
-static int add(struct hc *hc, enum cz_level level, uint32_t at,
-               const char *rule, const char *fmt, ...)
-{
-    va_list ap;
-    int rc;
-
-    va_start(ap, fmt);
-    rc = vreport(hc, level, at, rule, 0, fmt, ap);
-    va_end(ap);
+    hc->snippet_shown = 1;
     return rc;
 }
 
-/* A warning that nothing was added, with a snippet to fill in. */
-static int warn(struct hc *hc, uint32_t at, const char *rule,
-                const char *fmt, ...)
-{
-    va_list ap;
-    int rc;
+/*
+ * A finding on the compose file. A macro, not a function taking a
+ * va_list, so that cz_report_add sees the string literal: the report
+ * keeps a pointer to it and a packed copy of the arguments, not the text
+ * (a run on a big file keeps one healthcheck.added per service until it
+ * prints them). hc is evaluated more than once.
+ */
+#define ADD(hc, level, at, rule, ...)                                       \
+    (cz_report_add((hc)->rep, (level), (hc)->src, (at), (rule),            \
+                   __VA_ARGS__) ? oom(hc) : CZ_OK)
 
-    va_start(ap, fmt);
-    rc = vreport(hc, CZ_LEVEL_WARNING, at, rule, 1, fmt, ap);
-    va_end(ap);
-    return rc;
-}
+/*
+ * A warning that nothing was added, ending with a snippet to fill in: the
+ * first such finding of the file shows it, the others point to it. The
+ * ending is joined to fmt (a string literal, so the format stays one) and
+ * the snippet is its argument; only the chosen branch evaluates the
+ * arguments.
+ */
+#define HAND_SEE_ABOVE                                                      \
+    "; to add a healthcheck by hand, see the snippet above"
+#define HAND_SNIPPET "; to add a healthcheck by hand: %s"
+#define WARN(hc, at, rule, fmt, ...)                                        \
+    ((hc)->snippet_shown                                                    \
+         ? ADD((hc), CZ_LEVEL_WARNING, (at), (rule), fmt HAND_SEE_ABOVE,    \
+               __VA_ARGS__)                                                 \
+         : snippet_now_shown((hc), ADD((hc), CZ_LEVEL_WARNING, (at),        \
+                                       (rule), fmt HAND_SNIPPET,            \
+                                       __VA_ARGS__, blank_snippet(hc))))
 
 /*
  * A warning that nothing was added, said once per cause: services with the
@@ -195,10 +169,10 @@ static int flush_grouped(struct hc *hc)
     for (i = 0; i < hc->ngroups && !rc; i++) {
         hc->src = hc->groups[i].src;
         rc = strcmp(hc->groups[i].rule, "healthcheck.alias") == 0
-                 ? add(hc, CZ_LEVEL_WARNING, hc->groups[i].at,
+                 ? ADD(hc, CZ_LEVEL_WARNING, hc->groups[i].at,
                        hc->groups[i].rule, "%s: %s", hc->groups[i].names,
                        hc->groups[i].msg)
-                 : warn(hc, hc->groups[i].at, hc->groups[i].rule, "%s: %s",
+                 : WARN(hc, hc->groups[i].at, hc->groups[i].rule, "%s: %s",
                         hc->groups[i].names, hc->groups[i].msg);
     }
     return rc;
@@ -1002,7 +976,7 @@ static int rule_port(struct hc *hc, size_t si, const struct cz_rule *rule,
         port = val && !strchr(val, '$') ? cz_hc_addr_port(val) : 0;
         if (!port) {
             *stop = 1;
-            return warn(hc, svc->key->span.start, "healthcheck.no-port",
+            return WARN(hc, svc->key->span.start, "healthcheck.no-port",
                         "'%s': its %s ('%s') does not tell a port, so the "
                         "port to probe is unknown", svc->name, by,
                         val ? val : raw ? raw : "");
@@ -1039,7 +1013,7 @@ static int rule_config(struct hc *hc, size_t si, const struct cz_rule *rule,
     if ((rc = rule_port(hc, si, rule, w, test, extra, &halt)) || halt)
         return rc;
     if ((why = server_missing(rule, w)))
-        return warn(hc, at, "healthcheck.no-probe", "'%s': the probe of rule "
+        return WARN(hc, at, "healthcheck.no-probe", "'%s': the probe of rule "
                     "'%s' checks the server that '%s' starts, and its "
                     "command ('%s%s%s') does not start it", svc->name,
                     rule->id, why, w->v[0], w->n > 1 ? " " : "",
@@ -1047,7 +1021,7 @@ static int rule_config(struct hc *hc, size_t si, const struct cz_rule *rule,
     if (strncmp(rule->id, "nginx", 5) == 0) {
         port = cz_hc_nginx_port(hc, svc, cfg, &from, &why);
         if (!port)
-            return why ? warn(hc, at, "healthcheck.no-port", "'%s': %s, so "
+            return why ? WARN(hc, at, "healthcheck.no-port", "'%s': %s, so "
                               "the port to probe is unknown", svc->name, why)
                        : oom(hc);
         *extra = "; port 80, which no mounted or copied configuration "
@@ -1067,12 +1041,12 @@ static int rule_config(struct hc *hc, size_t si, const struct cz_rule *rule,
              cz_hc_config_files(hc, svc, cfg, named, &files, &why)))
             return oom(hc);
         if (why)
-            return warn(hc, at, "healthcheck.no-probe", "'%s': its Caddy "
+            return WARN(hc, at, "healthcheck.no-probe", "'%s': its Caddy "
                         "configuration '%s' cannot be read, so whether the "
                         "admin endpoint answers on 2019 is unknown",
                         svc->name, why);
         if (cz_hc_mentions(&files, "admin", &from))
-            return warn(hc, at, "healthcheck.no-probe", "'%s': '%s' sets "
+            return WARN(hc, at, "healthcheck.no-probe", "'%s': '%s' sets "
                         "Caddy's admin endpoint, which the probe asks on "
                         "port 2019", svc->name, from);
     }
@@ -1112,12 +1086,12 @@ static int apply_rule(struct hc *hc, size_t si, const struct cz_rule *rule,
     int rc, pw = 0, stop = 0;
 
     if (!rule->healthcheck && rule->no_probe)
-        return warn(hc, at, "healthcheck.no-probe",
+        return WARN(hc, at, "healthcheck.no-probe",
                     "'%s': no probe works in %s '%s' (rule '%s')%s",
                     svc->name, of, image, rule->id, note_suffix(hc, rule));
     if (rule->own_healthcheck) {
         hc->state[si] = ST_HAS;
-        return add(hc, CZ_LEVEL_INFO, at, "healthcheck.image",
+        return ADD(hc, CZ_LEVEL_INFO, at, "healthcheck.image",
                    "'%s': %s '%s' brings its own HEALTHCHECK (rule '%s')%s; "
                    "nothing added", svc->name, of, image, rule->id,
                    note_suffix(hc, rule));
@@ -1130,7 +1104,7 @@ static int apply_rule(struct hc *hc, size_t si, const struct cz_rule *rule,
     test = cz_map_get(rule->healthcheck, "test");
     argc = test_argv(test, argv);
     if (!own && (need = unmet_setting(hc, svc, rule, &w)))
-        return add(hc, CZ_LEVEL_WARNING, at, "healthcheck.needs-setting",
+        return ADD(hc, CZ_LEVEL_WARNING, at, "healthcheck.needs-setting",
                    "'%s': the probe for %s '%s' (rule '%s') works only with "
                    "%s%s; set it, then add: %s", svc->name, of, image,
                    rule->id, need, flag_phrase(hc, need),
@@ -1140,7 +1114,7 @@ static int apply_rule(struct hc *hc, size_t si, const struct cz_rule *rule,
     if (pw < 0) {
         argv[0] = "CMD-SHELL";
         argv[1] = auth_script(hc, rule->id, "REDIS_PASSWORD");
-        return add(hc, CZ_LEVEL_WARNING, at, "healthcheck.credentials",
+        return ADD(hc, CZ_LEVEL_WARNING, at, "healthcheck.credentials",
                    "'%s': the server needs a password that is in none of its "
                    "environment variables; put it in one such as "
                    "REDIS_PASSWORD, then add: %s", svc->name,
@@ -1165,7 +1139,7 @@ static int apply_rule(struct hc *hc, size_t si, const struct cz_rule *rule,
     if ((rc = insert_healthcheck(hc, svc, test, rule->healthcheck)))
         return rc;
     hc->state[si] = ST_ADDED;
-    return add(hc, CZ_LEVEL_INFO, at, "healthcheck.added",
+    return ADD(hc, CZ_LEVEL_INFO, at, "healthcheck.added",
                "'%s': added a healthcheck for %s '%s' (rule '%s')%s%s%s",
                svc->name, of, image, rule->id, login, note_suffix(hc, rule),
                extra);
@@ -1186,14 +1160,14 @@ static int probe_app(struct hc *hc, size_t si, const struct tools *t,
     int fit, rc;
 
     if (!port && how)
-        return warn(hc, at, "healthcheck.no-port", "'%s': it listens on a "
+        return WARN(hc, at, "healthcheck.no-port", "'%s': it listens on a "
                     "Unix socket (%s), with no TCP port to probe", svc->name,
                     how);
     fit = make_probe(hc, t, port, &p);
     if (fit < 0)
         return oom(hc);
     if (!fit)
-        return warn(hc, at, "healthcheck.no-probe", "'%s': %s '%s' has none "
+        return WARN(hc, at, "healthcheck.no-probe", "'%s': %s '%s' has none "
                     "of python, node, bash, curl%s to probe with%s",
                     svc->name, cfg ? "base image" : "image", image,
                     hc->run->opts->health_path ? " or wget" : "",
@@ -1201,7 +1175,7 @@ static int probe_app(struct hc *hc, size_t si, const struct tools *t,
                         ? " (with --health-path, wget could probe HTTP)"
                         : "");
     if (!port)
-        return add(hc, CZ_LEVEL_WARNING, at, "healthcheck.no-port",
+        return ADD(hc, CZ_LEVEL_WARNING, at, "healthcheck.no-port",
                    "'%s': no listening port found (command, PORT, expose, "
                    "ports, EXPOSE); if it serves one, add: %s", svc->name,
                    snippet(hc, p.argv, p.argc, NULL));
@@ -1209,7 +1183,7 @@ static int probe_app(struct hc *hc, size_t si, const struct tools *t,
                                  NULL)))
         return rc;
     hc->state[si] = ST_ADDED;
-    return add(hc, CZ_LEVEL_INFO, at, "healthcheck.added",
+    return ADD(hc, CZ_LEVEL_INFO, at, "healthcheck.added",
                "'%s': added a healthcheck: %s on port %u (from %s)%s",
                svc->name, p.what, port, how, p.note);
 }
@@ -1252,12 +1226,12 @@ static int probe_built(struct hc *hc, size_t si, const struct cz_build *build,
         rc = cz_dockerfile_config(df, stage, &cfg, &err);
     if (rc)
         return rc == CZ_ENOMEM ? oom(hc)
-                               : warn(hc, at, "healthcheck.no-dockerfile",
+                               : WARN(hc, at, "healthcheck.no-dockerfile",
                                       "'%s': cannot read '%s': %s",
                                       svc->name, shown, err.msg);
     if (cfg.healthcheck) {
         hc->state[si] = cfg.healthcheck_none ? ST_DISABLED : ST_HAS;
-        return add(hc, CZ_LEVEL_INFO, at,
+        return ADD(hc, CZ_LEVEL_INFO, at,
                    cfg.healthcheck_none ? "healthcheck.disabled"
                                         : "healthcheck.image",
                    "'%s': '%s' %s; nothing added", svc->name, shown,
@@ -1267,19 +1241,19 @@ static int probe_built(struct hc *hc, size_t si, const struct cz_build *build,
     }
     image = cfg.base_image;
     if (cfg.base_unresolved || !image)
-        return warn(hc, at, "healthcheck.no-probe", "'%s': the base image "
+        return WARN(hc, at, "healthcheck.no-probe", "'%s': the base image "
                     "of '%s' depends on a build argument without a value",
                     svc->name, shown);
     scratch = strcmp(image, "scratch") == 0;
     if (!scratch && cz_image_parse(image, &ref, &err))
-        return warn(hc, at, "healthcheck.no-probe", "'%s': cannot read the "
+        return WARN(hc, at, "healthcheck.no-probe", "'%s': cannot read the "
                     "base image '%s' of '%s'", svc->name, image, shown);
     if (!scratch)
         rule = probe_rule(hc, &ref);
     if (rule)
         return apply_rule(hc, si, rule, image, &cfg);
     if (scratch || is_distroless(&ref))
-        return add(hc, CZ_LEVEL_WARNING, at, "healthcheck.no-probe",
+        return ADD(hc, CZ_LEVEL_WARNING, at, "healthcheck.no-probe",
                    "'%s': the final stage of '%s' is '%s', with no shell or "
                    "HTTP client to probe with; give the program a health "
                    "command and add: %s", svc->name, shown, image,
@@ -1288,7 +1262,7 @@ static int probe_built(struct hc *hc, size_t si, const struct cz_build *build,
     known = base_tools(&ref, &t);
     installed_tools(df, stage, &t);
     if (!known && !t.python && !t.node && !t.curl && !t.wget && !t.bash)
-        return warn(hc, at, "healthcheck.no-probe", "'%s': base image '%s' "
+        return WARN(hc, at, "healthcheck.no-probe", "'%s': base image '%s' "
                     "of '%s' is unknown to composure, and so are its tools",
                     svc->name, image, shown);
     return probe_app(hc, si, &t, &cfg, image);
@@ -1459,17 +1433,17 @@ static int do_service(struct hc *hc, size_t si)
     if (cz_service_lookup(hc->model, svc, "healthcheck", &v)) {
         if (is_disabled(v.node)) {
             hc->state[si] = ST_DISABLED;
-            return add(hc, CZ_LEVEL_INFO, at, "healthcheck.disabled",
+            return ADD(hc, CZ_LEVEL_INFO, at, "healthcheck.disabled",
                        "'%s': its healthcheck is disabled%s; left as it is",
                        svc->name, via[v.via]);
         }
         hc->state[si] = ST_HAS;
-        return add(hc, CZ_LEVEL_INFO, at, "healthcheck.exists",
+        return ADD(hc, CZ_LEVEL_INFO, at, "healthcheck.exists",
                    "'%s' has a healthcheck%s; left as it is", svc->name,
                    via[v.via]);
     }
     if (svc->extends_failed)
-        return add(hc, CZ_LEVEL_WARNING, at, "healthcheck.extends",
+        return ADD(hc, CZ_LEVEL_WARNING, at, "healthcheck.extends",
                    "'%s': the service it extends cannot be read, so whether "
                    "it has a healthcheck is unknown; nothing added",
                    svc->name);
@@ -1483,7 +1457,7 @@ static int do_service(struct hc *hc, size_t si)
         return do_build(hc, si);
     if (cz_service_lookup(hc->model, svc, "image", &v))
         return do_image(hc, si, v.node);
-    return add(hc, CZ_LEVEL_WARNING, at, "healthcheck.unknown-image",
+    return ADD(hc, CZ_LEVEL_WARNING, at, "healthcheck.unknown-image",
                "'%s' has neither image nor build; nothing added", svc->name);
 }
 
@@ -2063,12 +2037,12 @@ static int edit_lists(struct hc *hc, struct deps *d)
         rc = list->kind == CZ_NODE_SEQUENCE ? edit_short(hc, d, i, list)
                                             : edit_long(hc, d, i, list);
         if (!rc && strchr(users.buf, ','))
-            rc = add(hc, CZ_LEVEL_INFO, list->span.start,
+            rc = ADD(hc, CZ_LEVEL_INFO, list->span.start,
                      "healthcheck.depends-on", "shared depends_on entries "
                      "now wait until %s %s healthy, for %s", names.buf,
                      n > 1 ? "are" : "is", users.buf);
         else if (!rc)
-            rc = add(hc, CZ_LEVEL_INFO, list->span.start,
+            rc = ADD(hc, CZ_LEVEL_INFO, list->span.start,
                      "healthcheck.depends-on",
                      "'%s': depends_on now waits until %s %s healthy", first,
                      names.buf, n > 1 ? "are" : "is");
@@ -2091,14 +2065,14 @@ static int report_cycles(struct hc *hc, const struct deps *d)
         hc->src = cz_doc_source(u->why == DEP_EXTENDS
                                     ? hc->model->svcs[u->si].doc : u->doc);
         if (u->why == DEP_REVERSE)
-            rc = add(hc, CZ_LEVEL_WARNING, u->at->span.start,
+            rc = ADD(hc, CZ_LEVEL_WARNING, u->at->span.start,
                      "healthcheck.depends-on-cycle",
                      "'%s': depends_on '%s' left as it is: '%s' itself "
                      "depends on or links '%s', so waiting for it to be "
                      "healthy could wait forever", self, u->name, u->name,
                      self);
         else if (u->why == DEP_POLLS)
-            rc = add(hc, CZ_LEVEL_INFO, u->at->span.start,
+            rc = ADD(hc, CZ_LEVEL_INFO, u->at->span.start,
                      "healthcheck.depends-on-polls",
                      "'%s': depends_on '%s' left as it is: '%s' names '%s' "
                      "in what it runs ('%s'); if it waits for '%s', waiting "
@@ -2107,7 +2081,7 @@ static int report_cycles(struct hc *hc, const struct deps *d)
         else if (u->why == DEP_EXTENDS &&
                  (i == 0 || d->v[i - 1].si != u->si ||
                   d->v[i - 1].why != DEP_EXTENDS))
-            rc = add(hc, CZ_LEVEL_WARNING, hc->model->svcs[u->si].key->span
+            rc = ADD(hc, CZ_LEVEL_WARNING, hc->model->svcs[u->si].key->span
                                                .start,
                      "healthcheck.depends-on", "'%s': its depends_on comes "
                      "from another file through extends; not edited there, "
@@ -2159,7 +2133,7 @@ static int report_no_hc(struct hc *hc, const struct deps *d)
         }
         hc->src = cz_doc_source(dep->doc);
         if (!rc && users.len)
-            rc = add(hc, CZ_LEVEL_INFO, dep->key->span.start,
+            rc = ADD(hc, CZ_LEVEL_INFO, dep->key->span.start,
                      "healthcheck.depends-on-no-healthcheck",
                      "'%s' %s, so %s keep%s waiting only until it has "
                      "started", dep->name,
@@ -2189,7 +2163,7 @@ static int do_depends_on(struct hc *hc)
             rc = collect(hc, &d, si);
     if (!rc && d.n && hc->run->opts->target == CZ_TARGET_SWARM) {
         hc->src = cz_doc_source(d.v[0].doc);
-        return add(hc, CZ_LEVEL_INFO, d.v[0].at->span.start,
+        return ADD(hc, CZ_LEVEL_INFO, d.v[0].at->span.start,
                    "healthcheck.swarm-depends-on",
                    "depends_on is left as it is: docker stack deploy "
                    "ignores it, and the stack format has no conditions");
@@ -2204,7 +2178,7 @@ static int do_depends_on(struct hc *hc)
          i++)
         if (d.v[i].wait) {
             hc->src = cz_doc_source(d.v[i].doc);
-            rc = add(hc, CZ_LEVEL_INFO, d.v[i].at->span.start,
+            rc = ADD(hc, CZ_LEVEL_INFO, d.v[i].at->span.start,
                      "healthcheck.podman-conditions",
                      "podman-compose (1.0.3) reads depends_on conditions "
                      "but does not wait for them: the start order holds, "
