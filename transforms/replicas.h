@@ -18,33 +18,40 @@ enum svc_state {
     ST_SKIP
 };
 
+/* One per service, kept for the whole transform: 100,000 services hold
+ * 100,000 of these, so the slot keeps what the later passes read and no
+ * more. What only classification reads (the Dockerfile's stage config) is
+ * looked up again there, not copied into every slot; the flags are bits. */
 struct svc_info {
     struct cz_service *svc;
-    enum svc_state state;
     const char *blocker;          /* a service that shares its deploy */
     struct {                      /* why it is skipped, said in file order */
-        enum cz_level level;
-        uint32_t pos;
-        const char *rule;
+        const char *rule;         /* NULL: not skipped, or said already */
         const char *msg;          /* in cx->ar: one per skipped service,
-                                   * not a buffer in every service's slot */
+                                   * not a buffer in every service's slot;
+                                   * NULL when the report keeps no finding
+                                   * of its level (`migrate -q`) */
+        uint32_t pos;
+        unsigned char level;      /* enum cz_level */
     } why;
-    int base_done;                /* base_image was looked for */
+    unsigned char state;          /* enum svc_state */
+    signed char proxy;            /* -1 not judged yet, else 0 or 1 */
+    unsigned base_done : 1;       /* base_image was looked for */
+    unsigned built : 1;           /* has build: */
+    unsigned have_cfg : 1;        /* its Dockerfile's stage is readable
+                                   * (build_config() gives it) */
+    unsigned extended : 1;        /* another service extends it */
     const char *base_image;       /* FROM of the stage it builds, or NULL */
-    int built;                    /* has build: */
-    int have_cfg;                 /* cfg holds its Dockerfile's stage */
-    struct cz_df_config cfg;
     const char *evidence;         /* why it may be replicated */
     const char *health;           /* its healthcheck, said, or NULL */
-    const char *cname;            /* its container_name, interpolated */
+    const char *cname;            /* its container_name, interpolated, when
+                                   * another service could refer to it */
     const char *cname_user;       /* another service that uses cname */
     const char *cname_how;        /* ... and where */
     struct svc_info *front;       /* --ports=expose: its reverse proxy */
     const char *front_how;        /* ... and how it routes (cx->ar) */
-    int proxy;                    /* -1 not judged yet, else 0 or 1 */
     const char *awaited_by;       /* a service that waits for it to exit 0
                                    * (service_completed_successfully) */
-    int extended;                 /* another service extends it */
 };
 
 /* What a rule, the environment or the command says a service is
@@ -53,6 +60,17 @@ struct rp_kind {
     enum cz_rule_kind kind;       /* CZ_KIND_NONE: nothing said */
     int stateful;                 /* a rule's `stateful: true` alone */
     const char *how;              /* the evidence, said, in cx->ar */
+};
+
+/* The words of one service's command (replicas_evidence.c): one buffer
+ * and two arrays, malloc'ed and reused from service to service, since the
+ * words are read only while that service is judged (a copy per service
+ * in the arena was kept until the transform returned). */
+struct rp_words {
+    struct cz_buf text;           /* the words, each with its NUL */
+    size_t *at;                   /* where each starts in text */
+    const char **v;               /* ... as strings, once all are in */
+    size_t n, cap, vcap;
 };
 
 /* One run of the transform over one compose file. */
@@ -71,6 +89,7 @@ struct ctx {
     struct cz_strmap kind_by_image;   /* image -> index in kinds */
     struct rp_kind *kinds;
     size_t nkinds, capkinds;
+    struct rp_words words;        /* cz_rp_command_kind's scratch */
 };
 
 /* A short-syntax volume: [source:]target[:mode]. */
@@ -214,14 +233,19 @@ struct rp_kind cz_rp_image_kind(struct ctx *cx, const char *image);
 struct rp_kind cz_rp_env_kind(struct ctx *cx, struct svc_info *si);
 
 /* What the service runs says it is: compose's entrypoint and command,
- * else the Dockerfile's: a database, broker, store or search server; a job
- * (a migration, a scheduler, a loop with sleep); or a network server
- * (uvicorn, gunicorn, node, java -jar, php-fpm, a binary with EXPOSE). */
-struct rp_kind cz_rp_command_kind(struct ctx *cx, struct svc_info *si);
+ * else the Dockerfile's (df: its stage config, or NULL): a database,
+ * broker, store or search server; a job (a migration, a scheduler, a loop
+ * with sleep); or a network server (uvicorn, gunicorn, node, java -jar,
+ * php-fpm, a binary with EXPOSE). */
+struct rp_kind cz_rp_command_kind(struct ctx *cx, struct svc_info *si,
+                                  const struct cz_df_config *df);
 
 /* A job or singleton by the service's name (migrate, init, seed, cron,
  * beat, scheduler, cleanup, backup, ...): its word, or NULL. */
 const char *cz_rp_job_name(const char *name);
+
+/* Frees the words' scratch (cx->words). */
+void cz_rp_words_release(struct rp_words *w);
 
 /* Fills cname, cname_user and cname_how of every service: who refers to
  * its container_name by that name (environment values, command,
