@@ -88,12 +88,33 @@ void cz_rp_skip(struct ctx *cx, struct svc_info *si, enum cz_level level,
 
 const char *cz_rp_printf(struct ctx *cx, const char *fmt, ...)
 {
+    char text[512];
+    const char **said;
     va_list ap;
     char *s;
+    size_t at;
+    int len;
 
     va_start(ap, fmt);
-    s = cz_arena_vprintf(&cx->ar, fmt, ap);
+    len = vsnprintf(text, sizeof(text), fmt, ap);
     va_end(ap);
+    if (len >= 0 && (size_t)len < sizeof(text) &&
+        cz_strmap_get(&cx->said_at, text, &at))
+        return cx->said[at];
+    if (len < 0 || (size_t)len >= sizeof(text)) {
+        va_start(ap, fmt);      /* too long to look up: a copy of its own */
+        s = cz_arena_vprintf(&cx->ar, fmt, ap);
+        va_end(ap);
+    } else {
+        s = cz_arena_strndup(&cx->ar, text, (size_t)len);
+        said = cz_arena_grow(&cx->ar, cx->said, cx->nsaid, &cx->capsaid,
+                             sizeof(*cx->said));
+        if (!s || !said ||
+            cz_strmap_put(&cx->said_at, &cx->ar, text, cx->nsaid))
+            s = NULL;
+        else
+            (cx->said = said)[cx->nsaid++] = s;
+    }
     if (!s)
         fail(cx, CZ_ENOMEM);
     return s;

@@ -90,6 +90,10 @@ struct ctx {
     struct rp_kind *kinds;
     size_t nkinds, capkinds;
     struct rp_words words;        /* cz_rp_command_kind's scratch */
+    /* cz_rp_printf's texts, each once, in ar */
+    struct cz_strmap said_at;     /* text -> index in said */
+    const char **said;
+    size_t nsaid, capsaid;
 };
 
 /* A short-syntax volume: [source:]target[:mode]. */
@@ -148,7 +152,9 @@ void cz_rp_skip(struct ctx *cx, struct svc_info *si, enum cz_level level,
                 uint32_t pos, const char *rule, const char *fmt, ...)
     CZ_PRINTF(6, 7);
 
-/* A formatted string in cx->ar, or NULL with cx->rc set. */
+/* A formatted string in cx->ar, or NULL with cx->rc set. Equal texts are
+ * one copy: thousands of services get the same few ("a stateless server
+ * by rule 'nginx'"), which a copy each kept until the transform returned. */
 const char *cz_rp_printf(struct ctx *cx, const char *fmt, ...)
     CZ_PRINTF(2, 3);
 
