@@ -67,8 +67,8 @@ void cz_rp_skip(struct ctx *cx, struct svc_info *si, enum cz_level level,
     int len;
 
     si->state = ST_SKIP;
-    si->why.level = (unsigned char)level;
-    si->why.pos = pos;
+    si->why_level = (unsigned char)level;
+    si->why_pos = pos;
     si->why.rule = rule;
     si->why.msg = NULL;
     if (level < cx->rep->min_level)
@@ -84,6 +84,13 @@ void cz_rp_skip(struct ctx *cx, struct svc_info *si, enum cz_level level,
     si->why.msg = cz_arena_strndup(&cx->ar, msg, (size_t)len);
     if (!si->why.msg)
         fail(cx, CZ_ENOMEM);
+}
+
+struct rp_rare *cz_rp_rare(struct ctx *cx, struct svc_info *si)
+{
+    if (!si->rare && !(si->rare = cz_arena_alloc(&cx->ar, sizeof(*si->rare))))
+        fail(cx, CZ_ENOMEM);
+    return si->rare;
 }
 
 const char *cz_rp_printf(struct ctx *cx, const char *fmt, ...)
@@ -372,6 +379,7 @@ static void note_awaited(struct ctx *cx)
         for (k = 0; k < cz_map_len(v.node); k++) {
             struct cz_node *dep = cz_node_resolve(cz_map_value(v.node, k));
             struct cz_service *target;
+            struct rp_rare *rare;
             if (!is_kind(dep, CZ_NODE_MAPPING) ||
                 !sval(cz_map_key(v.node, k)))
                 continue;
@@ -379,9 +387,9 @@ static void note_awaited(struct ctx *cx)
             target = cz_model_service(cx->model, sval(cz_map_key(v.node, k)));
             if (target && target != cx->info[i].svc && sval(cond) &&
                 strcmp(sval(cond), "service_completed_successfully") == 0 &&
-                !cx->info[target - cx->model->svcs].awaited_by)
-                cx->info[target - cx->model->svcs].awaited_by =
-                    cx->info[i].svc->name;
+                !rare_of(&cx->info[target - cx->model->svcs])->awaited_by &&
+                (rare = cz_rp_rare(cx, &cx->info[target - cx->model->svcs])))
+                rare->awaited_by = cx->info[i].svc->name;
         }
     }
 }
@@ -420,7 +428,7 @@ static int one_shot(struct ctx *cx, struct svc_info *si, char *why,
         snprintf(why, size, "scale: 0, it is not started");
         return 1;
     }
-    waiter = si->awaited_by;
+    waiter = rare_of(si)->awaited_by;
     if (waiter) {
         snprintf(why, size, "'%s' waits for it to complete successfully",
                  waiter);
@@ -879,13 +887,14 @@ static void classify(struct ctx *cx, struct svc_info *si)
     if (count != 0 && count != 1) {
         if (cz_rp_ports_block(cx, si))
             return;
-        if (si->cname_user) {
+        if (rare_of(si)->cname_user) {
             cz_rp_skip(cx, si, CZ_LEVEL_INFO, key,
                        "replicas.container-name-used",
                        "'%s' has container_name '%s', which '%s' uses (%s): "
                        "replicas cannot share one name, so it is kept and "
-                       "the service is not replicated", svc->name, si->cname,
-                       si->cname_user, si->cname_how);
+                       "the service is not replicated", svc->name,
+                       si->rare->cname, si->rare->cname_user,
+                       si->rare->cname_how);
             return;
         }
         if (svc_get1(svc, "container_name", &v) &&
@@ -1348,6 +1357,7 @@ static int replicas_apply(struct cz_run *run, struct cz_model *model,
 {
     struct ctx cx = {0};
     struct svc_info *si;
+    const char *blocker;
     size_t i;
     long n;
     int changed, replicated = 0;
@@ -1382,7 +1392,9 @@ static int replicas_apply(struct cz_run *run, struct cz_model *model,
         for (i = 0; i < cx.ninfo; i++) {
             si = &cx.info[i];
             if (si->state != ST_SKIP &&
-                (si->blocker = deploy_blocker(&cx, si))) {
+                (blocker = deploy_blocker(&cx, si)) &&
+                cz_rp_rare(&cx, si)) {
+                si->rare->blocker = blocker;
                 si->state = ST_SKIP;
                 changed = 1;
             }
@@ -1391,16 +1403,16 @@ static int replicas_apply(struct cz_run *run, struct cz_model *model,
     for (i = 0; i < cx.ninfo && !cx.rc; i++) {
         si = &cx.info[i];
         cx.doc = si->svc->doc;
-        if (si->blocker)
+        if ((blocker = rare_of(si)->blocker))
             cz_rp_note(&cx, CZ_LEVEL_WARNING, at(si->svc->key),
                        "replicas.shared-deploy",
                        "'%s' takes its deploy settings from a mapping that "
                        "'%s' reads too, and '%s' is not replicated: not "
                        "replicated; give '%s' its own deploy to replicate it",
-                       si->svc->name, si->blocker, si->blocker,
+                       si->svc->name, blocker, blocker,
                        si->svc->name);
         else if (si->why.msg)   /* NULL too when the report drops it */
-            cz_rp_note(&cx, (enum cz_level)si->why.level, si->why.pos,
+            cz_rp_note(&cx, (enum cz_level)si->why_level, si->why_pos,
                        si->why.rule, "%s", si->why.msg);
         if (si->state == ST_GLOBAL)
             edit_global(&cx, si);

@@ -18,22 +18,38 @@ enum svc_state {
     ST_SKIP
 };
 
+/* What few services have: made when one of them is first set
+ * (cz_rp_rare()), read through rare_of(). */
+struct rp_rare {
+    const char *blocker;          /* a service that shares its deploy */
+    const char *cname;            /* its container_name, interpolated, when
+                                   * another service could refer to it */
+    const char *cname_user;       /* another service that uses cname */
+    const char *cname_how;        /* ... and where */
+    struct svc_info *front;       /* --ports=expose: its reverse proxy */
+    const char *front_how;        /* ... and how it routes (cx->ar) */
+    const char *awaited_by;       /* a service that waits for it to exit 0
+                                   * (service_completed_successfully) */
+};
+
 /* One per service, kept for the whole transform: 100,000 services hold
- * 100,000 of these, so the slot keeps what the later passes read and no
- * more. What only classification reads (the Dockerfile's stage config) is
- * looked up again there, not copied into every slot; the flags are bits. */
+ * 100,000 of these, so the slot keeps what the later passes read of most
+ * services and no more. What only classification reads (the Dockerfile's
+ * stage config) is looked up again there, not copied into every slot;
+ * what few services have is behind one pointer; the flags are bits. */
 struct svc_info {
     struct cz_service *svc;
-    const char *blocker;          /* a service that shares its deploy */
+    struct rp_rare *rare;         /* NULL: none of it */
     struct {                      /* why it is skipped, said in file order */
-        const char *rule;         /* NULL: not skipped, or said already */
+        const char *rule;
         const char *msg;          /* in cx->ar: one per skipped service,
                                    * not a buffer in every service's slot;
                                    * NULL when the report keeps no finding
                                    * of its level (`migrate -q`) */
-        uint32_t pos;
-        unsigned char level;      /* enum cz_level */
     } why;
+    /* why's place and level, then the small fields: together, no padding */
+    uint32_t why_pos;
+    unsigned char why_level;      /* enum cz_level */
     unsigned char state;          /* enum svc_state */
     signed char proxy;            /* -1 not judged yet, else 0 or 1 */
     unsigned base_done : 1;       /* base_image was looked for */
@@ -44,14 +60,6 @@ struct svc_info {
     const char *base_image;       /* FROM of the stage it builds, or NULL */
     const char *evidence;         /* why it may be replicated */
     const char *health;           /* its healthcheck, said, or NULL */
-    const char *cname;            /* its container_name, interpolated, when
-                                   * another service could refer to it */
-    const char *cname_user;       /* another service that uses cname */
-    const char *cname_how;        /* ... and where */
-    struct svc_info *front;       /* --ports=expose: its reverse proxy */
-    const char *front_how;        /* ... and how it routes (cx->ar) */
-    const char *awaited_by;       /* a service that waits for it to exit 0
-                                   * (service_completed_successfully) */
 };
 
 /* What a rule, the environment or the command says a service is
@@ -138,6 +146,14 @@ static inline void fail(struct ctx *cx, int rc)
         cx->rc = rc;
 }
 
+/* What few services have, for reading: all NULL when si has none. */
+static inline const struct rp_rare *rare_of(const struct svc_info *si)
+{
+    static const struct rp_rare none;
+
+    return si->rare ? si->rare : &none;
+}
+
 static inline int image_parse(const char *image, struct cz_imageref *ref)
 {
     struct cz_error err = {0};
@@ -151,6 +167,10 @@ static inline int image_parse(const char *image, struct cz_imageref *ref)
 void cz_rp_skip(struct ctx *cx, struct svc_info *si, enum cz_level level,
                 uint32_t pos, const char *rule, const char *fmt, ...)
     CZ_PRINTF(6, 7);
+
+/* si->rare, made (in cx->ar) when missing, for setting one of its
+ * fields; NULL with cx->rc set on ENOMEM. */
+struct rp_rare *cz_rp_rare(struct ctx *cx, struct svc_info *si);
 
 /* A formatted string in cx->ar, or NULL with cx->rc set. Equal texts are
  * one copy: thousands of services get the same few ("a stateless server

@@ -662,9 +662,9 @@ static void cname_lookup(struct cname_index *ix, const char *s, size_t len)
     buf[len] = '\0';
     key.name = buf;
     hit = bsearch(&key, ix->v, ix->n, sizeof(*ix->v), cname_cmp);
-    if (hit && hit->si != ix->reader && !hit->si->cname_user) {
-        hit->si->cname_user = ix->reader->svc->name;
-        hit->si->cname_how = ix->where;
+    if (hit && hit->si != ix->reader && !hit->si->rare->cname_user) {
+        hit->si->rare->cname_user = ix->reader->svc->name;   /* indexed: */
+        hit->si->rare->cname_how = ix->where;                /* has rare */
     }
 }
 
@@ -764,6 +764,7 @@ void cz_rp_index_container_names(struct ctx *cx)
     struct cname_index ix = {cx, NULL, 0, NULL, NULL};
     struct cz_value v;
     struct svc_info *si;
+    const char *cname;
     size_t i, k;
     int unknown;
 
@@ -771,13 +772,15 @@ void cz_rp_index_container_names(struct ctx *cx)
         si = &cx->info[i];
         if (!svc_get1(si->svc, "container_name", &v) || !sval(v.node))
             continue;
-        si->cname = cz_rp_expand(cx, sval(v.node), &unknown);
-        if (!si->cname || unknown || !*si->cname ||
-            strcmp(si->cname, si->svc->name) == 0)
-            si->cname = NULL;   /* the service name resolves after removal
-                                 * too: nobody's reference to it breaks */
-        else
-            ix.n++;
+        cname = cz_rp_expand(cx, sval(v.node), &unknown);
+        if (!cname || unknown || !*cname ||
+            strcmp(cname, si->svc->name) == 0)
+            continue;   /* the service name resolves after removal too:
+                         * nobody's reference to it breaks */
+        if (!cz_rp_rare(cx, si))
+            return;
+        si->rare->cname = cname;
+        ix.n++;
     }
     if (!ix.n)
         return;
@@ -788,8 +791,8 @@ void cz_rp_index_container_names(struct ctx *cx)
         return;
     }
     for (i = 0, ix.n = 0; i < cx->ninfo; i++)
-        if (cx->info[i].cname)
-            ix.v[ix.n++] = (struct cname){cx->info[i].cname, &cx->info[i]};
+        if ((cname = rare_of(&cx->info[i])->cname))
+            ix.v[ix.n++] = (struct cname){cname, &cx->info[i]};
     qsort(ix.v, ix.n, sizeof(*ix.v), cname_cmp);
     for (i = 0; i < cx->ninfo && !cx->rc; i++) {
         ix.reader = &cx->info[i];
