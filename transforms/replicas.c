@@ -49,6 +49,8 @@ void cz_rp_note(struct ctx *cx, enum cz_level level, uint32_t pos,
     char msg[1024];
     va_list ap;
 
+    if (level < cx->rep->min_level)
+        return;         /* the report would not keep it (`migrate -q`) */
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
@@ -65,9 +67,12 @@ void cz_rp_skip(struct ctx *cx, struct svc_info *si, enum cz_level level,
     int len;
 
     si->state = ST_SKIP;
-    si->why.level = level;
-    si->why.pos = pos;
+    si->why_level = (unsigned char)level;
+    si->why_pos = pos;
     si->why.rule = rule;
+    si->why.msg = NULL;
+    if (level < cx->rep->min_level)
+        return;         /* not kept by the report: nothing to format */
     va_start(ap, fmt);
     len = vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
@@ -81,14 +86,42 @@ void cz_rp_skip(struct ctx *cx, struct svc_info *si, enum cz_level level,
         fail(cx, CZ_ENOMEM);
 }
 
+struct rp_rare *cz_rp_rare(struct ctx *cx, struct svc_info *si)
+{
+    if (!si->rare && !(si->rare = cz_arena_alloc(&cx->ar, sizeof(*si->rare))))
+        fail(cx, CZ_ENOMEM);
+    return si->rare;
+}
+
 const char *cz_rp_printf(struct ctx *cx, const char *fmt, ...)
 {
+    char text[512];
+    const char **said;
     va_list ap;
     char *s;
+    size_t at;
+    int len;
 
     va_start(ap, fmt);
-    s = cz_arena_vprintf(&cx->ar, fmt, ap);
+    len = vsnprintf(text, sizeof(text), fmt, ap);
     va_end(ap);
+    if (len >= 0 && (size_t)len < sizeof(text) &&
+        cz_strmap_get(&cx->said_at, text, &at))
+        return cx->said[at];
+    if (len < 0 || (size_t)len >= sizeof(text)) {
+        va_start(ap, fmt);      /* too long to look up: a copy of its own */
+        s = cz_arena_vprintf(&cx->ar, fmt, ap);
+        va_end(ap);
+    } else {
+        s = cz_arena_strndup(&cx->ar, text, (size_t)len);
+        said = cz_arena_grow(&cx->ar, cx->said, cx->nsaid, &cx->capsaid,
+                             sizeof(*cx->said));
+        if (!s || !said ||
+            cz_strmap_put(&cx->said_at, &cx->ar, text, cx->nsaid))
+            s = NULL;
+        else
+            (cx->said = said)[cx->nsaid++] = s;
+    }
     if (!s)
         fail(cx, CZ_ENOMEM);
     return s;
@@ -96,6 +129,12 @@ const char *cz_rp_printf(struct ctx *cx, const char *fmt, ...)
 
 const char *cz_rp_expand(struct ctx *cx, const char *s, int *unknown)
 {
+    /* without a '$' the text is its own value: no copy in the model's
+     * arena, which keeps it until the run ends (several per service) */
+    if (!strchr(s, '$')) {
+        *unknown = 0;
+        return s;
+    }
     s = cz_model_expand(cx->model, s, unknown);
     if (!s)
         fail(cx, CZ_ENOMEM);
@@ -245,27 +284,48 @@ CZ_TESTABLE int replicas_system_path(const char *path)
 
 /* ---- images ------------------------------------------------------------- */
 
-/* The base image of the Dockerfile stage a built service builds, or NULL
- * when there is no build, it is not readable here, or the FROM is unknown. */
-static const char *build_base(struct ctx *cx, struct svc_info *si)
+/*
+ * The stage config of the Dockerfile si builds, in cfg; NULL when there is
+ * no build, it is set in another file (left to that file), or it is not
+ * readable here. The first call sets built, have_cfg and base_image. The
+ * config is not kept in si: a copy in every service's slot cost 136 bytes
+ * each, and the model keeps it worked out once per stage, so a later call
+ * (classify(), when a proxy's base was asked for before) looks it up again.
+ */
+static const struct cz_df_config *build_config(struct ctx *cx,
+                                               struct svc_info *si,
+                                               struct cz_df_config *cfg)
 {
     struct cz_build build;
-    int rc;
+    int first = !si->base_done, rc;
 
-    if (si->base_done)
-        return si->base_image;
+    if (!first && !si->have_cfg)
+        return NULL;
     si->base_done = 1;
     if (!cz_service_build(cx->model, si->svc, &build))
         return NULL;
     si->built = 1;
-    if (build.value.doc != cx->doc)
+    if (first && build.value.doc != cx->doc)
         return NULL;    /* set in another file: left to that file */
-    rc = cz_build_config(cx->model, &build, &si->cfg);
+    rc = cz_build_config(cx->model, &build, cfg);
     if (rc == CZ_ENOMEM)
         fail(cx, rc);
-    si->have_cfg = !rc;
-    if (!rc && si->cfg.base_image && !si->cfg.base_unresolved)
-        si->base_image = si->cfg.base_image;
+    if (!si->have_cfg && !rc) {
+        si->have_cfg = 1;
+        if (cfg->base_image && !cfg->base_unresolved)
+            si->base_image = cfg->base_image;
+    }
+    return rc ? NULL : cfg;
+}
+
+/* The base image of the Dockerfile stage a built service builds, or NULL
+ * when there is no build, it is not readable here, or the FROM is unknown. */
+static const char *build_base(struct ctx *cx, struct svc_info *si)
+{
+    struct cz_df_config cfg;
+
+    if (!si->base_done)
+        build_config(cx, si, &cfg);
     return si->base_image;
 }
 
@@ -319,6 +379,7 @@ static void note_awaited(struct ctx *cx)
         for (k = 0; k < cz_map_len(v.node); k++) {
             struct cz_node *dep = cz_node_resolve(cz_map_value(v.node, k));
             struct cz_service *target;
+            struct rp_rare *rare;
             if (!is_kind(dep, CZ_NODE_MAPPING) ||
                 !sval(cz_map_key(v.node, k)))
                 continue;
@@ -326,9 +387,9 @@ static void note_awaited(struct ctx *cx)
             target = cz_model_service(cx->model, sval(cz_map_key(v.node, k)));
             if (target && target != cx->info[i].svc && sval(cond) &&
                 strcmp(sval(cond), "service_completed_successfully") == 0 &&
-                !cx->info[target - cx->model->svcs].awaited_by)
-                cx->info[target - cx->model->svcs].awaited_by =
-                    cx->info[i].svc->name;
+                !rare_of(&cx->info[target - cx->model->svcs])->awaited_by &&
+                (rare = cz_rp_rare(cx, &cx->info[target - cx->model->svcs])))
+                rare->awaited_by = cx->info[i].svc->name;
         }
     }
 }
@@ -367,7 +428,7 @@ static int one_shot(struct ctx *cx, struct svc_info *si, char *why,
         snprintf(why, size, "scale: 0, it is not started");
         return 1;
     }
-    waiter = si->awaited_by;
+    waiter = rare_of(si)->awaited_by;
     if (waiter) {
         snprintf(why, size, "'%s' waits for it to complete successfully",
                  waiter);
@@ -569,7 +630,7 @@ static int host_mount(struct ctx *cx, struct svc_info *si)
  * healthcheck transform added earlier in the pipeline), its Dockerfile's,
  * or its image's by rule. Sets si->health to say which. */
 static void find_health(struct ctx *cx, struct svc_info *si,
-                        const char *runs)
+                        const struct cz_df_config *df, const char *runs)
 {
     struct cz_value v;
     struct cz_node *test;
@@ -588,8 +649,8 @@ static void find_health(struct ctx *cx, struct svc_info *si,
             return;
         }
     }
-    if (si->have_cfg && si->cfg.healthcheck) {
-        if (!si->cfg.healthcheck_none)
+    if (df && df->healthcheck) {
+        if (!df->healthcheck_none)
             si->health = "its Dockerfile's HEALTHCHECK";
         return;
     }
@@ -654,7 +715,8 @@ static int kind_keeps_state(const struct rp_kind *k)
 /* What the evidence says, as the first check that holds; 1 when it
  * keeps the service to one instance (reported). */
 static int evidence_against(struct ctx *cx, struct svc_info *si,
-                            const char *runs, const struct rp_kind *image)
+                            const struct cz_df_config *df, const char *runs,
+                            const struct rp_kind *image)
 {
     struct rp_kind env, cmd;
     uint32_t key = at(si->svc->key);
@@ -680,7 +742,7 @@ static int evidence_against(struct ctx *cx, struct svc_info *si,
                    kind_said(&env), env.how);
         return 1;
     }
-    cmd = cz_rp_command_kind(cx, si);
+    cmd = cz_rp_command_kind(cx, si, df);
     if (cmd.kind == CZ_KIND_JOB) {
         cz_rp_skip(cx, si, CZ_LEVEL_INFO, key, "replicas.job",
                    "'%s' is a job or a singleton (%s): replicas would run it "
@@ -705,6 +767,8 @@ static void classify(struct ctx *cx, struct svc_info *si)
     struct cz_service *svc = si->svc;
     struct cz_value v;
     struct rp_kind image = {CZ_KIND_NONE, 0, NULL};
+    struct cz_df_config cfg;
+    const struct cz_df_config *df;
     const char *s, *runs;
     char why[256];
     uint32_t key = at(svc->key);
@@ -746,6 +810,7 @@ static void classify(struct ctx *cx, struct svc_info *si)
                    svc->name, why);
         return;
     }
+    df = build_config(cx, si, &cfg);    /* before runs: one lookup */
     runs = cz_rp_svc_runs(cx, si, &unknown);
     if (cx->rc)
         return;
@@ -797,7 +862,7 @@ static void classify(struct ctx *cx, struct svc_info *si)
                    "container can hold: not replicated", svc->name, s);
         return;
     }
-    if (host_mount(cx, si) || evidence_against(cx, si, runs, &image) ||
+    if (host_mount(cx, si) || evidence_against(cx, si, df, runs, &image) ||
         data_mount(cx, si) || cx->rc)
         return;
     if (image.kind == CZ_KIND_SERVER)
@@ -822,13 +887,14 @@ static void classify(struct ctx *cx, struct svc_info *si)
     if (count != 0 && count != 1) {
         if (cz_rp_ports_block(cx, si))
             return;
-        if (si->cname_user) {
+        if (rare_of(si)->cname_user) {
             cz_rp_skip(cx, si, CZ_LEVEL_INFO, key,
                        "replicas.container-name-used",
                        "'%s' has container_name '%s', which '%s' uses (%s): "
                        "replicas cannot share one name, so it is kept and "
-                       "the service is not replicated", svc->name, si->cname,
-                       si->cname_user, si->cname_how);
+                       "the service is not replicated", svc->name,
+                       si->rare->cname, si->rare->cname_user,
+                       si->rare->cname_how);
             return;
         }
         if (svc_get1(svc, "container_name", &v) &&
@@ -844,7 +910,7 @@ static void classify(struct ctx *cx, struct svc_info *si)
             return;
         }
     }
-    find_health(cx, si, runs);
+    find_health(cx, si, df, runs);
     si->state = ST_REPLICATE;
 }
 
@@ -1209,16 +1275,17 @@ static long edit_deploy(struct ctx *cx, struct svc_info *si)
         cz_rp_note(cx, CZ_LEVEL_INFO, at(si->svc->key), "replicas.present",
                    "'%s' already has deploy.replicas and rolling-update "
                    "settings%s", si->svc->name, kept);
+    else if (si->health)    /* one format each: no string made per service */
+        cz_rp_note(cx, CZ_LEVEL_INFO, at(si->svc->key), "replicas.added",
+                   "'%s' is stateless (%s): added %s to its deploy%s; "
+                   "updates start the new container first, gated by %s",
+                   si->svc->name, si->evidence, a.text, kept, si->health);
     else
         cz_rp_note(cx, CZ_LEVEL_INFO, at(si->svc->key), "replicas.added",
-                   "'%s' is stateless (%s): added %s to its deploy%s; %s",
-                   si->svc->name, si->evidence, a.text, kept,
-                   si->health ? cz_rp_printf(cx, "updates start the new "
-                                             "container first, gated by %s",
-                                             si->health)
-                              : "no healthcheck, so updates stop the old "
-                                "container first (order left at "
-                                "stop-first)");
+                   "'%s' is stateless (%s): added %s to its deploy%s; no "
+                   "healthcheck, so updates stop the old container first "
+                   "(order left at stop-first)",
+                   si->svc->name, si->evidence, a.text, kept);
     return replicas;
 }
 
@@ -1290,6 +1357,7 @@ static int replicas_apply(struct cz_run *run, struct cz_model *model,
 {
     struct ctx cx = {0};
     struct svc_info *si;
+    const char *blocker;
     size_t i;
     long n;
     int changed, replicated = 0;
@@ -1324,7 +1392,9 @@ static int replicas_apply(struct cz_run *run, struct cz_model *model,
         for (i = 0; i < cx.ninfo; i++) {
             si = &cx.info[i];
             if (si->state != ST_SKIP &&
-                (si->blocker = deploy_blocker(&cx, si))) {
+                (blocker = deploy_blocker(&cx, si)) &&
+                cz_rp_rare(&cx, si)) {
+                si->rare->blocker = blocker;
                 si->state = ST_SKIP;
                 changed = 1;
             }
@@ -1333,17 +1403,17 @@ static int replicas_apply(struct cz_run *run, struct cz_model *model,
     for (i = 0; i < cx.ninfo && !cx.rc; i++) {
         si = &cx.info[i];
         cx.doc = si->svc->doc;
-        if (si->blocker)
+        if ((blocker = rare_of(si)->blocker))
             cz_rp_note(&cx, CZ_LEVEL_WARNING, at(si->svc->key),
                        "replicas.shared-deploy",
                        "'%s' takes its deploy settings from a mapping that "
                        "'%s' reads too, and '%s' is not replicated: not "
                        "replicated; give '%s' its own deploy to replicate it",
-                       si->svc->name, si->blocker, si->blocker,
+                       si->svc->name, blocker, blocker,
                        si->svc->name);
-        else if (si->why.msg)
-            cz_rp_note(&cx, si->why.level, si->why.pos, si->why.rule, "%s",
-                       si->why.msg);
+        else if (si->why.msg)   /* NULL too when the report drops it */
+            cz_rp_note(&cx, (enum cz_level)si->why_level, si->why_pos,
+                       si->why.rule, "%s", si->why.msg);
         if (si->state == ST_GLOBAL)
             edit_global(&cx, si);
         if (si->state != ST_REPLICATE)
@@ -1367,6 +1437,7 @@ static int replicas_apply(struct cz_run *run, struct cz_model *model,
                    "starts deploy.replicas containers and follows "
                    "restart_policy, but replaces them without a rolling "
                    "update");
+    cz_rp_words_release(&cx.words);
     cz_arena_release(&cx.ar);
     if (cx.rc && !err->code)
         return cz_error_set(err, cx.rc, NULL, NULL, CZ_NOPOS,

@@ -18,33 +18,48 @@ enum svc_state {
     ST_SKIP
 };
 
-struct svc_info {
-    struct cz_service *svc;
-    enum svc_state state;
+/* What few services have: made when one of them is first set
+ * (cz_rp_rare()), read through rare_of(). */
+struct rp_rare {
     const char *blocker;          /* a service that shares its deploy */
-    struct {                      /* why it is skipped, said in file order */
-        enum cz_level level;
-        uint32_t pos;
-        const char *rule;
-        const char *msg;          /* in cx->ar: one per skipped service,
-                                   * not a buffer in every service's slot */
-    } why;
-    int base_done;                /* base_image was looked for */
-    const char *base_image;       /* FROM of the stage it builds, or NULL */
-    int built;                    /* has build: */
-    int have_cfg;                 /* cfg holds its Dockerfile's stage */
-    struct cz_df_config cfg;
-    const char *evidence;         /* why it may be replicated */
-    const char *health;           /* its healthcheck, said, or NULL */
-    const char *cname;            /* its container_name, interpolated */
+    const char *cname;            /* its container_name, interpolated, when
+                                   * another service could refer to it */
     const char *cname_user;       /* another service that uses cname */
     const char *cname_how;        /* ... and where */
     struct svc_info *front;       /* --ports=expose: its reverse proxy */
     const char *front_how;        /* ... and how it routes (cx->ar) */
-    int proxy;                    /* -1 not judged yet, else 0 or 1 */
     const char *awaited_by;       /* a service that waits for it to exit 0
                                    * (service_completed_successfully) */
-    int extended;                 /* another service extends it */
+};
+
+/* One per service, kept for the whole transform: 100,000 services hold
+ * 100,000 of these, so the slot keeps what the later passes read of most
+ * services and no more. What only classification reads (the Dockerfile's
+ * stage config) is looked up again there, not copied into every slot;
+ * what few services have is behind one pointer; the flags are bits. */
+struct svc_info {
+    struct cz_service *svc;
+    struct rp_rare *rare;         /* NULL: none of it */
+    struct {                      /* why it is skipped, said in file order */
+        const char *rule;
+        const char *msg;          /* in cx->ar: one per skipped service,
+                                   * not a buffer in every service's slot;
+                                   * NULL when the report keeps no finding
+                                   * of its level (`migrate -q`) */
+    } why;
+    /* why's place and level, then the small fields: together, no padding */
+    uint32_t why_pos;
+    unsigned char why_level;      /* enum cz_level */
+    unsigned char state;          /* enum svc_state */
+    signed char proxy;            /* -1 not judged yet, else 0 or 1 */
+    unsigned base_done : 1;       /* base_image was looked for */
+    unsigned built : 1;           /* has build: */
+    unsigned have_cfg : 1;        /* its Dockerfile's stage is readable
+                                   * (build_config() gives it) */
+    unsigned extended : 1;        /* another service extends it */
+    const char *base_image;       /* FROM of the stage it builds, or NULL */
+    const char *evidence;         /* why it may be replicated */
+    const char *health;           /* its healthcheck, said, or NULL */
 };
 
 /* What a rule, the environment or the command says a service is
@@ -53,6 +68,17 @@ struct rp_kind {
     enum cz_rule_kind kind;       /* CZ_KIND_NONE: nothing said */
     int stateful;                 /* a rule's `stateful: true` alone */
     const char *how;              /* the evidence, said, in cx->ar */
+};
+
+/* The words of one service's command (replicas_evidence.c): one buffer
+ * and two arrays, malloc'ed and reused from service to service, since the
+ * words are read only while that service is judged (a copy per service
+ * in the arena was kept until the transform returned). */
+struct rp_words {
+    struct cz_buf text;           /* the words, each with its NUL */
+    size_t *at;                   /* where each starts in text */
+    const char **v;               /* ... as strings, once all are in */
+    size_t n, cap, vcap;
 };
 
 /* One run of the transform over one compose file. */
@@ -71,6 +97,11 @@ struct ctx {
     struct cz_strmap kind_by_image;   /* image -> index in kinds */
     struct rp_kind *kinds;
     size_t nkinds, capkinds;
+    struct rp_words words;        /* cz_rp_command_kind's scratch */
+    /* cz_rp_printf's texts, each once, in ar */
+    struct cz_strmap said_at;     /* text -> index in said */
+    const char **said;
+    size_t nsaid, capsaid;
 };
 
 /* A short-syntax volume: [source:]target[:mode]. */
@@ -115,6 +146,14 @@ static inline void fail(struct ctx *cx, int rc)
         cx->rc = rc;
 }
 
+/* What few services have, for reading: all NULL when si has none. */
+static inline const struct rp_rare *rare_of(const struct svc_info *si)
+{
+    static const struct rp_rare none;
+
+    return si->rare ? si->rare : &none;
+}
+
 static inline int image_parse(const char *image, struct cz_imageref *ref)
 {
     struct cz_error err = {0};
@@ -129,7 +168,13 @@ void cz_rp_skip(struct ctx *cx, struct svc_info *si, enum cz_level level,
                 uint32_t pos, const char *rule, const char *fmt, ...)
     CZ_PRINTF(6, 7);
 
-/* A formatted string in cx->ar, or NULL with cx->rc set. */
+/* si->rare, made (in cx->ar) when missing, for setting one of its
+ * fields; NULL with cx->rc set on ENOMEM. */
+struct rp_rare *cz_rp_rare(struct ctx *cx, struct svc_info *si);
+
+/* A formatted string in cx->ar, or NULL with cx->rc set. Equal texts are
+ * one copy: thousands of services get the same few ("a stateless server
+ * by rule 'nginx'"), which a copy each kept until the transform returned. */
 const char *cz_rp_printf(struct ctx *cx, const char *fmt, ...)
     CZ_PRINTF(2, 3);
 
@@ -214,14 +259,19 @@ struct rp_kind cz_rp_image_kind(struct ctx *cx, const char *image);
 struct rp_kind cz_rp_env_kind(struct ctx *cx, struct svc_info *si);
 
 /* What the service runs says it is: compose's entrypoint and command,
- * else the Dockerfile's: a database, broker, store or search server; a job
- * (a migration, a scheduler, a loop with sleep); or a network server
- * (uvicorn, gunicorn, node, java -jar, php-fpm, a binary with EXPOSE). */
-struct rp_kind cz_rp_command_kind(struct ctx *cx, struct svc_info *si);
+ * else the Dockerfile's (df: its stage config, or NULL): a database,
+ * broker, store or search server; a job (a migration, a scheduler, a loop
+ * with sleep); or a network server (uvicorn, gunicorn, node, java -jar,
+ * php-fpm, a binary with EXPOSE). */
+struct rp_kind cz_rp_command_kind(struct ctx *cx, struct svc_info *si,
+                                  const struct cz_df_config *df);
 
 /* A job or singleton by the service's name (migrate, init, seed, cron,
  * beat, scheduler, cleanup, backup, ...): its word, or NULL. */
 const char *cz_rp_job_name(const char *name);
+
+/* Frees the words' scratch (cx->words). */
+void cz_rp_words_release(struct rp_words *w);
 
 /* Fills cname, cname_user and cname_how of every service: who refers to
  * its container_name by that name (environment values, command,

@@ -33,11 +33,6 @@
 
 /* ---- words -------------------------------------------------------------- */
 
-struct rp_words {
-    const char **v;
-    size_t n, cap;
-};
-
 static int word_char(char c)
 {
     return c && !strchr(" \t\r\n'\";&|()`", c);
@@ -46,19 +41,46 @@ static int word_char(char c)
 static void words_add(struct ctx *cx, struct rp_words *w, const char *s,
                       size_t len)
 {
-    const char **v;
-    char *t;
-
     if (cx->rc)
         return;
-    v = cz_arena_grow(&cx->ar, w->v, w->n, &w->cap, sizeof(*v));
-    t = cz_arena_strndup(&cx->ar, s, len);
-    if (!v || !t) {
+    if (cz_array_grow(&w->at, w->n, &w->cap, sizeof(*w->at))) {
         fail(cx, CZ_ENOMEM);
         return;
     }
-    w->v = v;
-    w->v[w->n++] = t;
+    w->at[w->n] = w->text.len;
+    if (cz_buf_add(&w->text, s, len) || cz_buf_add(&w->text, "", 1)) {
+        fail(cx, CZ_ENOMEM);
+        return;
+    }
+    w->n++;
+}
+
+/* The words added as strings in w->v, once text no longer moves. */
+static void words_done(struct ctx *cx, struct rp_words *w)
+{
+    const char **v;
+    size_t i;
+
+    if (cx->rc)
+        return;
+    if (w->vcap < w->n) {
+        v = realloc(w->v, w->cap * sizeof(*v));
+        if (!v) {
+            fail(cx, CZ_ENOMEM);
+            return;
+        }
+        w->v = v;
+        w->vcap = w->cap;
+    }
+    for (i = 0; i < w->n; i++)
+        w->v[i] = w->text.buf + w->at[i];
+}
+
+void cz_rp_words_release(struct rp_words *w)
+{
+    cz_buf_release(&w->text);
+    free(w->at);
+    free(w->v);
 }
 
 /* Cuts s at blanks, quotes and shell operators; operators (; & | && ||)
@@ -118,19 +140,21 @@ static void instr_words(struct ctx *cx, const struct cz_df_instr *in,
  * then compose's command, else the Dockerfile's CMD when compose sets no
  * entrypoint (compose's entrypoint resets CMD, as Docker does). */
 static void service_words(struct ctx *cx, struct svc_info *si,
-                          struct rp_words *w)
+                          const struct cz_df_config *df, struct rp_words *w)
 {
     struct cz_value v;
     int ent = svc_get1(si->svc, "entrypoint", &v);
 
+    w->n = w->text.len = 0;
     if (ent)
         node_words(cx, v.node, w);
-    else if (si->have_cfg)
-        instr_words(cx, si->cfg.entrypoint, w);
+    else if (df)
+        instr_words(cx, df->entrypoint, w);
     if (svc_get1(si->svc, "command", &v))
         node_words(cx, v.node, w);
-    else if (!ent && si->have_cfg)
-        instr_words(cx, si->cfg.cmd, w);
+    else if (!ent && df)
+        instr_words(cx, df->cmd, w);
+    words_done(cx, w);
 }
 
 static const char *base_name(const char *path)
@@ -567,30 +591,31 @@ struct rp_kind cz_rp_env_kind(struct ctx *cx, struct svc_info *si)
 
 /* ---- commands ----------------------------------------------------------- */
 
-struct rp_kind cz_rp_command_kind(struct ctx *cx, struct svc_info *si)
+struct rp_kind cz_rp_command_kind(struct ctx *cx, struct svc_info *si,
+                                  const struct cz_df_config *df)
 {
     struct rp_kind k = {CZ_KIND_NONE, 0, NULL};
-    struct rp_words w = {NULL, 0, 0};
+    struct rp_words *w = &cx->words;
     const char *what, *bin;
     const struct cz_df_port *port;
 
-    service_words(cx, si, &w);
+    service_words(cx, si, df, w);
     if (cx->rc)
         return k;
-    k.kind = replicas_command_kind(w.v, w.n, &what);
+    k.kind = replicas_command_kind(w->v, w->n, &what);
     if (k.kind == CZ_KIND_JOB && strcmp(base_name(what), "sleep") == 0)
         k.how = "its command is an endless loop that sleeps";
     else if (k.kind == CZ_KIND_JOB)
         k.how = cz_rp_printf(cx, "its command runs '%s'", what);
     else if (k.kind != CZ_KIND_NONE)
         k.how = cz_rp_printf(cx, "its command runs %s", base_name(what));
-    if (k.kind != CZ_KIND_NONE || !si->have_cfg || !si->cfg.nports || !w.n)
+    if (k.kind != CZ_KIND_NONE || !df || !df->nports || !w->n)
         return k;
     /* a compiled binary the Dockerfile EXPOSEs a port for (Go, Rust) */
-    bin = w.v[0];
-    port = &si->cfg.ports[0];
+    bin = w->v[0];
+    port = &df->ports[0];
     if ((bin[0] == '/' || strncmp(bin, "./", 2) == 0) &&
-        replicas_plain_binary(base_name(bin)) && w.n == 1 &&
+        replicas_plain_binary(base_name(bin)) && w->n == 1 &&
         strcmp(port->proto, "tcp") == 0) {
         k.kind = CZ_KIND_SERVER;
         k.how = cz_rp_printf(cx, "it runs the binary '%s' and its Dockerfile "
@@ -637,9 +662,9 @@ static void cname_lookup(struct cname_index *ix, const char *s, size_t len)
     buf[len] = '\0';
     key.name = buf;
     hit = bsearch(&key, ix->v, ix->n, sizeof(*ix->v), cname_cmp);
-    if (hit && hit->si != ix->reader && !hit->si->cname_user) {
-        hit->si->cname_user = ix->reader->svc->name;
-        hit->si->cname_how = ix->where;
+    if (hit && hit->si != ix->reader && !hit->si->rare->cname_user) {
+        hit->si->rare->cname_user = ix->reader->svc->name;   /* indexed: */
+        hit->si->rare->cname_how = ix->where;                /* has rare */
     }
 }
 
@@ -739,26 +764,35 @@ void cz_rp_index_container_names(struct ctx *cx)
     struct cname_index ix = {cx, NULL, 0, NULL, NULL};
     struct cz_value v;
     struct svc_info *si;
+    const char *cname;
     size_t i, k;
     int unknown;
 
-    ix.v = cz_arena_alloc(&cx->ar, cx->ninfo * sizeof(*ix.v) + 1);
-    if (!ix.v) {
-        fail(cx, CZ_ENOMEM);
-        return;
-    }
     for (i = 0; i < cx->ninfo; i++) {
         si = &cx->info[i];
         if (!svc_get1(si->svc, "container_name", &v) || !sval(v.node))
             continue;
-        si->cname = cz_rp_expand(cx, sval(v.node), &unknown);
-        if (!si->cname || unknown || !*si->cname ||
-            strcmp(si->cname, si->svc->name) == 0)
-            continue;   /* the service name resolves after removal too */
-        ix.v[ix.n++] = (struct cname){si->cname, si};
+        cname = cz_rp_expand(cx, sval(v.node), &unknown);
+        if (!cname || unknown || !*cname ||
+            strcmp(cname, si->svc->name) == 0)
+            continue;   /* the service name resolves after removal too:
+                         * nobody's reference to it breaks */
+        if (!cz_rp_rare(cx, si))
+            return;
+        si->rare->cname = cname;
+        ix.n++;
     }
     if (!ix.n)
         return;
+    /* sized to the services that have one, often none of thousands */
+    ix.v = cz_arena_alloc(&cx->ar, ix.n * sizeof(*ix.v));
+    if (!ix.v) {
+        fail(cx, CZ_ENOMEM);
+        return;
+    }
+    for (i = 0, ix.n = 0; i < cx->ninfo; i++)
+        if ((cname = rare_of(&cx->info[i])->cname))
+            ix.v[ix.n++] = (struct cname){cname, &cx->info[i]};
     qsort(ix.v, ix.n, sizeof(*ix.v), cname_cmp);
     for (i = 0; i < cx->ninfo && !cx->rc; i++) {
         ix.reader = &cx->info[i];

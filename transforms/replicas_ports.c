@@ -544,6 +544,7 @@ int cz_rp_ports_block(struct ctx *cx, struct svc_info *si)
     char how[300];
     struct cz_value v;
     struct pub *pubs, *first = NULL;
+    struct svc_info *front;
     const char *why;
     size_t i, n, nfixed;
 
@@ -572,14 +573,16 @@ int cz_rp_ports_block(struct ctx *cx, struct svc_info *si)
                    "to it)", si->svc->name, first->host, first->shown);
         return 1;
     }
-    si->front = proxy_of(cx, si, how, sizeof(how));
-    why = !si->front ? "no reverse proxy of this file routes to it"
-                     : cannot_expose(cx, si, &v);
+    front = proxy_of(cx, si, how, sizeof(how));
+    why = !front ? "no reverse proxy of this file routes to it"
+                 : cannot_expose(cx, si, &v);
     if (!why) {
-        si->front_how = cz_rp_printf(cx, "%s", how);
+        if (cz_rp_rare(cx, si)) {
+            si->rare->front = front;
+            si->rare->front_how = cz_rp_printf(cx, "%s", how);
+        }
         return 0;
     }
-    si->front = NULL;
     cz_rp_skip(cx, si, CZ_LEVEL_INFO, at_in(cx, si, v.doc, first->item),
                "replicas.fixed-port",
                "'%s' publishes fixed host port %s ('%s'), which a second "
@@ -594,9 +597,10 @@ void cz_rp_handle_ports(struct ctx *cx, struct svc_info *si)
     struct pub *pubs;
     size_t n, nfixed;
 
-    if (!si->front)
+    if (!rare_of(si)->front)
         return;
     pubs = published(cx, si, &v, &n, &nfixed);
     if (nfixed && !cx->rc)
-        expose_ports(cx, si, &v, pubs, n, si->front, si->front_how);
+        expose_ports(cx, si, &v, pubs, n, si->rare->front,
+                     si->rare->front_how);
 }
