@@ -149,15 +149,20 @@ struct loader {
     struct cz_error *err;
     /* The re-parse check (cz_yaml_verify): each node is compared with
      * the edited tree as it is read, and the nodes of a collection that
-     * has ended go back to `spare` for the next ones (anchored nodes,
-     * which aliases use, stay), so that no second tree is kept. */
+     * has ended go back to a spare list for the next ones (anchored
+     * nodes, which aliases use, stay), so that no second tree is kept:
+     * bare scalars (no anchor, no tag: nearly all, and the 100,000 keys
+     * of a `services` mapping wait in the duplicate-key check until it
+     * ends) in their smaller size, every other node in the full size. */
     unsigned verifying;
     const struct cz_node *expect_root;
     const struct cz_node *expect_last;  /* what attach() compared with */
     unsigned differs;                   /* a difference was found ... */
     uint32_t differs_at;                /* ... here */
-    struct cz_node **spare;
-    size_t nspare, capspare;
+    struct spare {
+        struct cz_node **nodes;
+        size_t n, cap;
+    } spare, spare_bare;
 };
 
 static int push_child(struct loader *ld, struct cz_node *node)
@@ -246,18 +251,19 @@ static struct cz_node *node_new(struct loader *ld, enum cz_node_kind kind,
 {
     struct cz_node *node;
 
-    /* The re-parse check recycles nodes of any kind (full size); a
-     * document keeps its scalars in the smaller size, and those without
-     * anchor and tag (nearly all) in the bare one. */
-    int scalar = kind == CZ_NODE_SCALAR && !ld->verifying;
+    /* A document keeps its scalars in the smaller size, and those
+     * without anchor and tag (nearly all) in the bare one; the re-parse
+     * check recycles them by size. */
+    int scalar = kind == CZ_NODE_SCALAR;
     int bare = scalar && !ev->data.scalar.anchor && !ev->data.scalar.tag;
-    size_t size = bare     ? CZ_BARE_NODE_SIZE
-                  : scalar ? CZ_SCALAR_NODE_SIZE
-                           : sizeof(*node);
+    size_t size = bare                       ? CZ_BARE_NODE_SIZE
+                  : scalar && !ld->verifying ? CZ_SCALAR_NODE_SIZE
+                                             : sizeof(*node);
+    struct spare *sp = bare ? &ld->spare_bare : &ld->spare;
 
-    if (ld->nspare) {
-        node = ld->spare[--ld->nspare];
-        memset(node, 0, sizeof(*node));
+    if (ld->verifying && sp->n) {
+        node = sp->nodes[--sp->n];
+        memset(node, 0, size);
     } else if (!(node = cz_arena_alloc(&ld->doc->ar, size))) {
         return NULL;
     }
@@ -478,16 +484,18 @@ static void compare(struct loader *ld, const struct cz_node *node)
     ld->expect_last = a;
 }
 
-/* Verifying: node, checked and complete, goes back to `spare` unless
- * aliases may use it. */
+/* Verifying: node, checked and complete, goes back to the spare list of
+ * its size unless aliases may use it. */
 static int recycle(struct loader *ld, struct cz_node *node)
 {
+    struct spare *sp;
+
     if (!node || cz_node_anchor(node))
         return CZ_OK;
-    if (cz_array_grow(&ld->spare, ld->nspare, &ld->capspare,
-                      sizeof(*ld->spare)))
+    sp = node->flags & CZ_NODE_BARE ? &ld->spare_bare : &ld->spare;
+    if (cz_array_grow(&sp->nodes, sp->n, &sp->cap, sizeof(*sp->nodes)))
         return CZ_ENOMEM;
-    ld->spare[ld->nspare++] = node;
+    sp->nodes[sp->n++] = node;
     return CZ_OK;
 }
 
@@ -948,7 +956,8 @@ static int load(struct cz_doc *doc, const struct cz_node *expect,
     if (differs_at)
         *differs_at = ld->differs ? ld->differs_at : CZ_NOPOS;
     yaml_parser_delete(&parser);
-    free(ld->spare);
+    free(ld->spare.nodes);
+    free(ld->spare_bare.nodes);
     free(ld->stack);
     free(ld->anchors.buckets);
     free(ld->keys);
