@@ -429,6 +429,12 @@ static size_t check_tree(const char *dir)
             checked += check_calls(path, text, "ADD", 4);
             checked += check_calls(path, text, "WARN", 3);
         }
+        if (strncmp(d->d_name, "replicas", 8) == 0) {
+            /* its cz_rp_note macro, and cz_rp_skip, whose format and
+             * arguments reach the report in pass 3 (say_why) */
+            checked += check_calls(path, text, "cz_rp_note", 4);
+            checked += check_calls(path, text, "cz_rp_skip", 5);
+        }
         free(text);
     }
     closedir(dp);
@@ -436,10 +442,11 @@ static size_t check_tree(const char *dir)
 }
 
 /* Every literal format the sources give cz_report_add (directly, or
- * through volumes' NOTE and healthcheck's ADD and WARN) packs: a
- * conversion the report does not pack would still print right, formatted
- * at once, but would keep the format's text again for each finding. Run
- * from tests/ (ctest's folder). */
+ * through volumes' NOTE, healthcheck's ADD and WARN, replicas'
+ * cz_rp_note and cz_rp_skip) packs: a conversion the report does not pack
+ * would still print right, formatted at once, but would keep the
+ * format's text again for each finding. Run from tests/ (ctest's
+ * folder). */
 static void test_callers_pack(void **state)
 {
     size_t checked;

@@ -43,46 +43,50 @@
 
 /* ---- small helpers ------------------------------------------------------ */
 
-void cz_rp_note(struct ctx *cx, enum cz_level level, uint32_t pos,
-                const char *rule, const char *fmt, ...)
+void cz_rp_skip_said(struct ctx *cx, struct svc_info *si, enum cz_level level,
+                     uint32_t pos, const char *rule, int literal,
+                     const char *fmt, const char *const *args)
 {
-    char msg[1024];
-    va_list ap;
-
-    if (level < cx->rep->min_level)
-        return;         /* the report would not keep it (`migrate -q`) */
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    if (cz_report_add(cx->rep, level, cz_doc_source(cx->doc), pos, rule,
-                      "%s", msg))
-        fail(cx, CZ_ENOMEM);
-}
-
-void cz_rp_skip(struct ctx *cx, struct svc_info *si, enum cz_level level,
-                uint32_t pos, const char *rule, const char *fmt, ...)
-{
-    char msg[640];
-    va_list ap;
-    int len;
+    struct rp_why *said;
+    size_t i;
 
     si->state = ST_SKIP;
     si->why_level = (unsigned char)level;
     si->why_pos = pos;
     si->why.rule = rule;
-    si->why.msg = NULL;
+    si->why.said = NULL;
     if (level < cx->rep->min_level)
-        return;         /* not kept by the report: nothing to format */
-    va_start(ap, fmt);
-    len = vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    if (len < 0)
-        len = 0;
-    else if ((size_t)len >= sizeof(msg))
-        len = sizeof(msg) - 1;
-    /* kept at its size: most services are not skipped */
-    si->why.msg = cz_arena_strndup(&cx->ar, msg, (size_t)len);
-    if (!si->why.msg)
+        return;         /* not kept by the report: nothing to keep */
+    said = cz_arena_alloc(&cx->ar, sizeof(*said));
+    if (!said) {
+        fail(cx, CZ_ENOMEM);
+        return;
+    }
+    said->fmt = fmt;
+    said->literal = literal;
+    for (i = 0; i < RP_WHY_ARGS; i++) {
+        said->arg[i] = args[i] ? cz_arena_strndup(&cx->ar, args[i],
+                                                   strlen(args[i]))
+                               : NULL;
+        if (args[i] && !said->arg[i]) {
+            fail(cx, CZ_ENOMEM);
+            return;
+        }
+    }
+    si->why.said = said;
+}
+
+/* Adds si's reason for being skipped (cz_rp_skip_said) to the report.
+ * Arguments past the format's conversions are NULL and not read. */
+static void say_why(struct ctx *cx, const struct svc_info *si)
+{
+    const struct rp_why *w = si->why.said;
+
+    if (cz_report_add_format(cx->rep, w->literal,
+                             (enum cz_level)si->why_level,
+                             cz_doc_source(cx->doc), si->why_pos,
+                             si->why.rule, w->fmt, w->arg[0], w->arg[1],
+                             w->arg[2], w->arg[3], w->arg[4]))
         fail(cx, CZ_ENOMEM);
 }
 
@@ -760,6 +764,18 @@ static int evidence_against(struct ctx *cx, struct svc_info *si,
     return 0;
 }
 
+/* The word of a job's name up to its first separator ("migrate" of
+ * "migrate-db"), a copy in cx->ar: cz_rp_skip keeps strings only. "" with
+ * cx->rc set on ENOMEM. */
+static const char *cut_at_separator(struct ctx *cx, const char *s)
+{
+    const char *word = cz_arena_strndup(&cx->ar, s, strcspn(s, "-_."));
+
+    if (!word)
+        fail(cx, CZ_ENOMEM);
+    return word ? word : "";
+}
+
 /* Decides whether a service is replicated; reports why not. */
 static void classify(struct ctx *cx, struct svc_info *si)
 {
@@ -835,9 +851,9 @@ static void classify(struct ctx *cx, struct svc_info *si)
     }
     if ((s = cz_rp_job_name(svc->name))) {
         cz_rp_skip(cx, si, CZ_LEVEL_INFO, key, "replicas.job",
-                   "'%s' is named as a job or a singleton ('%.*s'): "
+                   "'%s' is named as a job or a singleton ('%s'): "
                    "replicas would run it at once; not replicated",
-                   svc->name, (int)strcspn(s, "-_."), s);
+                   svc->name, cut_at_separator(cx, s));
         return;
     }
     if (svc_get1(svc, "network_mode", &v) && (s = sval(v.node)) &&
@@ -1411,9 +1427,8 @@ static int replicas_apply(struct cz_run *run, struct cz_model *model,
                        "replicated; give '%s' its own deploy to replicate it",
                        si->svc->name, blocker, blocker,
                        si->svc->name);
-        else if (si->why.msg)   /* NULL too when the report drops it */
-            cz_rp_note(&cx, (enum cz_level)si->why_level, si->why_pos,
-                       si->why.rule, "%s", si->why.msg);
+        else if (si->why.said)  /* NULL too when the report drops it */
+            say_why(&cx, si);
         if (si->state == ST_GLOBAL)
             edit_global(&cx, si);
         if (si->state != ST_REPLICATE)

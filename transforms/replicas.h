@@ -9,6 +9,8 @@
 #ifndef CZ_TRANSFORMS_REPLICAS_H
 #define CZ_TRANSFORMS_REPLICAS_H
 
+#include <stdio.h>
+
 #include "composure/dockerfile.h"
 #include "composure/transform.h"
 
@@ -32,6 +34,19 @@ struct rp_rare {
                                    * (service_completed_successfully) */
 };
 
+/* Why a service is skipped, kept until pass 3 says it: cz_rp_skip's
+ * format and its arguments, not the text, so that the report gets the
+ * literal format and packs the arguments (100,000 services keep tens of
+ * thousands of these findings until the diff is printed, and much of each
+ * is the format's fixed text). Arguments are strings only (copies in
+ * cx->ar: some are the caller's buffers), NULL past the last. */
+#define RP_WHY_ARGS 5
+struct rp_why {
+    const char *fmt;
+    const char *arg[RP_WHY_ARGS];
+    int literal;                  /* CZ_IS_LITERAL(fmt) at the call */
+};
+
 /* One per service, kept for the whole transform: 100,000 services hold
  * 100,000 of these, so the slot keeps what the later passes read of most
  * services and no more. What only classification reads (the Dockerfile's
@@ -42,10 +57,10 @@ struct svc_info {
     struct rp_rare *rare;         /* NULL: none of it */
     struct {                      /* why it is skipped, said in file order */
         const char *rule;
-        const char *msg;          /* in cx->ar: one per skipped service,
-                                   * not a buffer in every service's slot;
-                                   * NULL when the report keeps no finding
-                                   * of its level (`migrate -q`) */
+        const struct rp_why *said;  /* in cx->ar: one per skipped service,
+                                     * not a buffer in every service's
+                                     * slot; NULL when the report keeps no
+                                     * finding of its level (`migrate -q`) */
     } why;
     /* why's place and level, then the small fields: together, no padding */
     uint32_t why_pos;
@@ -163,10 +178,22 @@ static inline int image_parse(const char *image, struct cz_imageref *ref)
 
 /* ---- replicas.c --------------------------------------------------------- */
 
-/* Marks si as not replicated; the finding waits for its turn in pass 3. */
-void cz_rp_skip(struct ctx *cx, struct svc_info *si, enum cz_level level,
-                uint32_t pos, const char *rule, const char *fmt, ...)
-    CZ_PRINTF(6, 7);
+/*
+ * Marks si as not replicated; the finding waits for its turn in pass 3.
+ * fmt is a string literal whose arguments (1 to RP_WHY_ARGS) are all
+ * strings: a macro, so that the literal and the arguments are kept as
+ * they are (struct rp_why). The array's type rejects a number, its size
+ * more arguments than kept, and the unevaluated printf checks fmt against
+ * them.
+ */
+#define cz_rp_skip(cx, si, level, pos, rule, fmt, ...)                      \
+    ((void)sizeof(printf((fmt), __VA_ARGS__)),                             \
+     cz_rp_skip_said((cx), (si), (level), (pos), (rule),                   \
+                     CZ_IS_LITERAL(fmt), (fmt),                            \
+                     (const char *const[RP_WHY_ARGS]){__VA_ARGS__}))
+void cz_rp_skip_said(struct ctx *cx, struct svc_info *si, enum cz_level level,
+                     uint32_t pos, const char *rule, int literal,
+                     const char *fmt, const char *const *args);
 
 /* si->rare, made (in cx->ar) when missing, for setting one of its
  * fields; NULL with cx->rc set on ENOMEM. */
@@ -178,9 +205,13 @@ struct rp_rare *cz_rp_rare(struct ctx *cx, struct svc_info *si);
 const char *cz_rp_printf(struct ctx *cx, const char *fmt, ...)
     CZ_PRINTF(2, 3);
 
-/* Adds a finding to the report (cx->rc is CZ_ENOMEM when that fails). */
-void cz_rp_note(struct ctx *cx, enum cz_level level, uint32_t pos,
-                const char *rule, const char *fmt, ...) CZ_PRINTF(5, 6);
+/* Adds a finding to the report (cx->rc is CZ_ENOMEM when that fails).
+ * A macro, not a function taking a va_list, so that cz_report_add sees
+ * the string literal: the report keeps a pointer to it and a packed copy
+ * of the arguments, not the text. cx is evaluated more than once. */
+#define cz_rp_note(cx, level, pos, rule, ...)                               \
+    (cz_report_add((cx)->rep, (level), cz_doc_source((cx)->doc), (pos),    \
+                   (rule), __VA_ARGS__) ? fail((cx), CZ_ENOMEM) : (void)0)
 
 /* s interpolated (cz_model_expand()): *unknown is set when a variable has
  * no value, and the copy then has nothing in its place. NULL only on
