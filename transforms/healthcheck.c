@@ -76,6 +76,18 @@ static int is_true(const struct cz_node *node)
 
 static const char *blank_snippet(struct hc *hc);
 
+/*
+ * Done with what hc->ar holds (a service's words, probes, notes: the
+ * findings and the document keep copies). Freed once it holds 1 MB, not
+ * every time: a freed block at the heap's top goes back to the system
+ * and comes again with fresh pages, which doubled the system time.
+ */
+static void scratch_done(struct hc *hc)
+{
+    if (hc->ar.total >= ((size_t)1 << 20))
+        cz_arena_release(&hc->ar);
+}
+
 /* rc, once the blank snippet is in a finding: later warnings point to it */
 static int snippet_now_shown(struct hc *hc, int rc)
 {
@@ -1781,7 +1793,7 @@ static size_t host_names(struct hc *hc, size_t si, const char **out,
 }
 
 /* The first word of what dependency di runs that names service si (in
- * hc->keep), or NULL; hc->ar is released. */
+ * hc->keep), or NULL; done with hc->ar. */
 static const char *polls(struct hc *hc, size_t di, size_t si)
 {
     const char *names[16], *hit = NULL;
@@ -1792,7 +1804,7 @@ static const char *polls(struct hc *hc, size_t di, size_t si)
         for (k = 0; k < n && !hit; k++)
             if (names_host(w->v[i], names[k]))
                 hit = cz_arena_strndup(&hc->keep, w->v[i], strlen(w->v[i]));
-    cz_arena_release(&hc->ar);
+    scratch_done(hc);
     return hit;
 }
 
@@ -2228,9 +2240,7 @@ static int healthcheck_apply(struct cz_run *run, struct cz_model *model,
         rc = oom(&hc);
     for (i = 0; !rc && i < model->nsvcs; i++) {
         rc = do_service(&hc, i);
-        /* the findings and the document hold copies of what they keep:
-         * the service's words, probes and notes are done with */
-        cz_arena_release(&hc.ar);
+        scratch_done(&hc);
     }
     if (!rc)
         rc = flush_grouped(&hc);

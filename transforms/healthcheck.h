@@ -3,9 +3,9 @@
  * edits) and healthcheck_port.c (what a service runs, and on which port)
  * share. Private to these two files.
  *
- * Ownership: strings and word lists live in hc->ar, a scratch arena
- * released after each service (and after each depends_on step that uses
- * it): at 100,000 services, keeping them to the end held tens of MB. What
+ * Ownership: strings and word lists live in hc->ar, a scratch arena freed
+ * between services (and depends_on's uses and steps) once it holds 1 MB:
+ * at 100,000 services, keeping them to the end held tens of MB. What
  * outlives a service lives in hc->keep, released when the transform
  * returns; interpolated strings live in the model's arena.
  */
