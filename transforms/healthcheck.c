@@ -76,6 +76,18 @@ static int is_true(const struct cz_node *node)
 
 static const char *blank_snippet(struct hc *hc);
 
+/*
+ * Done with what hc->ar holds (a service's words, probes, notes: the
+ * findings and the document keep copies). Freed once it holds 1 MB, not
+ * every time: a freed block at the heap's top goes back to the system
+ * and comes again with fresh pages, which doubled the system time.
+ */
+static void scratch_done(struct hc *hc)
+{
+    if (hc->ar.total >= ((size_t)1 << 20))
+        cz_arena_release(&hc->ar);
+}
+
 /* rc, once the blank snippet is in a finding: later warnings point to it */
 static int snippet_now_shown(struct hc *hc, int rc)
 {
@@ -112,6 +124,16 @@ static int snippet_now_shown(struct hc *hc, int rc)
                                        (rule), fmt HAND_SNIPPET,            \
                                        __VA_ARGS__, blank_snippet(hc))))
 
+/* 'a', 'b', ...: appends (not cz_buf_addf, as names_have() copies
+ * nothing): both run for every depends_on entry. */
+static int names_add(struct cz_buf *b, const char *name)
+{
+    return (b->len && cz_buf_adds(b, ", ")) || cz_buf_addc(b, '\'') ||
+                   cz_buf_adds(b, name) || cz_buf_addc(b, '\'')
+               ? CZ_ENOMEM
+               : CZ_OK;
+}
+
 /*
  * A warning that nothing was added, said once per cause: services with the
  * same message (the same unknown image, the same missing Dockerfile) share
@@ -144,21 +166,31 @@ static int grouped(struct hc *hc, uint32_t at, const char *rule,
             strcmp(hc->groups[i].msg, msg.buf) == 0)
             g = &hc->groups[i];
     if (!rc && !g) {
-        hc->groups = cz_arena_grow(&hc->ar, hc->groups, hc->ngroups,
+        hc->groups = cz_arena_grow(&hc->keep, hc->groups, hc->ngroups,
                                    &hc->capgroups, sizeof(*hc->groups));
         if (hc->groups) {
             g = &hc->groups[hc->ngroups++];
             g->rule = rule;
             g->src = hc->src;
             g->at = at;
-            g->msg = cz_arena_strndup(&hc->ar, msg.buf, msg.len);
-            g->names = cz_hc_printf(hc, "'%s'", name);
+            g->msg = cz_arena_strndup(&hc->keep, msg.buf, msg.len);
+            cz_buf_init(&g->names);
         }
-    } else if (!rc) {
-        g->names = cz_hc_printf(hc, "%s, '%s'", g->names, name);
     }
+    /* appended: a new copy of the list per service would grow as the
+     * square of the services sharing one cause */
+    if (!rc && g && g->msg)
+        rc = names_add(&g->names, name);
     cz_buf_release(&msg);
-    return rc || !g || !g->msg || !g->names ? oom(hc) : CZ_OK;
+    return rc || !g || !g->msg ? oom(hc) : CZ_OK;
+}
+
+static void release_groups(struct hc *hc)
+{
+    size_t i;
+
+    for (i = 0; i < hc->ngroups; i++)
+        cz_buf_release(&hc->groups[i].names);
 }
 
 static int flush_grouped(struct hc *hc)
@@ -170,10 +202,10 @@ static int flush_grouped(struct hc *hc)
         hc->src = hc->groups[i].src;
         rc = strcmp(hc->groups[i].rule, "healthcheck.alias") == 0
                  ? ADD(hc, CZ_LEVEL_WARNING, hc->groups[i].at,
-                       hc->groups[i].rule, "%s: %s", hc->groups[i].names,
+                       hc->groups[i].rule, "%s: %s", hc->groups[i].names.buf,
                        hc->groups[i].msg)
                  : WARN(hc, hc->groups[i].at, hc->groups[i].rule, "%s: %s",
-                        hc->groups[i].names, hc->groups[i].msg);
+                        hc->groups[i].names.buf, hc->groups[i].msg);
     }
     return rc;
 }
@@ -1481,26 +1513,26 @@ enum dep_why {
     DEP_EXTENDS         /* written in another file (extends) */
 };
 
-/* One service's use of one entry as written. */
+/* One service's use of one entry as written (one per entry of every
+ * depends_on: small fields, as a big file has one per service or more). */
 struct dep_use {
-    size_t si;                  /* the dependent */
     struct cz_node *list;       /* the sequence or mapping holding it */
-    uint32_t index;             /* item, or entry of the mapping */
     struct cz_node *at;         /* the item or the key: one per entry */
     const char *name;
-    enum dep_why why;
     const char *word;           /* DEP_POLLS: the word naming it */
     struct cz_doc *doc;         /* the file that holds list */
-    unsigned foreign;           /* in a file read for extends only */
-    unsigned wait;              /* the decision for the entry, all uses */
+    uint32_t si;                /* the dependent (model->svcs[]) */
+    uint32_t index;             /* item, or entry of the mapping */
+    uint8_t why;                /* enum dep_why */
+    uint8_t foreign;            /* in a file read for extends only */
+    uint8_t wait;               /* the decision for the entry, all uses */
 };
 
 struct deps {
-    struct dep_use *v;
+    struct dep_use *v;          /* malloc'ed: grown by realloc, which
+                                 * frees the old copy (an arena keeps it) */
     size_t n, cap;
     size_t *first, *count;      /* per service: its uses */
-    struct words **said;        /* per service: what it runs, or NULL */
-    unsigned char *said_done;
     /* per use, filled by link_uses(): the next use of the same list
      * (NO_USE after the last), and whether it is the list's first use */
     size_t *next_in_list;
@@ -1523,12 +1555,16 @@ static int use_add(struct hc *hc, struct deps *d, size_t si,
 {
     struct dep_use *u;
 
-    d->v = cz_arena_grow(&hc->ar, d->v, d->n, &d->cap, sizeof(*d->v));
-    if (!d->v)
-        return oom(hc);
+    if (d->n == d->cap) {
+        size_t cap = d->cap ? d->cap * 2 : 64;
+        if (!(u = realloc(d->v, cap * sizeof(*d->v))))
+            return oom(hc);
+        d->v = u;
+        d->cap = cap;
+    }
     u = &d->v[d->n++];
     memset(u, 0, sizeof(*u));
-    u->si = si;
+    u->si = (uint32_t)si;
     u->list = list;
     u->index = index;
     u->at = at;
@@ -1666,8 +1702,11 @@ static int add_words(struct hc *hc, struct words *w, struct cz_node *node)
 
 /* What service si runs and checks: its entrypoint and command (or the
  * Dockerfile's), its healthcheck's test, and the values of its WAIT*
- * variables (docker-compose-wait's WAIT_HOSTS); computed once. */
-static struct words *said(struct hc *hc, struct deps *d, size_t si)
+ * variables (docker-compose-wait's WAIT_HOSTS), in hc->ar. Worked out
+ * again for each use, not kept per service: kept, the words of every
+ * dependency took 20 MB at 100,000 services; working them out costs about
+ * what scanning them costs. */
+static struct words *said(struct hc *hc, size_t si)
 {
     const struct cz_service *svc = &hc->model->svcs[si];
     struct cz_df_config cfg, *pcfg = NULL;
@@ -1677,9 +1716,6 @@ static struct words *said(struct hc *hc, struct deps *d, size_t si)
     uint32_t i;
     int rc;
 
-    if (d->said_done[si])
-        return d->said[si];
-    d->said_done[si] = 1;
     if (!(w = cz_arena_alloc(&hc->ar, sizeof(*w))))
         return NULL;
     if (cz_service_build(hc->model, svc, &build) &&
@@ -1704,7 +1740,7 @@ static struct words *said(struct hc *hc, struct deps *d, size_t si)
                 rc = cz_hc_split(hc, eq + 1, w);
         }
     }
-    return rc ? NULL : (d->said[si] = w);
+    return rc ? NULL : w;
 }
 
 /* Whether word names host as a host: the whole word, or between
@@ -1756,19 +1792,20 @@ static size_t host_names(struct hc *hc, size_t si, const char **out,
     return n;
 }
 
-/* The first word of what dependency di runs that names service si, or
- * NULL. */
-static const char *polls(struct hc *hc, struct deps *d, size_t di, size_t si)
+/* The first word of what dependency di runs that names service si (in
+ * hc->keep), or NULL; done with hc->ar. */
+static const char *polls(struct hc *hc, size_t di, size_t si)
 {
-    const char *names[16];
+    const char *names[16], *hit = NULL;
     size_t n = host_names(hc, si, names, 16), i, k;
-    struct words *w = said(hc, d, di);
+    struct words *w = said(hc, di);
 
-    for (i = 0; w && i < w->n; i++)
-        for (k = 0; k < n; k++)
+    for (i = 0; w && i < w->n && !hit; i++)
+        for (k = 0; k < n && !hit; k++)
             if (names_host(w->v[i], names[k]))
-                return w->v[i];
-    return NULL;
+                hit = cz_arena_strndup(&hc->keep, w->v[i], strlen(w->v[i]));
+    scratch_done(hc);
+    return hit;
 }
 
 /* Decides each use on its own: who the dependency is and what it does. */
@@ -1786,7 +1823,7 @@ static void judge(struct hc *hc, struct deps *d, struct dep_use *u)
         u->why = DEP_NO_HC;
     else if (waits_for(hc, d, di, self))
         u->why = DEP_REVERSE;
-    else if ((u->word = polls(hc, d, di, u->si)))
+    else if ((u->word = polls(hc, di, u->si)))
         u->why = DEP_POLLS;
     else if (u->foreign)
         u->why = DEP_EXTENDS;
@@ -1818,8 +1855,9 @@ static int decide(struct hc *hc, struct deps *d)
         for (j = i; j < d->n && order[j]->at == order[i]->at; j++)
             wait &= order[j]->why == DEP_WAIT;
         for (k = i; k < j; k++)
-            order[k]->wait = wait;
+            order[k]->wait = (uint8_t)wait;
     }
+    cz_arena_release(&hc->ar);
     return CZ_OK;
 }
 
@@ -1886,8 +1924,8 @@ static int link_uses(struct hc *hc, struct deps *d)
                                                          sizeof(*order));
     size_t i;
 
-    d->next_in_list = cz_arena_alloc(&hc->ar, (d->n + 1) * sizeof(size_t));
-    d->list_head = cz_arena_alloc(&hc->ar, d->n + 1);
+    d->next_in_list = cz_arena_alloc(&hc->keep, (d->n + 1) * sizeof(size_t));
+    d->list_head = cz_arena_alloc(&hc->keep, d->n + 1);
     if (!order || !d->next_in_list || !d->list_head)
         return oom(hc);
     for (i = 0; i < d->n; i++)
@@ -1899,6 +1937,7 @@ static int link_uses(struct hc *hc, struct deps *d)
         d->next_in_list[at] = last ? NO_USE : (size_t)(order[i + 1] - d->v);
         d->list_head[at] = i == 0 || order[i - 1]->list != order[i]->list;
     }
+    cz_arena_release(&hc->ar);
     return CZ_OK;
 }
 
@@ -1974,16 +2013,6 @@ static void buf_clear(struct cz_buf *b)
         b->len = 0;
         b->buf[0] = '\0';
     }
-}
-
-/* Appends (not cz_buf_addf, as names_have() copies nothing): both run
- * for every depends_on entry. */
-static int names_add(struct cz_buf *b, const char *name)
-{
-    return (b->len && cz_buf_adds(b, ", ")) || cz_buf_addc(b, '\'') ||
-                   cz_buf_adds(b, name) || cz_buf_addc(b, '\'')
-               ? CZ_ENOMEM
-               : CZ_OK;
 }
 
 /* Whether b, written by names_add(), holds 'name'. */
@@ -2143,6 +2172,7 @@ static int report_no_hc(struct hc *hc, const struct deps *d)
                      users.buf, strchr(users.buf, ',') ? "" : "s");
     }
     cz_buf_release(&users);
+    cz_arena_release(&hc->ar);
     return rc;
 }
 
@@ -2152,21 +2182,21 @@ static int do_depends_on(struct hc *hc)
     struct deps d = {0};
     int rc = CZ_OK;
 
-    d.first = cz_arena_alloc(&hc->ar, nsvcs * sizeof(*d.first));
-    d.count = cz_arena_alloc(&hc->ar, nsvcs * sizeof(*d.count));
-    d.said = cz_arena_alloc(&hc->ar, nsvcs * sizeof(*d.said));
-    d.said_done = cz_arena_alloc(&hc->ar, nsvcs);
-    if (!d.first || !d.count || !d.said || !d.said_done)
+    d.first = cz_arena_alloc(&hc->keep, nsvcs * sizeof(*d.first));
+    d.count = cz_arena_alloc(&hc->keep, nsvcs * sizeof(*d.count));
+    if (!d.first || !d.count)
         return oom(hc);
     for (si = 0; si < nsvcs && !rc; si++)
         if (cz_model_owns(hc->model, hc->model->svcs[si].doc))
             rc = collect(hc, &d, si);
     if (!rc && d.n && hc->run->opts->target == CZ_TARGET_SWARM) {
         hc->src = cz_doc_source(d.v[0].doc);
-        return ADD(hc, CZ_LEVEL_INFO, d.v[0].at->span.start,
-                   "healthcheck.swarm-depends-on",
-                   "depends_on is left as it is: docker stack deploy "
-                   "ignores it, and the stack format has no conditions");
+        rc = ADD(hc, CZ_LEVEL_INFO, d.v[0].at->span.start,
+                 "healthcheck.swarm-depends-on",
+                 "depends_on is left as it is: docker stack deploy "
+                 "ignores it, and the stack format has no conditions");
+        free(d.v);
+        return rc;
     }
     for (i = 0; i < d.n && !rc; i++)
         judge(hc, &d, &d.v[i]);
@@ -2189,6 +2219,7 @@ static int do_depends_on(struct hc *hc)
         rc = report_cycles(hc, &d);
     if (!rc)
         rc = report_no_hc(hc, &d);
+    free(d.v);
     return rc;
 }
 
@@ -2203,16 +2234,21 @@ static int healthcheck_apply(struct cz_run *run, struct cz_model *model,
     if (!model->nsvcs)
         return CZ_OK;
     cz_arena_init(&hc.ar);
-    hc.state = cz_arena_alloc(&hc.ar, model->nsvcs);
+    cz_arena_init(&hc.keep);
+    hc.state = cz_arena_alloc(&hc.keep, model->nsvcs);
     if (!hc.state)
         rc = oom(&hc);
-    for (i = 0; !rc && i < model->nsvcs; i++)
+    for (i = 0; !rc && i < model->nsvcs; i++) {
         rc = do_service(&hc, i);
+        scratch_done(&hc);
+    }
     if (!rc)
         rc = flush_grouped(&hc);
+    release_groups(&hc);
     if (!rc)
         rc = do_depends_on(&hc);
     cz_arena_release(&hc.ar);
+    cz_arena_release(&hc.keep);
     return rc;
 }
 
