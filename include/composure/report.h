@@ -31,14 +31,17 @@ struct cz_finding {
  * string literal already holds, and a run keeps its findings until it
  * has printed the diff. */
 struct cz_report_entry {
-    size_t path;         /* CZ_REPORT_NOPATH when the finding has no file */
-    size_t args;
+    /* offsets into the text, which is kept under 4 GiB (a bigger one is
+     * ENOMEM) so that an entry takes 40 bytes, not 48: a run on a big
+     * file keeps hundreds of thousands */
+    uint32_t path;       /* CZ_REPORT_NOPATH when the finding has no file */
+    uint32_t args;
     const char *fmt;     /* a string literal */
     const char *rule;
     unsigned line, col;
     enum cz_level level;
 };
-#define CZ_REPORT_NOPATH SIZE_MAX
+#define CZ_REPORT_NOPATH UINT32_MAX
 
 /* The findings of a run, in the order they were added. Zero-initialize;
  * read them with cz_report_get. */

@@ -219,11 +219,11 @@ static int report_vpush(struct cz_report *rep, enum cz_level level,
     e = &rep->items[rep->n];
     e->path = CZ_REPORT_NOPATH;
     if (path && last_path && strcmp(t->buf + last_path - 1, path) == 0) {
-        e->path = last_path - 1;
+        e->path = (uint32_t)(last_path - 1);
     } else if (path) {
         if (cz_buf_add(t, path, strlen(path) + 1))
             return CZ_ENOMEM;
-        e->path = before;
+        e->path = (uint32_t)before;
         rep->last_path = before + 1;
     }
     args = t->len;
@@ -240,9 +240,9 @@ static int report_vpush(struct cz_report *rep, enum cz_level level,
         e->fmt = "%s";
         rc = format_now(t, fmt, ap);
     }
-    if (rc)
+    if (rc || t->len >= CZ_REPORT_NOPATH)   /* offsets are 32-bit */
         goto oom;
-    e->args = args;
+    e->args = (uint32_t)args;
     e->rule = rule;
     e->line = line;
     e->col = col;

@@ -28,12 +28,13 @@
  * parsed one that has neither) takes the fields before them. */
 #define CZ_BARE_NODE_SIZE offsetof(struct cz_node, anchor)
 
-/* The short strings a document met last, by hash: keys and values such
- * as "image", "healthcheck" or "30s" come back on every service, and the
+/* The strings a document met last, by hash: keys and values such as
+ * "image", "healthcheck" or "30s", and the probe commands the transforms
+ * write (up to about 120 bytes), come back on every service, and the
  * nodes that hold them share one copy (cz_yaml_string). A fixed table:
  * a string that does not come back costs nothing more than its copy. */
 #define CZ_STRING_CACHE 1024
-#define CZ_STRING_CACHED_LEN 32
+#define CZ_STRING_CACHED_LEN 256
 struct cz_cached_string {
     const char *s;
     size_t len;
