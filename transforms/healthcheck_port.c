@@ -89,8 +89,9 @@ int cz_hc_split(struct hc *hc, const char *s, struct words *w)
             s += 2;
         } else {
             /* a run of plain characters in one append, not one each:
-             * every service's command and probe is split */
-            size_t len = strcspn(s, " \t\n\r;&|'\"\\");
+             * every service's command and probe is split. c is one of
+             * them (a '\\' that ends the text is taken as it is) */
+            size_t len = 1 + strcspn(s + 1, " \t\n\r;&|'\"\\");
             rc = cz_buf_add(&word, s, len);
             s += len;
         }
