@@ -114,6 +114,7 @@ for n in "${sizes[@]}"; do
     io_ms=$(awk -v a="$parse_ms" -v b="$(bare_parse_ms "$dir.out/compose.yaml")" \
                 'BEGIN { print a + b }')
     rm -rf "$dir.out"
+    sync   # the copy's writeback must not land in the timed runs
     for what in migrate $transforms; do
         if [ "$what" = migrate ]; then args=(--skip pin); else args=(--only "$what"); fi
         read -r wall secs kib < <(cd "$dir" && run "$what" "${args[@]}")
